@@ -1,22 +1,25 @@
-// Dispatches `falcoshark <command> …` to the command modules.
-export const USAGE = `usage: falcoshark <command> [options]
+// Dispatches `falcoshark <command> …` to the command modules. Each command is one module
+// under src/cli/ exporting a `CliCommand`; add a line to COMMANDS to register one.
+import type { CliCommand } from './command.js';
 
-commands:
-  analyze <file> [--json]     summarise the flows of a pcap or pcapng capture
-`;
+const COMMANDS: CliCommand[] = [
+];
+
+export function usage(): string {
+  const lines = COMMANDS.map((c) => `  ${c.usage.padEnd(60)} ${c.summary}`);
+  return `usage: falcoshark <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
 
 export async function runCli(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  switch (cmd) {
-    case undefined:
-    case '-h':
-    case '--help':
-    case 'help':
-      process.stdout.write(USAGE);
-      return cmd === undefined ? 2 : 0;
-    default:
-      process.stderr.write(`falcoshark: unknown command '${cmd}'\n${USAGE}`);
-      void rest;
-      return 2;
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
   }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    process.stderr.write(`falcoshark: unknown command '${name}'\n${usage()}`);
+    return 2;
+  }
+  return cmd.run(rest);
 }
