@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The core never imports VS Code (also checked by scripts/check-core-imports.mjs).
     files: ['src/core/**', 'src/shared/**', 'src/cli/**', 'src/lab/**'],
     rules: {
