@@ -12,12 +12,16 @@ export function checkCaptureFilter(bpf: string, opts: { iface?: string; dumpcap?
         resolve({ ok: false, reason: 'dumpcap (Wireshark\'s capture tool) is not installed: cannot check the capture filter' });
         return;
       }
-      if (err) {
-        const msg = String(stderr).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('Capturing on')).join(' ');
-        resolve({ ok: false, reason: msg || `dumpcap exited with ${String(err.code)}` });
+      // dumpcap 4.0 exits 0 even when it refuses the filter: judge by what it printed.
+      const instructions = String(stdout).split('\n').filter((l) => /^\(\d+\)/.test(l)).length;
+      const refused = /Invalid capture filter/.test(String(stderr));
+      if (err || refused || instructions === 0) {
+        const msg = String(stderr).split('\n').map((l) => l.trim())
+          .filter((l) => l && !l.startsWith('Capturing on') && !l.startsWith('See the User')).join(' ');
+        resolve({ ok: false, reason: msg || `dumpcap exited with ${String(err?.code ?? 0)} and printed no BPF program` });
         return;
       }
-      resolve({ ok: true, instructions: String(stdout).split('\n').filter((l) => /^\(\d+\)/.test(l)).length });
+      resolve({ ok: true, instructions });
     });
   });
 }

@@ -23,7 +23,7 @@ test('server only, peer only, and no context', () => {
   assert.match(buildFilters({ protocol: 'tcp', server: { ip: '10.1.2.3', port: 80 } }, { includeDns: true }).bpf, / or port 53$/);
 });
 
-const hostile: Array<[string, unknown]> = [
+const hostile: Array<[unknown, string]> = [
   ['1.2.3', 'libpcap would read a /24 network'],
   ['1.2.3.4 or 1=1', 'filter syntax'],
   ['1.2.3.4; rm -rf /', 'shell'],
@@ -64,4 +64,7 @@ test('every filter built compiles with the real libpcap (dumpcap -d)', async (t)
   }
   const bad = await checkCaptureFilter('tcp and host');
   assert.equal(bad.ok, false);
+  assert.match(bad.ok ? '' : bad.reason, /syntax error/);
+  const impossible = await checkCaptureFilter('(tcp and ((src host 10.0.0.1 and dst host 2001:db8::1)))');
+  assert.equal(impossible.ok, false, 'a filter that rejects every packet is refused');
 });
