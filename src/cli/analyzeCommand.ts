@@ -1,0 +1,106 @@
+// `falcoshark analyze <file> [--json] [--top N]`: the flow summary of a pcap/pcapng capture.
+import { parseArgs } from 'node:util';
+import { stat } from 'node:fs/promises';
+import type { CliCommand } from './command.js';
+import { analyzeFile } from '../core/flows/analyzeFile.js';
+import { CaptureFormatError } from '../core/pcap/types.js';
+import { renderSummary } from './flowTable.js';
+import { ProgressBar } from './progressBar.js';
+
+/** Exit codes: 0 ok; 1 the input cannot be read as a capture; 2 usage; 3 the summary was
+ *  printed but the input was truncated or corrupt part-way (see `truncated`). */
+export const EXIT_PARTIAL = 3;
+
+const HELP = `usage: falcoshark analyze <file> [--json] [--top N]
+
+  Summarises the flows of a pcap or pcapng capture (format found from its magic number).
+  --json     print the JSON summary (schema: docs/flow-summary.schema.json)
+  --top N    rows in the table (default 30; --json always has every flow)
+
+exit codes: 0 ok, 1 unreadable input, 2 usage, 3 printed but the input was cut short or corrupt
+`;
+
+export const analyzeCommand: CliCommand = {
+  name: 'analyze',
+  usage: 'analyze <file> [--json] [--top N]',
+  summary: 'summarise the flows of a pcap or pcapng capture',
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, allowPositionals: true, options: {
+        json: { type: 'boolean', default: false },
+        top: { type: 'string', default: '30' },
+        help: { type: 'boolean', short: 'h', default: false },
+      } });
+    } catch (e) {
+      process.stderr.write(`falcoshark analyze: ${(e as Error).message}\n${HELP}`);
+      return 2;
+    }
+    const { values, positionals } = parsed;
+    if (values.help) { process.stdout.write(HELP); return 0; }
+    const top = Number(values.top);
+    if (positionals.length !== 1 || !Number.isInteger(top) || top < 0) {
+      process.stderr.write(HELP);
+      return 2;
+    }
+    const file = positionals[0];
+    let size: number;
+    try {
+      const st = await stat(file);
+      if (!st.isFile()) throw new Error(`${file} is not a regular file`);
+      size = st.size;
+    } catch (e) {
+      process.stderr.write(`falcoshark analyze: cannot read ${file}: ${(e as Error).message}\n`);
+      return 1;
+    }
+    const bar = new ProgressBar('analyzing');
+    const ac = new AbortController();
+    const onSig = (): void => ac.abort();
+    process.once('SIGINT', onSig);
+    try {
+      const summary = await analyzeFile(file, {
+        signal: ac.signal,
+        onProgress: size > 32 * 1024 * 1024 && bar.enabled ? (done: number, total: number) => bar.update(done, total) : undefined,
+      });
+      bar.done();
+      if (values.json) {
+        await writeJson(summary);
+      } else {
+        process.stdout.write(renderSummary(summary, file, top));
+      }
+      if (summary.truncated) {
+        if (values.json) process.stderr.write(`falcoshark analyze: input cut short at byte ${summary.truncated.offset}: ${summary.truncated.reason}\n`);
+        return EXIT_PARTIAL;
+      }
+      return 0;
+    } catch (e) {
+      bar.done();
+      if (e instanceof CaptureFormatError) {
+        process.stderr.write(`falcoshark analyze: ${file} is not a readable capture: ${e.message}\n`);
+        return 1;
+      }
+      if (ac.signal.aborted) { process.stderr.write('falcoshark analyze: interrupted\n'); return 130; }
+      throw e;
+    } finally {
+      process.off('SIGINT', onSig);
+    }
+  },
+};
+
+/** Streams the JSON out flow by flow: a summary of 1 M flows never becomes one giant string. */
+async function writeJson(summary: import('../shared/flowSummary.js').FlowSummary): Promise<void> {
+  const { flows, ...rest } = summary;
+  const head = JSON.stringify({ ...rest, flows: [] }, null, 0);
+  const out = process.stdout;
+  const write = (s: string): Promise<void> => new Promise((resolve, reject) => {
+    if (out.write(s)) resolve();
+    else out.once('drain', resolve).once('error', reject);
+  });
+  await write(head.slice(0, -2));
+  let chunk = '';
+  for (let i = 0; i < flows.length; i++) {
+    chunk += (i ? ',' : '') + JSON.stringify(flows[i]);
+    if (chunk.length > 1 << 16) { await write(chunk); chunk = ''; }
+  }
+  await write(`${chunk}]}\n`);
+}

@@ -1,0 +1,75 @@
+// Human-readable rendering of a FlowSummary for the terminal.
+import type { FlowRecord, FlowSummary, FlowEndpoint } from '../shared/flowSummary.js';
+import { terminalSafe } from '../core/util/terminalSafe.js';
+
+function ep(e: FlowEndpoint): string {
+  if (e.port === undefined) return e.ip;
+  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+}
+
+export function humanBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+function seconds(f: FlowRecord): number {
+  return (Date.parse(f.lastSeen) - Date.parse(f.firstSeen)) / 1000;
+}
+
+/** What the analyst wants to see next to a flow: names it carried. */
+export function flowHints(f: FlowRecord): string {
+  const parts: string[] = [];
+  if (f.tlsSni) parts.push(`sni=${f.tlsSni}`);
+  if (f.http) parts.push(`http ${f.http.method} ${f.http.host ?? ''}${f.http.path}`);
+  if (f.dns?.length) {
+    const names = [...new Set(f.dns.map((d) => d.name))];
+    parts.push(`dns ${names.slice(0, 3).join(',')}${names.length > 3 ? ` +${names.length - 3}` : ''}`);
+  }
+  if (f.flags?.includes('RST')) parts.push('RST');
+  return terminalSafe(parts.join(' '), 80);
+}
+
+function table(header: string[], rows: string[][], rightAligned: Set<number>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function renderSummary(s: FlowSummary, file: string, top: number): string {
+  const t = s.totals;
+  const out: string[] = [];
+  out.push(`${terminalSafe(file, 300)}: ${s.format ?? 'unknown format'}, ${t.packets.toLocaleString('en')} packets, ${humanBytes(t.bytes)}, `
+    + `${t.durationSeconds.toFixed(3)} s, ${t.flows.toLocaleString('en')} flows`);
+  if (t.firstPacket) out.push(`from ${t.firstPacket} to ${t.lastPacket}`);
+  for (const c of s.comments) out.push(`comment: ${terminalSafe(c, 300)}`);
+  const protos = Object.entries(t.protocols).sort((a, b) => b[1].packets - a[1].packets)
+    .map(([p, v]) => `${p} ${v.flows} flows/${v.packets} pkts`);
+  if (protos.length) out.push(`protocols: ${protos.join(', ')}`);
+  const flows = [...s.flows].sort((a, b) => (b.bytes.fromClient + b.bytes.fromServer) - (a.bytes.fromClient + a.bytes.fromServer));
+  const shown = flows.slice(0, top);
+  out.push('');
+  out.push(table(
+    ['proto', 'client', 'server', 'pkts c→s', 'pkts s→c', 'bytes c→s', 'bytes s→c', 'secs', 'seen'],
+    shown.map((f) => [f.protocol, ep(f.client), ep(f.server), String(f.packets.fromClient), String(f.packets.fromServer),
+      humanBytes(f.bytes.fromClient), humanBytes(f.bytes.fromServer), seconds(f).toFixed(3), flowHints(f)]),
+    new Set([3, 4, 5, 6, 7]),
+  ));
+  if (flows.length > shown.length) out.push(`… ${flows.length - shown.length} more flows (use --top N or --json)`);
+  const notes: string[] = [];
+  if (t.undecodable.packets) {
+    notes.push(`${t.undecodable.packets} packets not decoded: ${Object.entries(t.undecodable.reasons).map(([r, n]) => `${terminalSafe(r)} (${n})`).join(', ')}`);
+  }
+  const unk = Object.entries(t.unknownLinkTypes);
+  if (unk.length) notes.push(`link types not decoded: ${unk.map(([l, n]) => `LINKTYPE ${l} (${n} packets)`).join(', ')}`);
+  const nonIp = Object.entries(t.nonIp);
+  if (nonIp.length) notes.push(`non-IP frames: ${nonIp.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  if (t.overflow.flowsRefused) notes.push(`flow limit ${t.overflow.maxFlows} reached: ${t.overflow.packets} packets of ${t.overflow.flowsRefused} more flows not tracked`);
+  if (s.truncated) notes.push(`TRUNCATED at byte ${s.truncated.offset}: ${terminalSafe(s.truncated.reason, 300)} (everything before it is summarised)`);
+  if (notes.length) out.push('', ...notes);
+  return out.join('\n') + '\n';
+}
