@@ -61,6 +61,11 @@ export interface InterfaceInfo {
   tsUnitsPerSecond: number;
   /** if_tsoffset, seconds added to every timestamp. */
   tsOffsetSec: number;
+  /** pcapng if_os. */
+  os?: string;
+  /** Bytes of frame check sequence at the end of each packet, when the file says so (pcap
+   *  link-type FCS bits, pcapng if_fcslen). The reader does not strip them. */
+  fcsLenBytes?: number;
 }
 
 export interface CaptureSink {
@@ -85,6 +90,9 @@ export interface ReaderEnd {
   /** Present when the input stopped in the middle of a header or record: everything before
    *  `offset` was delivered. */
   truncated?: { offset: number; reason: string };
+  /** Set when the input did not stop early but was malformed at `truncated.offset` (a
+   *  CaptureFormatError ended the reading); absent for a plain cut-short input. */
+  corrupt?: true;
 }
 
 /** Malformed input (not "need more bytes"). Carries the file offset of the bad structure and
@@ -95,6 +103,9 @@ export class CaptureFormatError extends Error {
     message: string,
     readonly offset: number,
     readonly expected?: string,
+    /** Start of the record or block that holds the bad structure (everything before it was
+     *  delivered); defaults to `offset`. */
+    readonly recordOffset: number = offset,
   ) {
     super(message);
   }

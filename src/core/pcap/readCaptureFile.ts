@@ -1,0 +1,86 @@
+// Drives a CaptureReader from a file (one reused buffer: memory does not depend on the file's
+// size) or from any async stream of bytes (socket, process stdout).
+//
+// A CaptureFormatError after something was delivered does not lose what was read: the result
+// carries end.truncated = { offset, reason } and end.corrupt = true. Only an error before any
+// section or packet reached the sink (bad magic, unsupported version, …) is thrown.
+
+import { open } from 'node:fs/promises';
+import { CaptureReader } from './captureReader.js';
+import { CaptureFormatError } from './types.js';
+import type { CaptureSink, ReaderEnd, ReaderLimits, ReaderStats } from './types.js';
+
+export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+
+export interface ReadCaptureOptions {
+  /** Size of the one read buffer (default 4 MiB). */
+  chunkBytes?: number;
+  signal?: AbortSignal;
+  /** Called after each chunk; totalBytes is undefined for streams. */
+  onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
+  limits?: Partial<ReaderLimits>;
+}
+
+export interface ReadCaptureResult {
+  end: ReaderEnd;
+  stats: ReaderStats;
+  /** Bytes read from the file or stream. */
+  fileBytes: number;
+}
+
+function settle(reader: CaptureReader, err: unknown, fileBytes: number): ReadCaptureResult {
+  if (err !== undefined) {
+    if (!(err instanceof CaptureFormatError) || (reader.sections === 0 && reader.stats.packets === 0)) throw err;
+  }
+  return { end: reader.end(), stats: reader.stats, fileBytes };
+}
+
+export async function readCaptureFile(path: string, sink: CaptureSink, opts: ReadCaptureOptions = {}): Promise<ReadCaptureResult> {
+  const reader = new CaptureReader(sink, opts.limits);
+  const fh = await open(path, 'r');
+  let fileBytes = 0;
+  try {
+    const total = (await fh.stat()).size;
+    const size = Math.max(1, Math.min(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, Math.max(total, 64 * 1024)));
+    const buf = new Uint8Array(size);
+    let err: unknown;
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const { bytesRead } = await fh.read(buf, 0, size, null);
+      if (bytesRead === 0) break;
+      fileBytes += bytesRead;
+      try {
+        reader.push(buf.subarray(0, bytesRead));
+      } catch (e) {
+        err = e;
+        break;
+      }
+      opts.onProgress?.(fileBytes, total);
+    }
+    return settle(reader, err, fileBytes);
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function readCaptureStream(
+  stream: AsyncIterable<Uint8Array>,
+  sink: CaptureSink,
+  opts: ReadCaptureOptions = {},
+): Promise<ReadCaptureResult> {
+  const reader = new CaptureReader(sink, opts.limits);
+  let fileBytes = 0;
+  let err: unknown;
+  for await (const chunk of stream) {
+    opts.signal?.throwIfAborted();
+    fileBytes += chunk.length;
+    try {
+      reader.push(chunk);
+    } catch (e) {
+      err = e;
+      break;
+    }
+    opts.onProgress?.(fileBytes, undefined);
+  }
+  return settle(reader, err, fileBytes);
+}
