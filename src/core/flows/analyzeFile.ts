@@ -1,0 +1,32 @@
+// Capture file (or byte stream) → FlowSummary: the pcap/pcapng reader feeding the flow
+// analyzer. A file unreadable from its first bytes throws the reader's CaptureFormatError;
+// a file that breaks part-way gives the summary of what was read, with `truncated` set.
+
+import type { FlowSummary } from '../../shared/flowSummary.js';
+import { readCaptureFile, readCaptureStream, type ReadCaptureResult } from '../pcap/readCaptureFile.js';
+import { FlowAnalyzer } from './flowAnalyzer.js';
+import { buildSummary } from './buildSummary.js';
+
+export interface AnalyzeOptions {
+  signal?: AbortSignal;
+  /** Called after each chunk read; totalBytes is undefined for streams. */
+  onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
+  /** Flow table bound (default 1,000,000). */
+  maxFlows?: number;
+}
+
+function finish(analyzer: FlowAnalyzer, r: ReadCaptureResult): FlowSummary {
+  return buildSummary(analyzer, { end: r.end, fileBytes: r.fileBytes });
+}
+
+export async function analyzeFile(path: string, opts: AnalyzeOptions = {}): Promise<FlowSummary> {
+  const analyzer = new FlowAnalyzer({ maxFlows: opts.maxFlows });
+  const r = await readCaptureFile(path, analyzer, { signal: opts.signal, onProgress: opts.onProgress });
+  return finish(analyzer, r);
+}
+
+export async function analyzeStream(stream: AsyncIterable<Uint8Array>, opts: AnalyzeOptions = {}): Promise<FlowSummary> {
+  const analyzer = new FlowAnalyzer({ maxFlows: opts.maxFlows });
+  const r = await readCaptureStream(stream, analyzer, { signal: opts.signal, onProgress: opts.onProgress });
+  return finish(analyzer, r);
+}

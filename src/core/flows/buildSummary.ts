@@ -1,0 +1,151 @@
+// Turns the analyzer's typed arrays into the JSON summary (strings are made here, once per
+// flow, not per packet).
+
+import {
+  FLOW_SUMMARY_SCHEMA_VERSION,
+  type FlowRecord,
+  type FlowSummary,
+  type ProtocolTotals,
+  type TcpFlagName,
+  type FlowEndpoint,
+} from '../../shared/flowSummary.js';
+import type { ReaderEnd } from '../pcap/types.js';
+import type { FlowAnalyzer } from './flowAnalyzer.js';
+import { ACTIVITY_BUCKETS, FLAG_CLIENT_BY_SYN, FLAG_CLIENT_BY_SYNACK, FLAG_FIN, FLAG_RST, FLAG_SYN, FLAG_SYNACK } from './flowTable.js';
+import { formatIpv4, formatIpv6Words, isoTime } from './format.js';
+
+export function protocolName(p: number): string {
+  switch (p) {
+    case 6: return 'tcp';
+    case 17: return 'udp';
+    case 1: return 'icmp';
+    case 58: return 'icmpv6';
+    default: return `ip-${p}`;
+  }
+}
+
+function hasPorts(p: number): boolean {
+  return p === 6 || p === 17;
+}
+
+export interface SummaryInput {
+  end?: ReaderEnd;
+  fileBytes?: number;
+}
+
+export function buildSummary(a: FlowAnalyzer, input: SummaryInput = {}): FlowSummary {
+  a.finish();
+  const t = a.table;
+  const flows: FlowRecord[] = [];
+  const protocols: Record<string, ProtocolTotals> = {};
+  const endpoint = (f: number, side: 0 | 1, proto: number): FlowEndpoint => {
+    const w = side === 0 ? 1 : 5;
+    const ip = t.ipVersion(f) === 4
+      ? formatIpv4(t.keyWord(f, w) >>> 0)
+      : formatIpv6Words(t.keyWord(f, w), t.keyWord(f, w + 1), t.keyWord(f, w + 2), t.keyWord(f, w + 3));
+    const e: FlowEndpoint = { ip };
+    if (hasPorts(proto)) {
+      const ports = t.keyWord(f, 9);
+      e.port = side === 0 ? ports >>> 16 : ports & 0xffff;
+    }
+    return e;
+  };
+  for (let f = 0; f < t.count; f++) {
+    const proto = t.protocol(f);
+    const name = protocolName(proto);
+    const pc = t.pkts[f * 2];
+    const ps = t.pkts[f * 2 + 1];
+    const fl = t.flags[f];
+    const base = f * ACTIVITY_BUCKETS;
+    let lo = 0;
+    let hi = ACTIVITY_BUCKETS;
+    while (lo < hi && t.actPkts[base + lo] === 0) lo++;
+    while (hi > lo && t.actPkts[base + hi - 1] === 0) hi--;
+    const rec: FlowRecord = {
+      protocol: name,
+      client: endpoint(f, 0, proto),
+      server: endpoint(f, 1, proto),
+      packets: { fromClient: pc, fromServer: ps },
+      bytes: { fromClient: t.bytes[f * 2], fromServer: t.bytes[f * 2 + 1] },
+      firstSeen: isoTime(t.firstSec[f], t.firstNs[f]),
+      lastSeen: isoTime(t.lastSec[f], t.lastNs[f]),
+      clientBy: fl & FLAG_CLIENT_BY_SYN ? 'syn' : fl & FLAG_CLIENT_BY_SYNACK ? 'syn-ack' : 'first-packet',
+      activity: {
+        firstBucket: lo,
+        packets: Array.from(t.actPkts.subarray(base + lo, base + hi)),
+        bytes: Array.from(t.actBytes.subarray(base + lo, base + hi)),
+      },
+    };
+    const fragC = t.fragPkts[f * 2];
+    const fragS = t.fragPkts[f * 2 + 1];
+    if (fragC || fragS) {
+      rec.ipFragments = {
+        packets: { fromClient: fragC, fromServer: fragS },
+        bytes: { fromClient: t.fragBytes[f * 2], fromServer: t.fragBytes[f * 2 + 1] },
+      };
+    }
+    if (proto === 6) {
+      const flags: TcpFlagName[] = [];
+      if (fl & FLAG_SYN) flags.push('SYN');
+      if (fl & FLAG_SYNACK) flags.push('SYN-ACK');
+      if (fl & FLAG_FIN) flags.push('FIN');
+      if (fl & FLAG_RST) flags.push('RST');
+      rec.flags = flags;
+    }
+    if (t.depth[f] > 0) rec.tunnelDepth = t.depth[f];
+    const h = a.hints.byFlow.get(f);
+    if (h) {
+      if (h.dns && h.dns.length) rec.dns = h.dns;
+      if (h.tlsSni !== undefined) rec.tlsSni = h.tlsSni;
+      if (h.http) rec.http = h.http;
+    }
+    flows.push(rec);
+    const pt = (protocols[name] ??= { flows: 0, packets: 0, bytes: 0 });
+    pt.flows++;
+  }
+  for (let p = 0; p < 256; p++) {
+    if (a.protoPkts[p] === 0) continue;
+    const pt = (protocols[protocolName(p)] ??= { flows: 0, packets: 0, bytes: 0 });
+    pt.packets += a.protoPkts[p];
+    pt.bytes += a.protoBytes[p];
+  }
+  const duration = a.packets > 1 ? a.lastSec - a.firstSec + (a.lastNs - a.firstNs) / 1e9 : 0;
+  const bucketSeconds = 2 ** a.activityExp;
+  const comments: string[] = [];
+  for (const s of a.sections) comments.push(...s.comments);
+  const summary: FlowSummary = {
+    schemaVersion: FLOW_SUMMARY_SCHEMA_VERSION,
+    comments,
+    interfaces: a.interfaces.map((i) => {
+      const o: FlowSummary['interfaces'][number] = { section: i.sectionIndex, id: i.interfaceId, linkType: i.linkType };
+      if (i.name !== undefined) o.name = i.name;
+      if (i.description !== undefined) o.description = i.description;
+      if (i.comments.length) o.comments = i.comments;
+      return o;
+    }),
+    totals: {
+      packets: a.packets,
+      bytes: a.bytes,
+      durationSeconds: Math.round(duration * 1e9) / 1e9,
+      flows: t.count,
+      protocols,
+      linkTypes: a.linkTypes.toRecord(),
+      unknownLinkTypes: a.unknownLinkTypes.toRecord(),
+      nonIp: a.nonIp.toRecord(),
+      undecodable: { packets: a.undecodablePackets, reasons: a.undecodable.toRecord() },
+      ipFragments: { packets: a.fragmentPackets, unattributed: a.frags.pendingUnattributed() },
+      overflow: { maxFlows: t.maxFlows, flowsRefused: a.flowsRefused, packets: a.overflowPackets, bytes: a.overflowBytes },
+      hintsDropped: a.hints.dropped,
+    },
+    activity: { start: isoTime(a.firstSec, a.firstNs), bucketSeconds, buckets: ACTIVITY_BUCKETS },
+    flows,
+  };
+  if (a.packets > 0) {
+    summary.totals.firstPacket = isoTime(a.firstSec, a.firstNs);
+    summary.totals.lastPacket = isoTime(a.lastSec, a.lastNs);
+  }
+  if (input.end?.format) summary.format = input.end.format;
+  if (input.end?.truncated) summary.truncated = { offset: input.end.truncated.offset, reason: input.end.truncated.reason };
+  if (input.fileBytes !== undefined) summary.fileBytes = input.fileBytes;
+  return summary;
+}

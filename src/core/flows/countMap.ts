@@ -1,0 +1,26 @@
+// A string → count map with a bounded number of keys: once full, new keys count under
+// "(other)". Keys may be attacker controlled (reasons naming header values): the bound keeps
+// memory fixed.
+
+export class CountMap {
+  private readonly m = new Map<string, number>();
+
+  constructor(private readonly maxKeys: number) {}
+
+  add(key: string, n: number): void {
+    const v = this.m.get(key);
+    if (v !== undefined) this.m.set(key, v + n);
+    else if (this.m.size < this.maxKeys) this.m.set(key, n);
+    else this.m.set('(other)', (this.m.get('(other)') ?? 0) + n);
+  }
+
+  get size(): number {
+    return this.m.size;
+  }
+
+  toRecord(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const k of [...this.m.keys()].sort()) out[k] = this.m.get(k) ?? 0;
+    return out;
+  }
+}

@@ -1,0 +1,447 @@
+// The flow analyzer: a CaptureSink that decodes each packet (link → IP → TCP/UDP/…, through
+// IP-in-IP, GRE, VXLAN and Geneve tunnels) and accounts it to its bidirectional flow. The
+// hot path allocates nothing per packet; strings are made only when a flow's hint is found
+// and when the summary is built.
+
+import type { CaptureSink, InterfaceInfo, PacketRecord, SectionInfo } from '../pcap/types.js';
+import { decodeEthernet, decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LinkResult, LinkStatus } from './linkLayer.js';
+import { decodeIpv4, decodeIpv6, IpResult } from './ipLayer.js';
+import { FlowTable, FLAG_CLIENT_BY_SYN, FLAG_CLIENT_BY_SYNACK, FLAG_FIN, FLAG_RST, FLAG_SYN, FLAG_SYNACK, ACTIVITY_BUCKETS } from './flowTable.js';
+import { FragmentTracker } from './fragments.js';
+import { HintExtractor, HINT_DONE, isDnsPort } from './hints.js';
+import { CountMap } from './countMap.js';
+
+export interface FlowAnalyzerOptions {
+  /** Flows beyond this many are not created; their packets are counted as overflow. */
+  maxFlows?: number;
+}
+
+export const DEFAULT_MAX_FLOWS = 1_000_000;
+const MAX_TUNNEL_DEPTH = 4;
+const MIN_ACTIVITY_EXP = -10; // first bucket width: 2^-10 s (about 1 ms)
+
+export class FlowAnalyzer implements CaptureSink {
+  readonly table: FlowTable;
+  readonly frags = new FragmentTracker();
+  readonly hints: HintExtractor;
+  private readonly link = new LinkResult();
+  private readonly ip = new IpResult();
+
+  // totals
+  packets = 0;
+  bytes = 0;
+  firstSec = 0;
+  firstNs = 0;
+  lastSec = 0;
+  lastNs = 0;
+  readonly linkTypes = new CountMap(4096);
+  readonly unknownLinkTypes = new CountMap(4096);
+  readonly nonIp = new CountMap(128);
+  readonly undecodable = new CountMap(256);
+  undecodablePackets = 0;
+  fragmentPackets = 0;
+  overflowPackets = 0;
+  overflowBytes = 0;
+  flowsRefused = 0;
+  readonly protoPkts = new Float64Array(256);
+  readonly protoBytes = new Float64Array(256);
+  readonly sections: SectionInfo[] = [];
+  readonly interfaces: InterfaceInfo[] = [];
+
+  // activity timeline
+  activityExp = MIN_ACTIVITY_EXP;
+  private activityScale = 2 ** -MIN_ACTIVITY_EXP;
+  private bucket = 0;
+
+  // the current packet
+  private curLen = 0;
+  private curSec = 0;
+  private curNs = 0;
+  private tcpFlags = 0;
+  private tcpSeq = 0;
+  private payOff = 0;
+  private payEnd = 0;
+  private lastLinkType = -1;
+  private lastLinkCount = 0;
+
+  constructor(opts: FlowAnalyzerOptions = {}) {
+    const max = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
+    if (!(max >= 1) || !Number.isFinite(max)) throw new RangeError(`maxFlows must be a positive number, got ${max}`);
+    this.table = new FlowTable(Math.floor(max));
+    this.hints = new HintExtractor(this.table);
+  }
+
+  section(info: SectionInfo): void {
+    if (this.sections.length < 1024) this.sections.push({ ...info, comments: [...info.comments] });
+  }
+
+  interface(info: InterfaceInfo): void {
+    if (this.interfaces.length < 4096) this.interfaces.push({ ...info, comments: [...info.comments] });
+  }
+
+  packet(rec: PacketRecord): void {
+    const len = rec.origLen;
+    const sec = rec.tsSec;
+    const ns = rec.tsNsec;
+    this.curLen = len;
+    this.curSec = sec;
+    this.curNs = ns;
+    if (this.packets === 0) {
+      this.firstSec = this.lastSec = sec;
+      this.firstNs = this.lastNs = ns;
+    } else {
+      if (sec < this.firstSec || (sec === this.firstSec && ns < this.firstNs)) {
+        this.firstSec = sec;
+        this.firstNs = ns;
+      }
+      if (sec > this.lastSec || (sec === this.lastSec && ns > this.lastNs)) {
+        this.lastSec = sec;
+        this.lastNs = ns;
+      }
+    }
+    this.packets++;
+    this.bytes += len;
+    this.bucket = this.bucketOf(sec, ns);
+
+    const lt = rec.linkType;
+    if (lt !== this.lastLinkType) {
+      this.flushLinkCount();
+      this.lastLinkType = lt;
+    }
+    this.lastLinkCount++;
+
+    const buf = rec.buf;
+    const end = rec.offset + rec.capLen;
+    const link = this.link;
+    const st = decodeLink(buf, rec.offset, end, lt, link);
+    if (st === LinkStatus.Ok) this.network(buf, link.netOff, end, link.netType, 0);
+    else if (st === LinkStatus.UnknownLinkType) this.unknownLinkTypes.add(String(lt), 1);
+    else if (st === LinkStatus.NonIp) this.nonIp.add(link.reason, 1);
+    else this.bad(link.reason);
+  }
+
+  private flushLinkCount(): void {
+    if (this.lastLinkCount > 0) this.linkTypes.add(String(this.lastLinkType), this.lastLinkCount);
+    this.lastLinkCount = 0;
+  }
+
+  /** Call once after the last packet. */
+  finish(): void {
+    this.flushLinkCount();
+    this.lastLinkType = -1;
+    const t = this.table;
+    for (let f = 0; f < t.count; f++) if (t.actExp[f] !== this.activityExp) t.rescale(f, this.activityExp - t.actExp[f]);
+  }
+
+  private bucketOf(sec: number, ns: number): number {
+    const rel = sec - this.firstSec + (ns - this.firstNs) * 1e-9;
+    if (!(rel > 0)) return 0;
+    let b = Math.floor(rel * this.activityScale);
+    while (b >= ACTIVITY_BUCKETS) {
+      this.activityExp++;
+      this.activityScale *= 0.5;
+      b = Math.floor(rel * this.activityScale);
+    }
+    return b;
+  }
+
+  private bad(reason: string): void {
+    this.undecodablePackets++;
+    this.undecodable.add(reason, 1);
+  }
+
+  private network(buf: Uint8Array, off: number, end: number, type: number, depth: number): void {
+    const ip = this.ip;
+    const k = this.table.k;
+    if (type === ETHERTYPE_IPV4) {
+      if (!decodeIpv4(buf, off, end, ip, k)) return this.bad(ip.reason);
+    } else if (type === ETHERTYPE_IPV6) {
+      if (!decodeIpv6(buf, off, end, ip, k)) return this.bad(ip.reason);
+    } else {
+      this.nonIp.add(etherTypeName(type), 1);
+      return;
+    }
+    if (ip.isFragment) this.fragment(buf, depth);
+    else this.transport(buf, depth);
+  }
+
+  /** Decodes the upper-layer header into the scratch key's meta and ports words. Returns
+   *  false (counted as undecodable) when it is malformed. */
+  private decodeL4(buf: Uint8Array): boolean {
+    const ip = this.ip;
+    const k = this.table.k;
+    const p = ip.l4Off;
+    const proto = ip.proto;
+    k[0] = proto | (ip.version << 8);
+    if (proto === 6) {
+      if (p + 20 > ip.l4End) {
+        this.bad('truncated tcp header');
+        return false;
+      }
+      const doff = buf[p + 12] >> 4;
+      if (doff < 5) {
+        this.bad(`tcp data offset ${doff} < 5`);
+        return false;
+      }
+      if (doff * 4 > ip.l4DeclaredLen) {
+        this.bad('tcp header longer than segment');
+        return false;
+      }
+      k[9] = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
+      this.tcpSeq = ((buf[p + 4] << 24) | (buf[p + 5] << 16) | (buf[p + 6] << 8) | buf[p + 7]) >>> 0;
+      this.tcpFlags = buf[p + 13];
+      this.payOff = p + doff * 4;
+    } else if (proto === 17) {
+      if (p + 8 > ip.l4End) {
+        this.bad('truncated udp header');
+        return false;
+      }
+      k[9] = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
+      this.payOff = p + 8;
+    } else {
+      k[9] = 0;
+      this.payOff = p;
+    }
+    this.payEnd = ip.l4End;
+    return true;
+  }
+
+  /** Finds or creates the flow of the scratch key; -1 when the table is full. */
+  private resolveFlow(depth: number): number {
+    const t = this.table;
+    let f = t.find();
+    const tcp = (t.k[0] & 0xff) === 6;
+    const fl = this.tcpFlags & 0x12;
+    if (f < 0) {
+      const synAck = tcp && fl === 0x12; // SYN-ACK first: its receiver is the client
+      if (synAck) t.reverseKey();
+      f = t.insert(this.curSec, this.curNs, depth, this.activityExp);
+      if (synAck) t.reverseKey();
+      if (f < 0) return this.overflow();
+      if (tcp) {
+        if (fl === 0x02) t.flags[f] |= FLAG_CLIENT_BY_SYN;
+        else if (synAck) {
+          t.flags[f] |= FLAG_CLIENT_BY_SYNACK;
+          t.fromClient = 0;
+        }
+        t.tcpSeq(f, t.fromClient, this.tcpSeq, false);
+      }
+    } else if (tcp) {
+      const dir = t.fromClient;
+      if (t.tcpSeq(f, dir, this.tcpSeq, fl === 0x02)) {
+        f = t.replace(f, this.curSec, this.curNs, depth, this.activityExp);
+        if (f < 0) return this.overflow();
+        t.flags[f] |= FLAG_CLIENT_BY_SYN;
+        t.tcpSeq(f, 1, this.tcpSeq, false);
+      }
+    }
+    return f;
+  }
+
+  private overflow(): number {
+    this.flowsRefused++;
+    return -1;
+  }
+
+  private account(f: number, fromClient: number): void {
+    const t = this.table;
+    const len = this.curLen;
+    const d = f * 2 + (fromClient ? 0 : 1);
+    t.pkts[d]++;
+    t.bytes[d] += len;
+    t.touch(f, this.curSec, this.curNs);
+    t.activity(f, this.bucket, this.activityExp, len);
+    const proto = t.k[0] & 0xff;
+    this.protoPkts[proto]++;
+    this.protoBytes[proto] += len;
+  }
+
+  private tcpFlagsSeen(f: number): void {
+    const x = this.tcpFlags;
+    let add = 0;
+    if (x & 0x02) add |= x & 0x10 ? FLAG_SYNACK : FLAG_SYN;
+    if (x & 0x01) add |= FLAG_FIN;
+    if (x & 0x04) add |= FLAG_RST;
+    if (add) this.table.flags[f] |= add;
+  }
+
+  private transport(buf: Uint8Array, depth: number): void {
+    if (!this.decodeL4(buf)) return;
+    const f = this.resolveFlow(depth);
+    const t = this.table;
+    const ip = this.ip;
+    const proto = ip.proto;
+    if (f < 0) {
+      this.overflowPackets++;
+      this.overflowBytes += this.curLen;
+    } else {
+      const dir = t.fromClient;
+      this.account(f, dir);
+      if (proto === 6) {
+        this.tcpFlagsSeen(f);
+        if (this.payEnd > this.payOff && t.hintState[f] !== HINT_DONE) {
+          this.hints.tcp(f, dir, this.tcpSeq, buf, this.payOff, this.payEnd);
+        }
+      } else if (proto === 17) {
+        const ports = t.k[9];
+        if (isDnsPort(ports >>> 16) || isDnsPort(ports & 0xffff)) this.hints.dns(f, buf, this.payOff, this.payEnd);
+      }
+    }
+    if (depth >= MAX_TUNNEL_DEPTH) return;
+    // Tunnels: the outer layer was accounted above; now the inner one.
+    if (proto === 4 || proto === 41) {
+      this.network(buf, ip.l4Off, ip.l4End, proto === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6, depth + 1);
+    } else if (proto === 47) {
+      this.gre(buf, ip.l4Off, ip.l4End, depth + 1);
+    } else if (proto === 17) {
+      const ports = t.k[9];
+      const sp = ports >>> 16;
+      const dp = ports & 0xffff;
+      const off = this.payOff;
+      const end = this.payEnd;
+      if ((dp === 4789 || sp === 4789) && off + 8 <= end) {
+        this.ethernet(buf, off + 8, end, depth + 1); // VXLAN
+      } else if ((dp === 6081 || sp === 6081) && off + 8 <= end) {
+        const hl = 8 + (buf[off] & 0x3f) * 4; // Geneve
+        const type = (buf[off + 2] << 8) | buf[off + 3];
+        if (off + hl <= end) this.inner(buf, off + hl, end, type, depth + 1);
+      }
+    }
+  }
+
+  private ethernet(buf: Uint8Array, off: number, end: number, depth: number): void {
+    const link = this.link;
+    const st = decodeEthernet(buf, off, end, link);
+    if (st === LinkStatus.Ok) this.network(buf, link.netOff, end, link.netType, depth);
+    else if (st === LinkStatus.NonIp) this.nonIp.add(link.reason, 1);
+    else this.bad(`tunnelled: ${link.reason}`);
+  }
+
+  private inner(buf: Uint8Array, off: number, end: number, type: number, depth: number): void {
+    if (type === 0x6558) this.ethernet(buf, off, end, depth);
+    else this.network(buf, off, end, type, depth);
+  }
+
+  private gre(buf: Uint8Array, off: number, end: number, depth: number): void {
+    if (off + 4 > end) return this.bad('truncated gre header');
+    const f0 = buf[off];
+    const f1 = buf[off + 1];
+    let type = (buf[off + 2] << 8) | buf[off + 3];
+    let p = off + 4;
+    const version = f1 & 7;
+    if (version === 0) {
+      if (f0 & 0x40) return this.bad('gre source routing');
+      if (f0 & 0x80) p += 4; // checksum + reserved
+      if (f0 & 0x20) p += 4; // key
+      if (f0 & 0x10) p += 4; // sequence
+    } else if (version === 1) {
+      p += 4; // payload length + call id (key always present)
+      if (f0 & 0x10) p += 4;
+      if (f1 & 0x80) p += 4; // acknowledgment
+    } else {
+      return this.bad(`gre version ${version}`);
+    }
+    if (p > end) return this.bad('truncated gre header');
+    if (p === end) return; // e.g. a PPTP acknowledgment without payload
+    if (type === 0x880b) {
+      // PPP: optional address/control FF 03, protocol (1 or 2 bytes)
+      if (p + 2 <= end && buf[p] === 0xff && buf[p + 1] === 0x03) p += 2;
+      if (p >= end) return this.bad('truncated ppp header');
+      let pp = buf[p];
+      if (pp & 1) p += 1;
+      else {
+        if (p + 2 > end) return this.bad('truncated ppp header');
+        pp = (pp << 8) | buf[p + 1];
+        p += 2;
+      }
+      if (pp === 0x21) type = ETHERTYPE_IPV4;
+      else if (pp === 0x57) type = ETHERTYPE_IPV6;
+      else return this.nonIp.add('ppp control', 1);
+    } else if (type === 0x88be) {
+      // ERSPAN type II (8-byte header when the sequence bit is set; type I has none)
+      if (f0 & 0x10) p += 8;
+      return this.ethernet(buf, p, end, depth);
+    } else if (type === 0x22eb) {
+      if (p + 12 > end) return this.bad('truncated erspan header');
+      p += 12 + (buf[p + 11] & 1 ? 8 : 0); // ERSPAN type III (+ platform sub-header)
+      return this.ethernet(buf, p, end, depth);
+    } else if (type === 0x8909) {
+      // Cisco MetaData: 8 bytes, the next EtherType in its last two
+      if (p + 8 > end) return this.bad('truncated cisco metadata header');
+      type = (buf[p + 6] << 8) | buf[p + 7];
+      p += 8;
+    }
+    this.inner(buf, p, end, type, depth);
+  }
+
+  private fragment(buf: Uint8Array, depth: number): void {
+    const ip = this.ip;
+    const t = this.table;
+    const fr = this.frags;
+    this.fragmentPackets++;
+    const fk = fr.key;
+    const k = t.k;
+    fk[0] = ip.version;
+    for (let i = 1; i <= 8; i++) fk[i] = k[i];
+    fk[9] = ip.fragId;
+    fk[10] = ip.proto;
+    const e = fr.lookup();
+    const len = this.curLen;
+    if (ip.fragOffset === 0 && e.flow < 0) {
+      // The first fragment carries the upper-layer header: name the flow now.
+      const offset = ip.fragOffset;
+      const fragLen = ip.fragLen;
+      const more = ip.moreFragments;
+      if (this.decodeL4(buf)) {
+        const f = this.resolveFlow(depth);
+        if (f >= 0) {
+          e.flow = f;
+          e.fromClient = t.fromClient;
+          const d = f * 2 + (e.fromClient ? 0 : 1);
+          t.fragPkts[d] += e.pendingPkts;
+          t.fragBytes[d] += e.pendingBytes;
+          e.pendingPkts = 0;
+          e.pendingBytes = 0;
+          if (ip.proto === 6) this.tcpFlagsSeen(f);
+        } else {
+          this.overflowPackets++;
+          this.overflowBytes += len;
+        }
+      }
+      ip.fragOffset = offset;
+      ip.fragLen = fragLen;
+      ip.moreFragments = more;
+    }
+    const complete = fr.add(e, ip.fragOffset, ip.fragLen, ip.moreFragments);
+    const f = e.flow;
+    if (f < 0) {
+      e.pendingPkts++;
+      e.pendingBytes += len;
+      return;
+    }
+    if (complete) {
+      // The datagram counts once, on the frame that completes it (as tshark counts it).
+      t.k[0] = t.keyWord(f, 0);
+      this.account(f, e.fromClient);
+    } else {
+      const d = f * 2 + (e.fromClient ? 0 : 1);
+      t.fragPkts[d]++;
+      t.fragBytes[d] += len;
+      t.activity(f, this.bucket, this.activityExp, len);
+    }
+  }
+}
+
+function etherTypeName(type: number): string {
+  switch (type) {
+    case 0x0806: return 'arp';
+    case 0x8035: return 'rarp';
+    case 0x88cc: return 'lldp';
+    case 0x888e: return 'eapol';
+    case 0x8847: case 0x8848: return 'mpls';
+    case 0x8863: return 'pppoe discovery';
+    case 0x9000: return 'loopback';
+    case 0x88f7: return 'ptp';
+    default: return `ethertype 0x${type.toString(16).padStart(4, '0')}`;
+  }
+}

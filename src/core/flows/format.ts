@@ -1,0 +1,59 @@
+// Text forms of addresses and timestamps (made when a summary is printed, not per packet).
+
+export function formatIpv4(v: number): string {
+  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
+/** IPv6 text as glibc's inet_ntop writes it (what tshark prints): lower-case hex, the
+ *  longest run of two or more zero groups as "::", IPv4-mapped/compatible as dotted quad. */
+export function formatIpv6Groups(g: ArrayLike<number>): string {
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (bestLen < 2) bestStart = -1;
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      s += i === 0 ? '::' : ':';
+      i += bestLen - 1;
+      continue;
+    }
+    if (i === 6 && bestStart === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
+      s += `${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`;
+      break;
+    }
+    s += g[i].toString(16);
+    if (i < 7) s += ':';
+  }
+  return s;
+}
+
+export function formatIpv6Bytes(buf: Uint8Array, off: number): string {
+  const g = new Array<number>(8);
+  for (let i = 0; i < 8; i++) g[i] = (buf[off + 2 * i] << 8) | buf[off + 2 * i + 1];
+  return formatIpv6Groups(g);
+}
+
+export function formatIpv6Words(w0: number, w1: number, w2: number, w3: number): string {
+  return formatIpv6Groups([w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff]);
+}
+
+/** ISO 8601 UTC with 9 fractional digits: "2026-11-28T13:42:53.877858000Z". */
+export function isoTime(sec: number, ns: number): string {
+  const d = new Date(sec * 1000);
+  if (Number.isNaN(d.getTime())) return `${sec}.${String(ns).padStart(9, '0')}`;
+  const iso = d.toISOString(); // …T13:42:53.000Z (or ±YYYYYY for far years)
+  return `${iso.slice(0, iso.length - 5)}.${String(ns).padStart(9, '0')}Z`;
+}

@@ -1,0 +1,260 @@
+// Application hints per flow: DNS questions/answers (UDP and TCP), TLS SNI and the first
+// HTTP/1.x request. Only flows that carry such data get an entry; client bytes are buffered
+// (bounded per flow and overall) only until the ClientHello or request head is complete.
+
+import type { DnsRecordHint, HttpRequestHint } from '../../shared/flowSummary.js';
+import type { FlowTable } from './flowTable.js';
+import { dnsRcodeName, dnsTypeName, parseDns, type DnsMessage } from './dns.js';
+import { lastSni, parseClientHello, SNIFF_DONE, SNIFF_NEED_MORE, SNIFF_NO_MATCH } from './tls.js';
+import { lastHttp, parseHttpRequest } from './http.js';
+
+export const HINT_NONE = 0;
+export const HINT_BUFFERING = 1;
+export const HINT_DONE = 2;
+export const HINT_DNS_TCP = 3;
+
+export interface FlowHints {
+  dns?: DnsRecordHint[];
+  tlsSni?: string;
+  http?: HttpRequestHint;
+}
+
+export interface HintLimits {
+  /** Client bytes kept per flow while a ClientHello / request head is incomplete. */
+  maxStreamBytes: number;
+  /** All such buffers together. */
+  maxBufferedBytes: number;
+  /** Characters of hint text kept over the whole capture. */
+  maxHintChars: number;
+  maxDnsPerFlow: number;
+  maxAnswersPerName: number;
+  /** DNS messages parsed per flow (after that, packets are only counted). */
+  maxDnsMessagesPerFlow: number;
+}
+
+export const DEFAULT_HINT_LIMITS: HintLimits = {
+  maxStreamBytes: 16384,
+  maxBufferedBytes: 32 * 1024 * 1024,
+  maxHintChars: 64 * 1024 * 1024,
+  maxDnsPerFlow: 16,
+  maxAnswersPerName: 16,
+  maxDnsMessagesPerFlow: 64,
+};
+
+interface StreamBuf {
+  data: Uint8Array;
+  len: number;
+  nextSeq: number;
+}
+
+export function isDnsPort(p: number): boolean {
+  return p === 53 || p === 5353 || p === 5355;
+}
+
+export class HintExtractor {
+  readonly byFlow = new Map<number, FlowHints>();
+  private readonly streams = new Map<number, StreamBuf>();
+  private readonly dnsCount = new Map<number, number>();
+  private bufferedBytes = 0;
+  private charsLeft: number;
+  /** Hints (names, answers, buffered hellos) not kept because a bound was reached. */
+  dropped = 0;
+
+  constructor(private readonly table: FlowTable, private readonly limits: HintLimits = DEFAULT_HINT_LIMITS) {
+    this.charsLeft = limits.maxHintChars;
+  }
+
+  private take(n: number): boolean {
+    if (n > this.charsLeft) {
+      this.dropped++;
+      return false;
+    }
+    this.charsLeft -= n;
+    return true;
+  }
+
+  private hintsOf(f: number): FlowHints {
+    let h = this.byFlow.get(f);
+    if (!h) {
+      h = {};
+      this.byFlow.set(f, h);
+    }
+    return h;
+  }
+
+  /** A TCP segment with payload `buf[off .. end)` of flow f, direction `fromClient`. */
+  tcp(f: number, fromClient: number, seq: number, buf: Uint8Array, off: number, end: number): void {
+    const t = this.table;
+    let st = t.hintState[f];
+    if (st === HINT_NONE) {
+      const ports = t.keyWord(f, 9);
+      if (isDnsPort(ports & 0xffff) || isDnsPort(ports >>> 16)) st = t.hintState[f] = HINT_DNS_TCP;
+    }
+    if (st === HINT_DNS_TCP) return this.dnsTcp(f, fromClient, seq, buf, off, end);
+    if (!fromClient) {
+      // The server spoke first (or we joined mid-stream): no ClientHello / request head to find.
+      if (st === HINT_NONE) t.hintState[f] = HINT_DONE;
+      return;
+    }
+    const key = f * 2;
+    if (st === HINT_NONE) {
+      const tooBig = end - off >= this.limits.maxStreamBytes;
+      const r = this.sniff(f, buf, off, end, tooBig);
+      if (r === SNIFF_NEED_MORE && !tooBig) {
+        const s = this.newStream(key, end - off);
+        if (!s) {
+          t.hintState[f] = HINT_DONE;
+          return;
+        }
+        s.data.set(buf.subarray(off, end));
+        s.len = end - off;
+        s.nextSeq = (seq + (end - off)) >>> 0;
+        t.hintState[f] = HINT_BUFFERING;
+      } else {
+        t.hintState[f] = HINT_DONE;
+      }
+      return;
+    }
+    const s = this.streams.get(key);
+    if (!s) {
+      t.hintState[f] = HINT_DONE;
+      return;
+    }
+    const app = this.append(s, seq, buf, off, end);
+    if (app < 0) return; // retransmission
+    const full = app === 0;
+    const r = this.sniff(f, s.data, 0, s.len, full);
+    if (r !== SNIFF_NEED_MORE || full) {
+      this.dropStream(key);
+      t.hintState[f] = HINT_DONE;
+    }
+  }
+
+  /** Appends in-order bytes. Returns 1 appended, 0 buffer full or gap (give up), -1 old data. */
+  private append(s: StreamBuf, seq: number, buf: Uint8Array, off: number, end: number): number {
+    const delta = (seq - s.nextSeq) | 0;
+    if (delta < 0) return -1;
+    if (delta > 0) return 0;
+    let n = end - off;
+    if (s.len + n > s.data.length) {
+      const want = Math.min(this.limits.maxStreamBytes, Math.max(s.data.length * 2, s.len + n));
+      if (want > s.data.length && this.bufferedBytes + (want - s.data.length) <= this.limits.maxBufferedBytes) {
+        const d = new Uint8Array(want);
+        d.set(s.data.subarray(0, s.len));
+        this.bufferedBytes += want - s.data.length;
+        s.data = d;
+      }
+      n = Math.min(n, s.data.length - s.len);
+    }
+    s.data.set(buf.subarray(off, off + n), s.len);
+    s.len += n;
+    s.nextSeq = (s.nextSeq + n) >>> 0;
+    return s.len >= this.limits.maxStreamBytes || n < end - off ? 0 : 1;
+  }
+
+  private newStream(key: number, first: number): StreamBuf | undefined {
+    const size = Math.min(this.limits.maxStreamBytes, Math.max(2048, first));
+    if (this.bufferedBytes + size > this.limits.maxBufferedBytes) {
+      this.dropped++;
+      return undefined;
+    }
+    this.bufferedBytes += size;
+    const s: StreamBuf = { data: new Uint8Array(size), len: 0, nextSeq: 0 };
+    this.streams.set(key, s);
+    return s;
+  }
+
+  private dropStream(key: number): void {
+    const s = this.streams.get(key);
+    if (!s) return;
+    this.bufferedBytes -= s.data.length;
+    this.streams.delete(key);
+  }
+
+  private sniff(f: number, buf: Uint8Array, off: number, end: number, final: boolean): number {
+    const r = parseClientHello(buf, off, end);
+    if (r === SNIFF_DONE) {
+      if (lastSni !== undefined && this.take(lastSni.length)) this.hintsOf(f).tlsSni = lastSni;
+      return r;
+    }
+    if (r === SNIFF_NEED_MORE) return r;
+    const h = parseHttpRequest(buf, off, end, final);
+    if (h === SNIFF_DONE && lastHttp) {
+      const x = lastHttp;
+      if (this.take(x.method.length + x.path.length + (x.host?.length ?? 0))) this.hintsOf(f).http = x;
+    }
+    return h === SNIFF_NO_MATCH ? SNIFF_NO_MATCH : h;
+  }
+
+  /** DNS over TCP: 2-byte length-prefixed messages in both directions. */
+  private dnsTcp(f: number, fromClient: number, seq: number, buf: Uint8Array, off: number, end: number): void {
+    const key = f * 2 + (fromClient ? 0 : 1);
+    let s = this.streams.get(key);
+    if (!s) {
+      s = this.newStream(key, end - off);
+      if (!s) return;
+      s.nextSeq = seq;
+    }
+    const app = this.append(s, seq, buf, off, end);
+    if (app < 0) return;
+    let p = 0;
+    while (p + 2 <= s.len) {
+      const mlen = (s.data[p] << 8) | s.data[p + 1];
+      if (p + 2 + mlen > s.len) break;
+      this.dns(f, s.data, p + 2, p + 2 + mlen);
+      p += 2 + mlen;
+    }
+    if (p > 0) {
+      s.data.copyWithin(0, p, s.len);
+      s.len -= p;
+    }
+    if (app === 0) {
+      // a gap or a message larger than the buffer: stop following this direction
+      this.dropStream(key);
+      this.table.hintState[f] = HINT_DONE;
+    }
+  }
+
+  /** One DNS message of flow f at `buf[off .. end)`. */
+  dns(f: number, buf: Uint8Array, off: number, end: number): void {
+    const n = this.dnsCount.get(f) ?? 0;
+    if (n >= this.limits.maxDnsMessagesPerFlow) return;
+    this.dnsCount.set(f, n + 1);
+    const msg = parseDns(buf, off, end);
+    if (msg) this.recordDns(f, msg);
+  }
+
+  private recordDns(f: number, msg: DnsMessage): void {
+    if (msg.questions.length === 0) return;
+    const h = this.hintsOf(f);
+    const list = (h.dns ??= []);
+    let first: DnsRecordHint | undefined;
+    for (const q of msg.questions) {
+      const type = dnsTypeName(q.type);
+      let e = list.find((x) => x.name === q.name && x.type === type);
+      if (!e) {
+        if (list.length >= this.limits.maxDnsPerFlow || !this.take(q.name.length)) {
+          if (list.length >= this.limits.maxDnsPerFlow) this.dropped++;
+          continue;
+        }
+        e = { name: q.name, type, answers: [] };
+        list.push(e);
+      }
+      first ??= e;
+    }
+    if (!msg.response || !first) return;
+    first.rcode = dnsRcodeName(msg.rcode);
+    for (const a of msg.answers) {
+      if (a.typeNum === 41) continue; // OPT is not an answer
+      if (first.answers.some((x) => x.name === a.name && x.type === a.type && x.value === a.value)) continue;
+      if (first.answers.length >= this.limits.maxAnswersPerName || !this.take(a.name.length + (a.value?.length ?? 0))) {
+        this.dropped++;
+        break;
+      }
+      const out: DnsRecordHint['answers'][number] = { name: a.name, type: a.type, ttl: a.ttl };
+      if (a.value !== undefined) out.value = a.value;
+      first.answers.push(out);
+    }
+    if (list.length === 0) delete h.dns;
+  }
+}
