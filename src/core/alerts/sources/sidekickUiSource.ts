@@ -69,6 +69,7 @@ export async function pollSidekickUi(opts: SidekickUiOptions, queue: BoundedQueu
   const status = (level: 'info' | 'warning' | 'error', message: string) => queue.offer({ type: 'status', source: name, level, message });
   let since = opts.initialSince ?? '1h';
   let healthy = false;
+  let lastOk = 0;
 
   const fetchPage = async (page: number): Promise<unknown[]> => {
     const url = sidekickUiSearchUrl(base.toString(), since, limit, page);
@@ -100,6 +101,9 @@ export async function pollSidekickUi(opts: SidekickUiOptions, queue: BoundedQueu
 
   while (!signal.aborted) {
     try {
+      // Look back over the whole time since the last good poll (plus slack), so an outage leaves no gap.
+      if (lastOk > 0) since = `${Math.max(60, Math.ceil((Date.now() - lastOk + pollMs * 2) / 1000))}s`;
+      const started = Date.now();
       const fresh: SourceEvent[] = [];
       for (let page = 1; page <= maxPages; page++) {
         const results = await fetchPage(page);
@@ -120,7 +124,7 @@ export async function pollSidekickUi(opts: SidekickUiOptions, queue: BoundedQueu
       for (let i = fresh.length - 1; i >= 0; i--) if (!queue.offer(fresh[i])) await queue.push(fresh[i]);
       if (!healthy) { status('info', `polling ${base.origin} every ${pollMs} ms`); healthy = true; }
       backoff.reset();
-      since = `${Math.max(60, Math.ceil((pollMs * 3) / 1000))}s`;
+      lastOk = started;
       await sleep(pollMs, signal);
     } catch (err) {
       if (signal.aborted) break;
