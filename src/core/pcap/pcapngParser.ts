@@ -68,7 +68,7 @@ export class PcapngParser implements RecordParser {
       expected = `<= ${max}`;
     } else {
       const min = MIN_LENGTH[type] ?? 12;
-      why = `is less than the ${min} bytes of a ${name}`;
+      why = `is below the minimum of ${min} bytes for this block type`;
       expected = `>= ${min}`;
     }
     throw new CaptureFormatError(
