@@ -1,0 +1,188 @@
+// A capture plan: what to capture, where, with which filter and within which hard caps.
+// Built from a Falco alert (or from a pod a user picked), shown to the user, editable, and
+// only then run. Every value in it is validated; the alert's raw text never reaches it.
+import { randomBytes } from 'node:crypto';
+import type { FalcoAlert } from '../alerts/types.js';
+import { buildFilters, type BuiltFilters, type FlowContext, type L4Protocol, FilterInputError } from './captureFilter.js';
+
+export interface CaptureCaps {
+  durationSeconds: number;
+  maxPackets: number;
+  maxBytes: number;
+  snapLen: number;
+}
+
+export const DEFAULT_CAPS: CaptureCaps = { durationSeconds: 30, maxPackets: 200_000, maxBytes: 100 * 1024 * 1024, snapLen: 262_144 };
+/** Maximums no plan exceeds, whatever the user or a setting asks for. */
+export const HARD_MAX_CAPS: CaptureCaps = { durationSeconds: 3600, maxPackets: 10_000_000, maxBytes: 2 * 1024 * 1024 * 1024, snapLen: 262_144 };
+
+export type CaptureTool = 'tshark' | 'tcpdump' | 'dumpcap';
+export type CaptureMethod = 'ephemeral' | 'exec' | 'local';
+
+export type CaptureTarget =
+  | { kind: 'pod'; context?: string; namespace: string; pod: string; container?: string; node?: string }
+  | { kind: 'local'; netns?: string; iface: string };
+
+/** The alert facts a capture keeps (the full alert goes to the sidecar). */
+export interface AlertRef {
+  rule: string;
+  priority: string | null;
+  time: string | null;
+  output: string;
+  uuid: string | null;
+  fingerprint: string;
+  source: string | null;
+  node: string | null;
+}
+
+export interface CapturePlan {
+  id: string;
+  createdAt: string;
+  target: CaptureTarget;
+  method: CaptureMethod;
+  tool: CaptureTool;
+  /** Container image for the ephemeral debug container (method 'ephemeral'). */
+  image?: string;
+  filter: BuiltFilters & { origin: 'alert' | 'user' | 'none' };
+  /** The alerted flow (validated), used to mark its packets in the pcapng. */
+  flow?: FlowContext;
+  caps: CaptureCaps;
+  alert?: AlertRef;
+  /** Things the user should know about this plan ("no network context: whole pod"). */
+  notes: string[];
+}
+
+export class PlanError extends Error {
+  override readonly name = 'PlanError';
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Kubernetes names are validated before any API call: a namespace is a DNS label, a pod
+ *  name a DNS subdomain, a container name a DNS label. */
+export function checkK8sName(kind: 'namespace' | 'pod' | 'container', value: string): void {
+  const ok = kind === 'pod' ? DNS_SUBDOMAIN.test(value) : DNS_LABEL.test(value);
+  if (!ok) {
+    const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+    throw new PlanError(`${shown} is not a valid Kubernetes ${kind} name`);
+  }
+}
+
+/** Clamps requested caps to the hard maximums; non-positive or non-integer values are errors. */
+export function resolveCaps(requested: Partial<CaptureCaps>, max: CaptureCaps = HARD_MAX_CAPS, notes: string[] = []): CaptureCaps {
+  const caps = { ...DEFAULT_CAPS };
+  for (const key of Object.keys(DEFAULT_CAPS) as Array<keyof CaptureCaps>) {
+    const v = requested[key];
+    if (v === undefined) { caps[key] = Math.min(caps[key], max[key]); continue; }
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || !Number.isInteger(v)) {
+      throw new PlanError(`${key} must be a positive whole number, not ${JSON.stringify(v)}`);
+    }
+    const hard = Math.min(max[key], HARD_MAX_CAPS[key]);
+    if (v > hard) notes.push(`${key} ${v} lowered to the maximum of ${hard}`);
+    caps[key] = Math.min(v, hard);
+  }
+  return caps;
+}
+
+export function newCaptureId(now = new Date(), hint = ''): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const safe = hint.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+  return `${stamp}${safe ? `-${safe}` : ''}-${randomBytes(3).toString('hex')}`;
+}
+
+function l4(proto: string | null): L4Protocol | undefined {
+  switch (proto) {
+    case 'tcp': case 'udp': case 'icmp': case 'sctp': return proto;
+    case 'icmpv6': case 'icmp6': return 'icmpv6';
+    default: return undefined;
+  }
+}
+
+/** The flow context of an alert (already validated by the alert parser; checked again when
+ *  the filter is built). */
+export function flowContextOf(alert: FalcoAlert): FlowContext {
+  const n = alert.network;
+  if (!n) return {};
+  const ep = (e: { ip: string | null; port: number | null }): { ip: string; port?: number } | undefined =>
+    e.ip ? (e.port !== null ? { ip: e.ip, port: e.port } : { ip: e.ip }) : undefined;
+  let client = ep(n.client);
+  let server = ep(n.server);
+  if (!client && !server) {
+    // Only local/remote known: the remote end is the peer worth filtering on.
+    server = ep(n.remote);
+    client = ep(n.local);
+  }
+  const protocol = l4(n.l4proto);
+  return { ...(protocol ? { protocol } : {}), ...(client ? { client } : {}), ...(server ? { server } : {}) };
+}
+
+export interface PlanSettings {
+  method?: CaptureMethod;
+  tool?: CaptureTool;
+  image?: string;
+  caps?: Partial<CaptureCaps>;
+  maxCaps?: CaptureCaps;
+  includeDns?: boolean;
+  context?: string;
+  /** A BPF filter typed by the user replaces the one from the alert (validated by compiling it). */
+  filterOverride?: string;
+}
+
+export const DEFAULT_IMAGE = 'nicolaka/netshoot:v0.13';
+
+/** Builds the plan for an alert. Throws PlanError when the alert names no pod (the caller
+ *  resolves the pod from the container id, node or pod IP first, see src/core/k8s). */
+export function planFromAlert(alert: FalcoAlert, settings: PlanSettings = {}, now = new Date()): CapturePlan {
+  if (!alert.namespace || !alert.pod) {
+    throw new PlanError(`the alert "${alert.rule.slice(0, 80)}" names no pod (k8s.ns.name/k8s.pod.name are empty): resolve it from the container id, node or pod IP first`);
+  }
+  return planForPod({ namespace: alert.namespace, pod: alert.pod, container: alert.container.name ?? undefined, node: alert.node ?? undefined },
+    settings, alert, now);
+}
+
+export function planForPod(
+  pod: { namespace: string; pod: string; container?: string; node?: string },
+  settings: PlanSettings = {},
+  alert?: FalcoAlert,
+  now = new Date(),
+): CapturePlan {
+  checkK8sName('namespace', pod.namespace);
+  checkK8sName('pod', pod.pod);
+  if (pod.container) checkK8sName('container', pod.container);
+  const notes: string[] = [];
+  const caps = resolveCaps(settings.caps ?? {}, settings.maxCaps, notes);
+  const flow = alert ? flowContextOf(alert) : {};
+  let filter: CapturePlan['filter'];
+  if (settings.filterOverride !== undefined) {
+    filter = { scope: 'pod', bpf: settings.filterOverride, display: '', description: 'filter given by the user', origin: 'user' };
+  } else {
+    try {
+      const built = buildFilters(flow, { includeDns: settings.includeDns ?? true });
+      filter = { ...built, origin: built.scope === 'pod' ? 'none' : 'alert' };
+      if (built.scope === 'pod') notes.push(alert ? 'the alert carries no network context: capturing all of the pod\'s traffic' : 'no filter: capturing all of the pod\'s traffic');
+    } catch (e) {
+      if (!(e instanceof FilterInputError)) throw e;
+      notes.push(`the alert's network context was not usable (${e.message}): capturing all of the pod's traffic`);
+      filter = { scope: 'pod', bpf: '', display: '', description: 'all of the pod\'s traffic', origin: 'none' };
+    }
+  }
+  const method = settings.method ?? 'ephemeral';
+  return {
+    id: newCaptureId(now, `${pod.namespace}-${pod.pod}`),
+    createdAt: now.toISOString(),
+    target: { kind: 'pod', ...(settings.context ? { context: settings.context } : {}), ...pod },
+    method,
+    tool: settings.tool ?? 'tshark',
+    ...(method === 'ephemeral' ? { image: settings.image ?? DEFAULT_IMAGE } : {}),
+    filter,
+    ...(filter.origin === 'alert' ? { flow } : {}),
+    caps,
+    ...(alert ? { alert: alertRef(alert) } : {}),
+    notes,
+  };
+}
+
+export function alertRef(a: FalcoAlert): AlertRef {
+  return { rule: a.rule, priority: a.priority, time: a.time, output: a.output, uuid: a.uuid, fingerprint: a.fingerprint, source: a.source, node: a.node };
+}

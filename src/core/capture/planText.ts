@@ -1,0 +1,28 @@
+// How a plan and its alert read in the pcapng section header (what `capinfos` and
+// Wireshark's "Capture File Properties" show). Text only: the alert's output is data.
+import type { CapturePlan } from './capturePlan.js';
+
+export function planComment(plan: CapturePlan): string[] {
+  const t = plan.target;
+  const where = t.kind === 'pod'
+    ? `pod ${t.namespace}/${t.pod}${t.container ? ` container ${t.container}` : ''}${t.node ? ` node ${t.node}` : ''}${t.context ? ` context ${t.context}` : ''}`
+    : `${t.netns ? `netns ${t.netns}` : 'host'} interface ${t.iface}`;
+  const lines = [
+    `falcoshark capture ${plan.id}`,
+    `target: ${where} (method ${plan.method}, tool ${plan.tool}${plan.image ? `, image ${plan.image}` : ''})`,
+    `filter: ${plan.filter.bpf || '(none)'} (${plan.filter.description})`,
+    `caps: ${plan.caps.durationSeconds} s, ${plan.caps.maxPackets} packets, ${plan.caps.maxBytes} bytes, snaplen ${plan.caps.snapLen}`,
+  ];
+  if (plan.filter.display) lines.push(`display filter for the alerted flow: ${plan.filter.display}`);
+  for (const n of plan.notes) lines.push(`note: ${n}`);
+  const comments = [lines.join('\n')];
+  if (plan.alert) {
+    const a = plan.alert;
+    comments.unshift([
+      `Falco alert: ${a.rule}`,
+      `priority: ${a.priority ?? 'unknown'}  time: ${a.time ?? 'unknown'}  source: ${a.source ?? 'unknown'}  node: ${a.node ?? 'unknown'}${a.uuid ? `  uuid: ${a.uuid}` : ''}`,
+      `output: ${a.output}`,
+    ].join('\n'));
+  }
+  return comments;
+}
