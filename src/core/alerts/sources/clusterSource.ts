@@ -34,6 +34,7 @@ export class ClusterAlertSource {
   private readonly container: string;
   private readonly context: string;
   private warnedNoContainer = new Set<string>();
+  private finished = { delivered: 0, duplicatesDropped: 0 };
 
   constructor(private readonly opts: ClusterSourceOptions, private readonly queue: BoundedQueue<SourceEvent>) {
     this.kc = opts.kubeConfig ?? loadKubeConfig(opts.context);
@@ -45,7 +46,7 @@ export class ClusterAlertSource {
   /** Pods being followed, as `namespace/name`. */
   get followed(): string[] { return [...this.followers.keys()].map((k) => k.split('/').slice(0, 2).join('/')); }
   get stats(): { delivered: number; duplicatesDropped: number } {
-    let delivered = 0, duplicatesDropped = 0;
+    let { delivered, duplicatesDropped } = this.finished;
     for (const f of this.followers.values()) { delivered += f.linesDelivered; duplicatesDropped += f.duplicatesDropped; }
     return { delivered, duplicatesDropped };
   }
@@ -155,7 +156,14 @@ export class ClusterAlertSource {
     this.followers.set(k, f);
     const run = f.run(signal).catch((err: unknown) => this.status('error', `following ${namespace}/${name} failed: ${(err as Error).message}`));
     this.running.add(run);
-    void run.finally(() => { this.running.delete(run); if (this.followers.get(k) === f && (f.podGone || signal.aborted)) this.followers.delete(k); });
+    void run.finally(() => {
+      this.running.delete(run);
+      if (this.followers.get(k) === f && (f.podGone || signal.aborted)) {
+        this.followers.delete(k);
+        this.finished.delivered += f.linesDelivered;
+        this.finished.duplicatesDropped += f.duplicatesDropped;
+      }
+    });
   }
 
   private podDeleted(p: V1Pod): void {
