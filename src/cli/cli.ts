@@ -1,8 +1,10 @@
 // Dispatches `falcoshark <command> …` to the command modules. Each command is one module
 // under src/cli/ exporting a `CliCommand`; add a line to COMMANDS to register one.
 import type { CliCommand } from './command.js';
+import { analyzeCommand } from './analyzeCommand.js';
 
 const COMMANDS: CliCommand[] = [
+  analyzeCommand,
 ];
 
 export function usage(): string {
