@@ -60,7 +60,7 @@ export const analyzeCommand: CliCommand = {
     try {
       const summary = await analyzeFile(file, {
         signal: ac.signal,
-        onProgress: size > 32 * 1024 * 1024 && bar.enabled ? (done: number, total: number) => bar.update(done, total) : undefined,
+        onProgress: size > 32 * 1024 * 1024 && bar.enabled ? (done: number, total: number | undefined) => bar.update(done, total ?? size) : undefined,
       });
       bar.done();
       if (values.json) {
