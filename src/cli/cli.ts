@@ -2,9 +2,11 @@
 // under src/cli/ exporting a `CliCommand`; add a line to COMMANDS to register one.
 import type { CliCommand } from './command.js';
 import { analyzeCommand } from './analyzeCommand.js';
+import { watchCommand } from './watchCommand.js';
 
 const COMMANDS: CliCommand[] = [
   analyzeCommand,
+  watchCommand,
 ];
 
 export function usage(): string {

@@ -9,7 +9,7 @@ import type { SourceEvent } from '../../../src/core/alerts/sources/sourceEvents.
 import { ClusterAlertSource } from '../../../src/core/alerts/sources/clusterSource.js';
 
 function alertLine(ts: string, n: string): string {
-  return `${ts} ${JSON.stringify({ time: ts, rule: 'Terminal shell in container', priority: 'Notice', source: 'syscall', output: `alert ${n}`, output_fields: { 'k8s.ns.name': 'default', 'k8s.pod.name': 'web', 'evt.time': 1764241146789112043 } })}`;
+  return `${ts} ${JSON.stringify({ time: ts, rule: 'Terminal shell in container', priority: 'Notice', source: 'syscall', output: `alert ${n}`, output_fields: { 'k8s.ns.name': 'default', 'k8s.pod.name': 'web', 'evt.time': 'BIG' } }).replace('"BIG"', '1764241146789112043')}`;
 }
 
 class Collector {
