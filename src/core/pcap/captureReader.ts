@@ -92,7 +92,12 @@ export class CaptureReader {
     try {
       this.pushInner(chunk);
     } catch (err) {
-      if (err instanceof CaptureFormatError) this.error = err;
+      if (err instanceof CaptureFormatError) {
+        this.error = err;
+        // Everything before the bad record or block was delivered.
+        this.offset = err.recordOffset;
+        this.carryLen = 0;
+      }
       throw err;
     }
   }
@@ -182,6 +187,15 @@ export class CaptureReader {
       };
     }
     if (this.carryLen > 0) {
+      // The header of the incomplete item may already show it is malformed (e.g. a block
+      // length of 0xffffffff in its first 8 bytes): that is corruption, not a cut.
+      try {
+        this.parser.itemLength(this.carry, 0, this.carryLen, this.offset);
+      } catch (err) {
+        if (!(err instanceof CaptureFormatError)) throw err;
+        this.error = err;
+        return this.end();
+      }
       return {
         format,
         truncated: { offset: this.offset, reason: this.parser.incompleteReason(this.carry, this.carryLen) },

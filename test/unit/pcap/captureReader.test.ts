@@ -316,3 +316,15 @@ test('one reused PacketRecord; the caller may overwrite its chunk after push()',
     assert.deepEqual(firstBytes, packets.map((_, i) => i));
   }
 });
+
+test('input ending inside a block header whose length is already bad: corrupt, not cut short', () => {
+  const shb = new PcapngBuilder().shb().build();
+  const bytes = concatBytes(shb, Uint8Array.of(1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0));
+  const r = new CaptureReader({ packet: () => undefined });
+  r.push(bytes); // 10 bytes of the block: not enough to walk it, enough to judge its length
+  assert.deepEqual(r.end(), {
+    format: 'pcapng',
+    truncated: { offset: 28, reason: 'pcapng block total length 4294967295 at offset 28 is not a multiple of 4 (IDB)' },
+    corrupt: true,
+  });
+});
