@@ -4,7 +4,7 @@
 // and when the summary is built.
 
 import type { CaptureSink, InterfaceInfo, PacketRecord, SectionInfo } from '../pcap/types.js';
-import { decodeEthernet, decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LinkResult, LinkStatus } from './linkLayer.js';
+import { decodeEthernet, decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LinkResult, LinkStatus, mpls } from './linkLayer.js';
 import { decodeIpv4, decodeIpv6, IpResult } from './ipLayer.js';
 import { FlowTable, FLAG_CLIENT_BY_SYN, FLAG_CLIENT_BY_SYNACK, FLAG_FIN, FLAG_RST, FLAG_SYN, FLAG_SYNACK, ACTIVITY_BUCKETS } from './flowTable.js';
 import { FragmentTracker } from './fragments.js';
@@ -366,10 +366,16 @@ export class FlowAnalyzer implements CaptureSink {
       p += 12 + (buf[p + 11] & 1 ? 8 : 0); // ERSPAN type III (+ platform sub-header)
       return this.ethernet(buf, p, end, depth);
     } else if (type === 0x8909) {
-      // Cisco MetaData: 8 bytes, the next EtherType in its last two
+      // Cisco MetaData in GRE: next EtherType (2), version, length, options (2), SGT (2)
       if (p + 8 > end) return this.bad('truncated cisco metadata header');
-      type = (buf[p + 6] << 8) | buf[p + 7];
+      type = (buf[p] << 8) | buf[p + 1];
       p += 8;
+    } else if (type === 0x8847 || type === 0x8848) {
+      const link = this.link;
+      const st = mpls(buf, p, end, link);
+      if (st === LinkStatus.Ok) return this.network(buf, link.netOff, end, link.netType, depth);
+      if (st === LinkStatus.NonIp) return this.nonIp.add(link.reason, 1);
+      return this.bad(`tunnelled: ${link.reason}`);
     }
     this.inner(buf, p, end, type, depth);
   }

@@ -199,9 +199,9 @@ export class FlowTable {
   }
 
   /** TCP: does a SYN (without ACK) with sequence number `seq` start a new connection on
-   *  flow f? As tshark: yes when the sender's direction already had a first sequence number
-   *  and this one differs, or when the flow was closed (FIN/RST). Records the base sequence
-   *  number of each direction. */
+   *  flow f? As tshark 4.0 decides a new stream: yes when the sender's direction already had
+   *  a first sequence number and this one differs (a SYN repeating it is a retransmission,
+   *  even after FIN/RST). Records the first sequence number of each direction. */
   tcpSeq(f: number, dirClient: number, seq: number, synOnly: boolean): boolean {
     const bit = dirClient ? FLAG_BASE_C : FLAG_BASE_S;
     const fl = this.flags[f];
@@ -211,7 +211,7 @@ export class FlowTable {
       this.baseSeq[idx] = seq;
       return false;
     }
-    return synOnly && (this.baseSeq[idx] !== seq >>> 0 || (fl & (FLAG_FIN | FLAG_RST)) !== 0);
+    return synOnly && this.baseSeq[idx] !== seq >>> 0;
   }
 
   /** Adds to the activity bucket `bucket` of the timeline whose width exponent is `exp`. */

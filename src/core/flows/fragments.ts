@@ -21,6 +21,8 @@ export class FragEntry {
   pendingPkts = 0;
   pendingBytes = 0;
   live = true;
+  /** The datagram was completed (counted); later copies of its fragments are fragments. */
+  done = false;
 }
 
 const MAX_OFFSETS = 256;
@@ -65,16 +67,17 @@ export class FragmentTracker {
     return e;
   }
 
-  /** Records that a fragment [offset, offset+len) arrived; returns true when the datagram
-   *  is now complete (the entry is then removed). */
+  /** Records that a fragment [offset, offset+len) arrived; returns true when this fragment
+   *  completes the datagram. */
   add(e: FragEntry, offset: number, len: number, more: boolean): boolean {
     if (!more) e.total = offset + len;
     if (e.offsets.indexOf(offset) < 0) {
       if (e.offsets.length < MAX_OFFSETS) e.offsets.push(offset);
       e.received += len;
     }
-    if (e.total >= 0 && e.received >= e.total && e.flow >= 0) {
-      this.remove(e);
+    if (!e.done && e.total >= 0 && e.received >= e.total && e.flow >= 0) {
+      // Kept (until evicted) so that a late duplicate still names its flow.
+      e.done = true;
       return true;
     }
     return false;

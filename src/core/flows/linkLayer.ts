@@ -8,6 +8,29 @@ const ETHERTYPE_VLAN = 0x8100;
 const ETHERTYPE_QINQ = 0x88a8;
 const ETHERTYPE_QINQ_OLD = 0x9100;
 const ETHERTYPE_PPPOE_SESSION = 0x8864;
+export const ETHERTYPE_MPLS = 0x8847;
+export const ETHERTYPE_MPLS_MC = 0x8848;
+
+/** An MPLS label stack at `p`; IP after the bottom label is recognised by its version. */
+export function mpls(buf: Uint8Array, p: number, end: number, out: LinkResult): LinkStatus {
+  for (let n = 0; ; n++) {
+    if (n === 16 || p + 4 > end) {
+      out.reason = n === 16 ? 'more than 16 mpls labels' : 'truncated mpls label';
+      return LinkStatus.Undecodable;
+    }
+    const bottom = buf[p + 2] & 1;
+    p += 4;
+    if (bottom) break;
+  }
+  const v = p < end ? buf[p] >> 4 : 0;
+  if (v !== 4 && v !== 6) {
+    out.reason = 'mpls';
+    return LinkStatus.NonIp;
+  }
+  out.netOff = p;
+  out.netType = v === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6;
+  return LinkStatus.Ok;
+}
 
 /** What `decodeLink` found. */
 export const enum LinkStatus {
@@ -75,6 +98,7 @@ export function decodeEthernet(buf: Uint8Array, off: number, end: number, out: L
       return LinkStatus.NonIp;
     }
   }
+  if (type === ETHERTYPE_MPLS || type === ETHERTYPE_MPLS_MC) return mpls(buf, p, end, out);
   if (type === ETHERTYPE_PPPOE_SESSION) {
     if (p + 8 > end) {
       out.reason = 'truncated pppoe header';
@@ -99,15 +123,21 @@ function decodeNull(buf: Uint8Array, off: number, end: number, out: LinkResult):
     out.reason = 'truncated null/loopback header';
     return LinkStatus.Undecodable;
   }
-  // The AF value is in the byte order of the machine that wrote it (DLT_NULL) or big endian
-  // (DLT_LOOP); AF values are small, so whichever reading is < 256 is the right one.
-  let af = buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24);
-  if (af >>> 0 > 0xff) af = (buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3];
+  // As Wireshark reads it: a 32-bit value, big endian; when only its upper half is set it is
+  // an AF value written little endian (DLT_NULL is in the writer's byte order; DLT_LOOP is
+  // big endian); a value above 1500 is an EtherType in the lower half (some BSD drivers).
+  let af = ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
+  if ((af & 0xffff0000) !== 0 && (af & 0xffff) === 0) af = buf[off] | (buf[off + 1] << 8);
+  if (af > 1500) {
+    out.netOff = off + 4;
+    out.netType = af & 0xffff;
+    return LinkStatus.Ok;
+  }
   out.netOff = off + 4;
   if (af === 2) out.netType = ETHERTYPE_IPV4;
   else if (af === 24 || af === 28 || af === 30 || af === 10) out.netType = ETHERTYPE_IPV6;
   else {
-    out.reason = `af ${af >>> 0}`;
+    out.reason = `af ${af}`;
     return LinkStatus.NonIp;
   }
   return LinkStatus.Ok;
