@@ -12,6 +12,7 @@ import type { CapturePlan } from './capturePlan.js';
 import { CaptureWriter, type CapReason } from './captureWriter.js';
 import { appendAudit } from './auditLog.js';
 import { planComment } from './planText.js';
+import { makeFlowMatcher } from './flowMatcher.js';
 
 export type CaptureOutcome = 'complete' | 'cap-reached' | 'cancelled' | 'partial' | 'failed';
 
@@ -95,7 +96,7 @@ export async function runCaptureSession(o: SessionOptions): Promise<CaptureRecor
     sectionComments: planComment(plan),
     userApplication: 'falcoshark',
     describeInterface: (info) => describeInterface(plan, info?.name),
-    isAlerted: o.isAlerted,
+    isAlerted: o.isAlerted ?? (plan.flow ? makeFlowMatcher(plan.flow) : undefined),
     alertedComment: plan.alert ? `falcoshark: alerted flow (${plan.alert.rule})` : 'falcoshark: selected flow',
     write: (b) => { pending.push(b); pendingBytes += b.length; },
     onCapReached: (r) => stopWith('cap-reached', r === 'packets' ? `packet cap of ${plan.caps.maxPackets} reached` : `byte cap of ${plan.caps.maxBytes} reached`, r),
