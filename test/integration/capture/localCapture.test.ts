@@ -57,7 +57,7 @@ test('a filtered local capture in a network namespace holds only the filtered fl
   const other = tshark(['-r', rec.file, '-Y', 'not (tcp.port==4444)', '-T', 'fields', '-e', 'frame.number']).trim();
   assert.equal(other, '', 'nothing but the TCP flow to port 4444');
   // Every packet of the alerted flow carries the packet comment, and no other packet does.
-  const commented = tshark(['-r', rec.file, '-Y', 'frame.comment contains "alerted flow"', '-T', 'fields', '-e', 'frame.number']).trim().split('\n').length;
+  const commented = tshark(['-r', rec.file, '-Y', 'frame.comment contains "falcoshark"', '-T', 'fields', '-e', 'frame.number']).trim().split('\n').length;
   assert.equal(commented, rec.alertedPackets);
   assert.equal(rec.alertedPackets, rec.packets);
   const info = execFileSync('capinfos', [rec.file], { encoding: 'utf8' });
