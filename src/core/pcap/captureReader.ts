@@ -42,6 +42,7 @@ export class CaptureReader {
   /** File offset of the first byte not yet delivered (= start of the carry when it is not empty). */
   private offset = 0;
   private error: CaptureFormatError | undefined;
+  private sinkError: unknown;
   private readonly maxRecordBytes: number;
   private sectionCount = 0;
   private interfaceCount = 0;
@@ -89,6 +90,7 @@ export class CaptureReader {
    *  returns (a straddling record is copied), so the caller may reuse its buffer. */
   push(chunk: Uint8Array): void {
     if (this.error !== undefined) throw this.error;
+    if (this.sinkError !== undefined) throw this.sinkError;
     try {
       this.pushInner(chunk);
     } catch (err) {
@@ -97,6 +99,10 @@ export class CaptureReader {
         // Everything before the bad record or block was delivered.
         this.offset = err.recordOffset;
         this.carryLen = 0;
+      } else {
+        // The sink threw (or a bug): the position inside this chunk is lost, so the reader
+        // cannot go on; end() says so.
+        this.sinkError = err;
       }
       throw err;
     }
@@ -178,6 +184,10 @@ export class CaptureReader {
         truncated: { offset: this.error.recordOffset, reason: this.error.message },
         corrupt: true,
       };
+    }
+    if (this.sinkError !== undefined) {
+      const why = this.sinkError instanceof Error ? this.sinkError.message : String(this.sinkError);
+      return { format, truncated: { offset: this.offset, reason: `reading stopped by an error: ${why}` } };
     }
     if (this.parser === undefined) {
       if (this.carryLen === 0) return { format, truncated: { offset: 0, reason: 'empty input' } };

@@ -328,3 +328,17 @@ test('input ending inside a block header whose length is already bad: corrupt, n
     corrupt: true,
   });
 });
+
+test('a sink that throws stops the reader for good (no half-parsed state reused)', () => {
+  const bytes = buildPcap({ packets: [{ data: pkt(4) }, { data: pkt(4) }, { data: pkt(4) }] });
+  let n = 0;
+  const r = new CaptureReader({
+    packet() {
+      if (++n === 2) throw new Error('sink full');
+    },
+  });
+  assert.throws(() => r.push(bytes), /sink full/);
+  assert.throws(() => r.push(pkt(1)), /sink full/);
+  assert.equal(n, 2);
+  assert.match(r.end().truncated?.reason ?? '', /^reading stopped by an error: sink full$/);
+});
