@@ -103,7 +103,9 @@ export async function runCaptureSession(o: SessionOptions): Promise<CaptureRecor
   });
   const reader = new CaptureReader(writer, { maxRecordBytes: plan.caps.snapLen + 65536 });
   const durationMs = plan.caps.durationSeconds * 1000;
-  const timer = setTimeout(() => stopWith('cap-reached', `duration of ${plan.caps.durationSeconds} s reached`, 'duration'), durationMs);
+  // tshark and dumpcap stop themselves at the duration (and flush); our timer is the backstop.
+  const grace = plan.tool === 'tcpdump' ? 0 : 2000;
+  const timer = setTimeout(() => stopWith('cap-reached', `duration of ${plan.caps.durationSeconds} s reached`, 'duration'), durationMs + grace);
   const onAbort = (): void => stopWith('cancelled', 'cancelled by the user');
   if (o.signal?.aborted) onAbort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -162,6 +164,13 @@ export async function runCaptureSession(o: SessionOptions): Promise<CaptureRecor
   } else if (!end.format) {
     outcome = 'failed';
     reason = tool.detail || 'the capture tool wrote nothing';
+  } else if (Date.now() - t0 >= durationMs - 250) {
+    // The tool stopped itself at the duration cap.
+    stopReason = { outcome: 'cap-reached', reason: `duration of ${plan.caps.durationSeconds} s reached`, cap: 'duration' };
+    ({ outcome, reason } = stopReason);
+  } else if (writer.packets >= plan.caps.maxPackets) {
+    stopReason = { outcome: 'cap-reached', reason: `packet cap of ${plan.caps.maxPackets} reached`, cap: 'packets' };
+    ({ outcome, reason } = stopReason);
   } else {
     outcome = 'complete';
     reason = tool.detail || 'the capture tool finished';

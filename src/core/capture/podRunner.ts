@@ -1,0 +1,67 @@
+// Cluster captures: the capture tool runs in the alerted pod's network namespace, either in
+// an ephemeral debug container (default) or in an existing container that has the tool
+// (exec), and streams the capture over the exec WebSocket with tty=false.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { CapturePlan } from './capturePlan.js';
+import type { CaptureSource } from './captureSession.js';
+import { captureToolArgv } from './toolArgv.js';
+import { execStream } from '../k8s/execStream.js';
+import { startEphemeralContainer } from '../k8s/ephemeralContainer.js';
+import { resolvePod, type ResolvedPod } from '../k8s/podTarget.js';
+
+export interface PodCaptureOptions {
+  /** Add NET_RAW/NET_ADMIN to the ephemeral container (refused by Pod Security baseline). */
+  addCapabilities?: boolean;
+  onStage?: (stage: string) => void;
+}
+
+export interface StartedPodCapture {
+  source: CaptureSource;
+  pod: ResolvedPod;
+  /** The container the tool runs in (the ephemeral one, or the target for exec). */
+  container: string;
+}
+
+const PERMISSION = /permission|Operation not permitted|not permitted to capture|socket: Operation/i;
+
+/** Explains a tool failure inside a pod in terms of what would allow it. */
+export function explainPodToolFailure(detail: string, plan: CapturePlan, container: string, addCapabilities: boolean): string {
+  if (plan.target.kind !== 'pod') return detail;
+  const where = `${plan.target.namespace}/${plan.target.pod}`;
+  if (PERMISSION.test(detail)) {
+    return addCapabilities
+      ? `${plan.tool} could not open the interface in ${where} even with NET_RAW/NET_ADMIN added: ${detail}`
+      : `${plan.tool} could not open the interface in ${where}: the capture container ${container} has no CAP_NET_RAW (this runtime does not grant it by default). `
+        + 'Allow it by capturing with added capabilities (falcoshark.capture.addCapabilities / --add-capabilities), '
+        + `which needs the namespace ${plan.target.namespace} to allow privileged pods under Pod Security. Detail: ${detail}`;
+  }
+  if (/not found|No such file|executable file not found/i.test(detail)) {
+    return `${plan.tool} is not in the container ${container} of ${where}: use an image that has it (e.g. nicolaka/netshoot) or the ephemeral method. Detail: ${detail}`;
+  }
+  return detail;
+}
+
+export async function startPodCapture(kc: KubeConfig, plan: CapturePlan, opts: PodCaptureOptions = {}): Promise<StartedPodCapture> {
+  if (plan.target.kind !== 'pod') throw new Error('startPodCapture needs a pod target');
+  const t = plan.target;
+  opts.onStage?.(`looking up pod ${t.namespace}/${t.pod}`);
+  const pod = await resolvePod(kc, { namespace: t.namespace, pod: t.pod, ...(t.container ? { container: t.container } : {}) });
+  let container = pod.container;
+  if (plan.method === 'ephemeral') {
+    opts.onStage?.(`starting capture container (${plan.image}) in ${t.namespace}/${t.pod}`);
+    container = await startEphemeralContainer(kc, {
+      namespace: t.namespace, pod: t.pod, target: pod.container, image: plan.image ?? 'nicolaka/netshoot',
+      lifetimeSeconds: plan.caps.durationSeconds + 300,
+      ...(opts.addCapabilities ? { addCapabilities: ['NET_RAW', 'NET_ADMIN'] } : {}),
+    });
+  }
+  opts.onStage?.(`capturing in ${t.namespace}/${t.pod} (container ${container})`);
+  const argv = captureToolArgv(plan.tool, 'any', plan.filter.bpf, plan.caps);
+  const ex = await execStream(kc, { namespace: t.namespace, pod: t.pod, container }, argv);
+  const source: CaptureSource = {
+    stream: ex.stdout,
+    stop: () => ex.close(),
+    done: ex.done.then((r) => (r.ok ? r : { ok: false, detail: explainPodToolFailure(r.detail, plan, container, opts.addCapabilities === true) })),
+  };
+  return { source, pod, container };
+}

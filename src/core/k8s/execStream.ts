@@ -1,0 +1,76 @@
+// A command run in a pod's container over the exec WebSocket (tty=false, so binary stdout
+// arrives intact), exposed as a byte stream plus a promise that settles on the exit status
+// that comes on channel 3. An exec whose socket closes before a status arrives is a lost
+// connection, not a success.
+import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
+import { PassThrough, Writable } from 'node:stream';
+import { describeKubeError } from '../alerts/sources/kubeAccess.js';
+
+export interface ExecResult {
+  ok: boolean;
+  /** Exit code when the command exited non-zero (from details.causes[reason=ExitCode]). */
+  exitCode?: number;
+  detail: string;
+}
+
+export interface ExecStream {
+  stdout: PassThrough;
+  /** Settles when the command has exited (status received) or the connection is gone. */
+  done: Promise<ExecResult>;
+  /** Closes the WebSocket; the remote command then dies of SIGPIPE or its own caps. */
+  close(): void;
+}
+
+const STDERR_TAIL = 4096;
+
+export function exitCodeOf(status: V1Status): number | undefined {
+  const cause = status.details?.causes?.find((c) => c.reason === 'ExitCode');
+  const n = cause?.message !== undefined ? Number(cause.message) : NaN;
+  return Number.isInteger(n) ? n : undefined;
+}
+
+export async function execStream(
+  kc: KubeConfig,
+  target: { namespace: string; pod: string; container: string },
+  argv: string[],
+): Promise<ExecStream> {
+  const stdout = new PassThrough({ highWaterMark: 1 << 20 });
+  let stderr = '';
+  const stderrSink = new Writable({
+    write(chunk: Buffer, _enc, cb) { stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL); cb(); },
+  });
+  let status: V1Status | undefined;
+  let settle!: (r: ExecResult) => void;
+  const done = new Promise<ExecResult>((resolve) => { settle = resolve; });
+  const ctx = kc.getCurrentContext();
+  let ws;
+  try {
+    ws = await new Exec(kc).exec(target.namespace, target.pod, target.container, argv, stdout, stderrSink, null, false, (s) => {
+      status = s;
+    });
+  } catch (e) {
+    // The upgrade was refused; client-node loses the Status body, only the HTTP code remains.
+    const m = /Unexpected server response: (\d+)/.exec(String((e as { message?: string })?.message ?? e));
+    const err = m ? Object.assign(new Error(String(e)), { statusCode: Number(m[1]) }) : e;
+    throw describeKubeError(err, 'create', 'pods/exec', target.namespace, ctx);
+  }
+  ws.on('close', (code: number, reason: Buffer) => {
+    const said = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^(Capturing on|Running as user|File: -|\d+ packets? captured|tcpdump: listening)/.test(l)).slice(-3).join(' | ');
+    if (!status) {
+      const why = `the exec connection closed (WebSocket ${code}${reason.length ? ` ${reason.toString('utf8')}` : ''}) before ${argv[0]} exited`;
+      stdout.destroy(new Error(why));
+      settle({ ok: false, detail: said ? `${why}; it said: ${said}` : why });
+      return;
+    }
+    stdout.end();
+    if (status.status === 'Success') settle({ ok: true, detail: said });
+    else {
+      const exitCode = exitCodeOf(status);
+      settle({ ok: false, ...(exitCode !== undefined ? { exitCode } : {}), detail: `${argv[0]} in ${target.namespace}/${target.pod} (container ${target.container}) failed: ${said || status.message || status.reason || 'unknown error'}` });
+    }
+  });
+  ws.on('error', (e: Error) => {
+    if (!status) stdout.destroy(e);
+  });
+  return { stdout, done, close: () => ws.close() };
+}
