@@ -11,7 +11,7 @@ import {
 } from '../../shared/flowSummary.js';
 import type { ReaderEnd } from '../pcap/types.js';
 import type { FlowAnalyzer } from './flowAnalyzer.js';
-import { ACTIVITY_BUCKETS, FLAG_CLIENT_BY_SYN, FLAG_CLIENT_BY_SYNACK, FLAG_FIN, FLAG_RST, FLAG_SYN, FLAG_SYNACK } from './flowTable.js';
+import { ACTIVITY_BUCKETS, S_BYTES, S_PKTS, FLAG_CLIENT_BY_SYN, FLAG_CLIENT_BY_SYNACK, FLAG_FIN, FLAG_RST, FLAG_SYN, FLAG_SYNACK } from './flowTable.js';
 import { formatIpv4, formatIpv6Words, isoTime } from './format.js';
 
 export function protocolName(p: number): string {
@@ -53,28 +53,29 @@ export function buildSummary(a: FlowAnalyzer, input: SummaryInput = {}): FlowSum
   for (let f = 0; f < t.count; f++) {
     const proto = t.protocol(f);
     const name = protocolName(proto);
-    const pc = t.pkts[f * 2];
-    const ps = t.pkts[f * 2 + 1];
+    const pc = t.stat(f, S_PKTS);
+    const ps = t.stat(f, S_PKTS + 1);
     const fl = t.flags[f];
-    const base = f * ACTIVITY_BUCKETS;
     let lo = 0;
     let hi = ACTIVITY_BUCKETS;
-    while (lo < hi && t.actPkts[base + lo] === 0) lo++;
-    while (hi > lo && t.actPkts[base + hi - 1] === 0) hi--;
+    while (lo < hi && t.activityPackets(f, lo) === 0) lo++;
+    while (hi > lo && t.activityPackets(f, hi - 1) === 0) hi--;
+    const actPkts: number[] = [];
+    const actBytes: number[] = [];
+    for (let i = lo; i < hi; i++) {
+      actPkts.push(t.activityPackets(f, i));
+      actBytes.push(t.activityBytes(f, i));
+    }
     const rec: FlowRecord = {
       protocol: name,
       client: endpoint(f, 0, proto),
       server: endpoint(f, 1, proto),
       packets: { fromClient: pc, fromServer: ps },
-      bytes: { fromClient: t.bytes[f * 2], fromServer: t.bytes[f * 2 + 1] },
-      firstSeen: isoTime(t.firstSec[f], t.firstNs[f]),
-      lastSeen: isoTime(t.lastSec[f], t.lastNs[f]),
+      bytes: { fromClient: t.stat(f, S_BYTES), fromServer: t.stat(f, S_BYTES + 1) },
+      firstSeen: isoTime(t.firstSec(f), t.firstNs(f)),
+      lastSeen: isoTime(t.lastSec(f), t.lastNs(f)),
       clientBy: fl & FLAG_CLIENT_BY_SYN ? 'syn' : fl & FLAG_CLIENT_BY_SYNACK ? 'syn-ack' : 'first-packet',
-      activity: {
-        firstBucket: lo,
-        packets: Array.from(t.actPkts.subarray(base + lo, base + hi)),
-        bytes: Array.from(t.actBytes.subarray(base + lo, base + hi)),
-      },
+      activity: { firstBucket: lo, packets: actPkts, bytes: actBytes },
     };
     const fragC = t.fragPkts[f * 2];
     const fragS = t.fragPkts[f * 2 + 1];

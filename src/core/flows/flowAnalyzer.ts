@@ -246,10 +246,7 @@ export class FlowAnalyzer implements CaptureSink {
   private account(f: number, fromClient: number): void {
     const t = this.table;
     const len = this.curLen;
-    const d = f * 2 + (fromClient ? 0 : 1);
-    t.pkts[d]++;
-    t.bytes[d] += len;
-    t.touch(f, this.curSec, this.curNs);
+    t.count1(f, fromClient, len, this.curSec, this.curNs);
     t.activity(f, this.bucket, this.activityExp, len);
     const proto = t.k[0] & 0xff;
     this.protoPkts[proto]++;

@@ -8,6 +8,15 @@
 
 export const ACTIVITY_BUCKETS = 32;
 const KEY_WORDS = 10;
+/** Per-flow counters, one cache line per flow: packets c→s, s→c, bytes c→s, s→c, first
+ *  seconds, first nanoseconds, last seconds, last nanoseconds. */
+export const STAT = 8;
+export const S_PKTS = 0;
+export const S_BYTES = 2;
+const S_FIRST_SEC = 4;
+const S_FIRST_NS = 5;
+const S_LAST_SEC = 6;
+const S_LAST_NS = 7;
 
 export const FLAG_SYN = 1;
 export const FLAG_SYNACK = 2;
@@ -21,12 +30,9 @@ const FLAG_BASE_C = 32;
 const FLAG_BASE_S = 64;
 
 function sideHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
-  let h = Math.imul(w0 ^ 0x2545f491, 0x9e3779b1);
-  h = Math.imul(h ^ w1 ^ (h >>> 15), 0x85ebca77);
-  h = Math.imul(h ^ w2 ^ (h >>> 13), 0xc2b2ae3d);
-  h = Math.imul(h ^ w3 ^ (h >>> 16), 0x27d4eb2f);
-  h = Math.imul(h ^ port ^ (h >>> 15), 0x165667b1);
-  return h ^ (h >>> 16);
+  // independent multiplies (they run in parallel); the final mix in hashKey avalanches
+  return (Math.imul(w0, 0x9e3779b1) ^ Math.imul(w1, 0x85ebca77) ^ Math.imul(w2, 0xc2b2ae3d) ^
+    Math.imul(w3, 0x27d4eb2f) ^ Math.imul(port + 0x165667b1, 0x2545f491)) | 0;
 }
 
 export class FlowTable {
@@ -38,26 +44,25 @@ export class FlowTable {
   cap: number;
 
   keys: Int32Array;
+  /** STAT numbers per flow (see S_*). */
+  stats: Float64Array;
   /** [fromClient, fromServer] per flow. */
-  pkts: Float64Array;
-  bytes: Float64Array;
   fragPkts: Float64Array;
   fragBytes: Float64Array;
-  firstSec: Float64Array;
-  firstNs: Int32Array;
-  lastSec: Float64Array;
-  lastNs: Int32Array;
   flags: Uint8Array;
   baseSeq: Uint32Array;
   depth: Uint8Array;
   /** Per-flow application-hint state (owned by the hint extractor). */
   hintState: Uint8Array;
   actExp: Int8Array;
+  /** Activity per flow and bucket, packets (u32) and bytes (f32) side by side in one buffer
+   *  so that a packet touches one cache line: element 2·(f·BUCKETS + b) is the packet count
+   *  in `actPkts`, element 2·(f·BUCKETS + b) + 1 the bytes in `actBytes`. */
   actPkts: Uint32Array;
   actBytes: Float32Array;
 
+  /** [flow index + 1 (0 = empty), hash] per slot. */
   private slots: Int32Array;
-  private slotHash: Int32Array;
   private mask: number;
   private lastSlot = -1;
   private lastHash = 0;
@@ -66,33 +71,31 @@ export class FlowTable {
     this.cap = Math.max(16, Math.min(initialCap, maxFlows));
     const c = this.cap;
     this.keys = new Int32Array(c * KEY_WORDS);
-    this.pkts = new Float64Array(c * 2);
-    this.bytes = new Float64Array(c * 2);
+    this.stats = new Float64Array(c * STAT);
     this.fragPkts = new Float64Array(c * 2);
     this.fragBytes = new Float64Array(c * 2);
-    this.firstSec = new Float64Array(c);
-    this.firstNs = new Int32Array(c);
-    this.lastSec = new Float64Array(c);
-    this.lastNs = new Int32Array(c);
     this.flags = new Uint8Array(c);
     this.baseSeq = new Uint32Array(c * 2);
     this.depth = new Uint8Array(c);
     this.hintState = new Uint8Array(c);
     this.actExp = new Int8Array(c);
-    this.actPkts = new Uint32Array(c * ACTIVITY_BUCKETS);
-    this.actBytes = new Float32Array(c * ACTIVITY_BUCKETS);
+    const act = new ArrayBuffer(c * ACTIVITY_BUCKETS * 8);
+    this.actPkts = new Uint32Array(act);
+    this.actBytes = new Float32Array(act);
     let slotCap = 16;
     while (slotCap < c * 2) slotCap *= 2;
-    this.slots = new Int32Array(slotCap);
-    this.slotHash = new Int32Array(slotCap);
+    this.slots = new Int32Array(slotCap * 2);
     this.mask = slotCap - 1;
   }
 
   private hashKey(): number {
     const k = this.k;
     const p = k[9];
-    const h = (sideHash(k[1], k[2], k[3], k[4], p >>> 16) + sideHash(k[5], k[6], k[7], k[8], p & 0xffff)) | 0;
-    return Math.imul(h ^ k[0], 0x9e3779b1) ^ (h >>> 13);
+    let h = (sideHash(k[1], k[2], k[3], k[4], p >>> 16) + sideHash(k[5], k[6], k[7], k[8], p & 0xffff) + k[0]) | 0;
+    // murmur3 finalizer
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return h ^ (h >>> 16);
   }
 
   /** Looks up the scratch key (either direction). Returns the flow index and sets
@@ -105,9 +108,9 @@ export class FlowTable {
     const mask = this.mask;
     let i = h & mask;
     while (true) {
-      const f1 = slots[i];
+      const f1 = slots[i * 2];
       if (f1 === 0) break;
-      if (this.slotHash[i] === h) {
+      if (slots[i * 2 + 1] === h) {
         const b = (f1 - 1) * KEY_WORDS;
         if (keys[b] === k[0]) {
           if (keys[b + 1] === k[1] && keys[b + 2] === k[2] && keys[b + 3] === k[3] && keys[b + 4] === k[4] &&
@@ -150,13 +153,13 @@ export class FlowTable {
   insert(sec: number, ns: number, depth: number, actExp: number): number {
     if (this.count >= this.maxFlows) return -1;
     if (this.count >= this.cap) this.grow();
-    if ((this.count + 1) * 2 > this.slots.length) {
-      this.rehash(this.slots.length * 2);
+    if ((this.count + 1) * 2 > this.mask + 1) {
+      this.rehash((this.mask + 1) * 2);
       this.find();
     }
     const f = this.newFlow(sec, ns, depth, actExp);
-    this.slots[this.lastSlot] = f + 1;
-    this.slotHash[this.lastSlot] = this.lastHash;
+    this.slots[this.lastSlot * 2] = f + 1;
+    this.slots[this.lastSlot * 2 + 1] = this.lastHash;
     this.fromClient = 1;
     return f;
   }
@@ -168,7 +171,7 @@ export class FlowTable {
     const slot = this.lastSlot;
     if (this.count >= this.cap) this.grow();
     const f = this.newFlow(sec, ns, depth, actExp);
-    this.slots[slot] = f + 1; // same key, same hash: the slot now names the new flow
+    this.slots[slot * 2] = f + 1; // same key, same hash: the slot now names the new flow
     this.fromClient = 1;
     void old;
     return f;
@@ -177,26 +180,44 @@ export class FlowTable {
   private newFlow(sec: number, ns: number, depth: number, actExp: number): number {
     const f = this.count++;
     this.keys.set(this.k, f * KEY_WORDS);
-    this.firstSec[f] = sec;
-    this.firstNs[f] = ns;
-    this.lastSec[f] = sec;
-    this.lastNs[f] = ns;
+    const b = f * STAT;
+    this.stats[b + S_FIRST_SEC] = sec;
+    this.stats[b + S_FIRST_NS] = ns;
+    this.stats[b + S_LAST_SEC] = sec;
+    this.stats[b + S_LAST_NS] = ns;
     this.depth[f] = depth;
     this.actExp[f] = actExp;
     return f;
   }
 
-  /** Seen a packet of flow f (direction from `fromClient`). */
-  touch(f: number, sec: number, ns: number): void {
-    if (sec < this.firstSec[f] || (sec === this.firstSec[f] && ns < this.firstNs[f])) {
-      this.firstSec[f] = sec;
-      this.firstNs[f] = ns;
-    }
-    if (sec > this.lastSec[f] || (sec === this.lastSec[f] && ns > this.lastNs[f])) {
-      this.lastSec[f] = sec;
-      this.lastNs[f] = ns;
+  /** Counts a packet of `len` bytes in flow f, direction `fromClient`, at sec/ns. */
+  count1(f: number, fromClient: number, len: number, sec: number, ns: number): void {
+    const st = this.stats;
+    const b = f * STAT;
+    const d = fromClient ? 0 : 1;
+    st[b + S_PKTS + d]++;
+    st[b + S_BYTES + d] += len;
+    const ls = st[b + S_LAST_SEC];
+    if (sec > ls || (sec === ls && ns >= st[b + S_LAST_NS])) {
+      st[b + S_LAST_SEC] = sec;
+      st[b + S_LAST_NS] = ns;
+    } else {
+      const fs = st[b + S_FIRST_SEC];
+      if (sec < fs || (sec === fs && ns < st[b + S_FIRST_NS])) {
+        st[b + S_FIRST_SEC] = sec;
+        st[b + S_FIRST_NS] = ns;
+      }
     }
   }
+
+  stat(f: number, i: number): number {
+    return this.stats[f * STAT + i];
+  }
+
+  firstSec(f: number): number { return this.stats[f * STAT + S_FIRST_SEC]; }
+  firstNs(f: number): number { return this.stats[f * STAT + S_FIRST_NS]; }
+  lastSec(f: number): number { return this.stats[f * STAT + S_LAST_SEC]; }
+  lastNs(f: number): number { return this.stats[f * STAT + S_LAST_NS]; }
 
   /** TCP: does a SYN (without ACK) with sequence number `seq` start a new connection on
    *  flow f? As tshark 4.0 decides a new stream: yes when the sender's direction already had
@@ -220,8 +241,9 @@ export class FlowTable {
     const base = f * ACTIVITY_BUCKETS;
     if (fe !== exp) this.rescale(f, exp - fe);
     this.actExp[f] = exp;
-    this.actPkts[base + bucket]++;
-    this.actBytes[base + bucket] += bytes;
+    const i = (base + bucket) * 2;
+    this.actPkts[i]++;
+    this.actBytes[i + 1] += bytes;
   }
 
   /** Merges flow f's buckets for a timeline `shift` times coarser. */
@@ -233,12 +255,23 @@ export class FlowTable {
     for (let i = 0; i < ACTIVITY_BUCKETS; i++) {
       const j = shift >= 31 ? 0 : i >> shift;
       if (j === i) continue;
-      p[base + j] += p[base + i];
-      b[base + j] += b[base + i];
-      p[base + i] = 0;
-      b[base + i] = 0;
+      const from = (base + i) * 2;
+      const to = (base + j) * 2;
+      p[to] += p[from];
+      b[to + 1] += b[from + 1];
+      p[from] = 0;
+      b[from + 1] = 0;
     }
     this.actExp[f] += shift;
+  }
+
+  /** Packets in activity bucket `bucket` of flow f. */
+  activityPackets(f: number, bucket: number): number {
+    return this.actPkts[(f * ACTIVITY_BUCKETS + bucket) * 2];
+  }
+
+  activityBytes(f: number, bucket: number): number {
+    return this.actBytes[(f * ACTIVITY_BUCKETS + bucket) * 2 + 1];
   }
 
   private grow(): void {
@@ -247,38 +280,33 @@ export class FlowTable {
     const g32 = (a: Int32Array, n: number): Int32Array => { const x = new Int32Array(c * n); x.set(a); return x; };
     const gu8 = (a: Uint8Array): Uint8Array => { const x = new Uint8Array(c); x.set(a); return x; };
     this.keys = g32(this.keys, KEY_WORDS);
-    this.pkts = g64(this.pkts, 2);
-    this.bytes = g64(this.bytes, 2);
+    this.stats = g64(this.stats, STAT);
     this.fragPkts = g64(this.fragPkts, 2);
     this.fragBytes = g64(this.fragBytes, 2);
-    this.firstSec = g64(this.firstSec, 1);
-    this.firstNs = g32(this.firstNs, 1);
-    this.lastSec = g64(this.lastSec, 1);
-    this.lastNs = g32(this.lastNs, 1);
     this.flags = gu8(this.flags);
     this.depth = gu8(this.depth);
     this.hintState = gu8(this.hintState);
     const bs = new Uint32Array(c * 2); bs.set(this.baseSeq); this.baseSeq = bs;
     const ae = new Int8Array(c); ae.set(this.actExp); this.actExp = ae;
-    const ap = new Uint32Array(c * ACTIVITY_BUCKETS); ap.set(this.actPkts); this.actPkts = ap;
-    const ab = new Float32Array(c * ACTIVITY_BUCKETS); ab.set(this.actBytes); this.actBytes = ab;
+    const act = new ArrayBuffer(c * ACTIVITY_BUCKETS * 8);
+    new Uint8Array(act).set(new Uint8Array(this.actPkts.buffer));
+    this.actPkts = new Uint32Array(act);
+    this.actBytes = new Float32Array(act);
     this.cap = c;
   }
 
   private rehash(slotCap: number): void {
     const old = this.slots;
-    const oldHash = this.slotHash;
-    this.slots = new Int32Array(slotCap);
-    this.slotHash = new Int32Array(slotCap);
+    this.slots = new Int32Array(slotCap * 2);
     this.mask = slotCap - 1;
-    for (let i = 0; i < old.length; i++) {
+    for (let i = 0; i < old.length; i += 2) {
       const f1 = old[i];
       if (f1 === 0) continue;
-      const h = oldHash[i];
+      const h = old[i + 1];
       let j = h & this.mask;
-      while (this.slots[j] !== 0) j = (j + 1) & this.mask;
-      this.slots[j] = f1;
-      this.slotHash[j] = h;
+      while (this.slots[j * 2] !== 0) j = (j + 1) & this.mask;
+      this.slots[j * 2] = f1;
+      this.slots[j * 2 + 1] = h;
     }
   }
 

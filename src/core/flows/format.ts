@@ -50,10 +50,27 @@ export function formatIpv6Words(w0: number, w1: number, w2: number, w3: number):
   return formatIpv6Groups([w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff]);
 }
 
-/** ISO 8601 UTC with 9 fractional digits: "2026-11-28T13:42:53.877858000Z". */
+let isoCacheDay = NaN;
+let isoCacheDate = '';
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+/** ISO 8601 UTC with 9 fractional digits: "2026-11-28T13:42:53.877858000Z". Hand-made
+ *  (the date part cached per day): summaries print two per flow. */
 export function isoTime(sec: number, ns: number): string {
-  const d = new Date(sec * 1000);
-  if (Number.isNaN(d.getTime())) return `${sec}.${String(ns).padStart(9, '0')}`;
-  const iso = d.toISOString(); // …T13:42:53.000Z (or ±YYYYYY for far years)
-  return `${iso.slice(0, iso.length - 5)}.${String(ns).padStart(9, '0')}Z`;
+  const day = Math.floor(sec / 86400);
+  if (day !== isoCacheDay) {
+    const d = new Date(day * 86400000);
+    if (Number.isNaN(d.getTime())) return `${sec}.${String(ns).padStart(9, '0')}`;
+    isoCacheDay = day;
+    isoCacheDate = d.toISOString().slice(0, -14); // "2026-11-28" (or "+275760-09-13")
+  }
+  const r = sec - day * 86400;
+  const h = Math.floor(r / 3600);
+  const m = Math.floor((r - h * 3600) / 60);
+  const s = r - h * 3600 - m * 60;
+  const frac = ns < 100000000 ? String(ns).padStart(9, '0') : String(ns);
+  return `${isoCacheDate}T${two(h)}:${two(m)}:${two(s)}.${frac}Z`;
 }
