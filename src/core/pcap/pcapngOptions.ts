@@ -113,7 +113,7 @@ export function parseInterfaceBlock(
         info.description = optionString(buf, vs, n);
         break;
       case 9:
-        if (n >= 1) res = tsResolutionFromByte(buf[vs], fileBase + vs);
+        if (n >= 1) res = tsResolutionFromByte(buf[vs], fileBase + vs, fileBase + pos);
         break;
       case 12:
         info.os = optionString(buf, vs, n);

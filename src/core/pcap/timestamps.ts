@@ -40,7 +40,7 @@ const MAX_DECIMAL_EXP = 15;
 const MAX_BINARY_EXP = 52;
 
 /** Resolution from a pcapng if_tsresol byte: bit 7 clear = 10^-n, set = 2^-n. */
-export function tsResolutionFromByte(byte: number, offset = 0): TsResolution {
+export function tsResolutionFromByte(byte: number, offset = 0, recordOffset = offset): TsResolution {
   const exp = byte & 0x7f;
   if ((byte & 0x80) === 0) {
     if (exp > MAX_DECIMAL_EXP) {
@@ -48,6 +48,7 @@ export function tsResolutionFromByte(byte: number, offset = 0): TsResolution {
         `unsupported if_tsresol 0x${byte.toString(16).padStart(2, '0')} (10^-${exp} s) at offset ${offset}`,
         offset,
         `a decimal resolution of at most 10^-${MAX_DECIMAL_EXP} s`,
+        recordOffset,
       );
     }
     const ups = 10 ** exp;
@@ -67,6 +68,7 @@ export function tsResolutionFromByte(byte: number, offset = 0): TsResolution {
       `unsupported if_tsresol 0x${byte.toString(16)} (2^-${exp} s) at offset ${offset}`,
       offset,
       `a binary resolution of at most 2^-${MAX_BINARY_EXP} s`,
+      recordOffset,
     );
   }
   const ups = 2 ** exp;

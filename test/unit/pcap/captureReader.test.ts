@@ -342,3 +342,11 @@ test('a sink that throws stops the reader for good (no half-parsed state reused)
   assert.equal(n, 2);
   assert.match(r.end().truncated?.reason ?? '', /^reading stopped by an error: sink full$/);
 });
+
+test('pcapng: an unusable if_tsresol is an error pointing at its IDB', () => {
+  const bytes = new PcapngBuilder().shb().idb().epb({ data: pkt(4) }).idb({ tsresol: 0x7f }).build();
+  const r = run(bytes);
+  assert.equal(r.packets.length, 1);
+  assert.equal(r.error?.message, 'unsupported if_tsresol 0x7f (10^-127 s) at offset 104');
+  assert.deepEqual(r.end?.truncated, { offset: 84, reason: r.error?.message });
+});
