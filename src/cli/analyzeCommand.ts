@@ -5,6 +5,7 @@ import type { CliCommand } from './command.js';
 import { analyzeFile } from '../core/flows/analyzeFile.js';
 import { CaptureFormatError } from '../core/pcap/types.js';
 import { renderSummary } from './flowTable.js';
+import { annotateSummary, readSidecar } from '../core/annotate/annotateSummary.js';
 import { ProgressBar } from './progressBar.js';
 
 /** Exit codes: 0 ok; 1 the input cannot be read as a capture; 2 usage; 3 the summary was
@@ -58,10 +59,15 @@ export const analyzeCommand: CliCommand = {
     const onSig = (): void => ac.abort();
     process.once('SIGINT', onSig);
     try {
-      const summary = await analyzeFile(file, {
+      const sidecar = await readSidecar(file).catch((e: unknown) => {
+        process.stderr.write(`falcoshark analyze: ignoring the sidecar: ${(e as Error).message}\n`);
+        return undefined;
+      });
+      const plain = await analyzeFile(file, {
         signal: ac.signal,
         onProgress: size > 32 * 1024 * 1024 && bar.enabled ? (done: number, total: number | undefined) => bar.update(done, total ?? size) : undefined,
       });
+      const summary = annotateSummary(plain, sidecar);
       bar.done();
       if (values.json) {
         await writeJson(summary);
@@ -88,7 +94,7 @@ export const analyzeCommand: CliCommand = {
 };
 
 /** Streams the JSON out flow by flow: a summary of 1 M flows never becomes one giant string. */
-async function writeJson(summary: import('../shared/flowSummary.js').FlowSummary): Promise<void> {
+async function writeJson(summary: import('../shared/annotatedSummary.js').AnnotatedSummary): Promise<void> {
   const { flows, ...rest } = summary;
   const head = JSON.stringify({ ...rest, flows: [] }, null, 0);
   const out = process.stdout;

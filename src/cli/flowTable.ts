@@ -1,10 +1,16 @@
 // Human-readable rendering of a FlowSummary for the terminal.
-import type { FlowRecord, FlowSummary, FlowEndpoint } from '../shared/flowSummary.js';
+import type { FlowRecord, FlowEndpoint } from '../shared/flowSummary.js';
+import type { AnnotatedFlow, AnnotatedSummary } from '../shared/annotatedSummary.js';
 import { terminalSafe } from '../core/util/terminalSafe.js';
 
 function ep(e: FlowEndpoint): string {
   if (e.port === undefined) return e.ip;
   return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+}
+
+function named(e: FlowEndpoint, id: AnnotatedFlow['clientIdentity']): string {
+  if (!id || id.kind === 'unknown') return ep(e);
+  return `${ep(e)} ${terminalSafe(id.kind === 'pod' ? `${id.namespace}/${id.workload?.name ?? id.name}` : id.label, 40)}`;
 }
 
 export function humanBytes(n: number): string {
@@ -40,24 +46,33 @@ function table(header: string[], rows: string[][], rightAligned: Set<number>): s
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-export function renderSummary(s: FlowSummary, file: string, top: number): string {
+export function renderSummary(s: AnnotatedSummary, file: string, top: number): string {
   const t = s.totals;
   const out: string[] = [];
   out.push(`${terminalSafe(file, 300)}: ${s.format ?? 'unknown format'}, ${t.packets.toLocaleString('en')} packets, ${humanBytes(t.bytes)}, `
     + `${t.durationSeconds.toFixed(3)} s, ${t.flows.toLocaleString('en')} flows`);
   if (t.firstPacket) out.push(`from ${t.firstPacket} to ${t.lastPacket}`);
-  for (const c of s.comments) out.push(`comment: ${terminalSafe(c, 300)}`);
+  const ctx = s.context;
+  if (ctx) {
+    if (ctx.alert) out.push(`alert: ${terminalSafe(ctx.alert.rule, 100)} (${ctx.alert.priority ?? '?'}) at ${ctx.alert.time ?? '?'}: ${terminalSafe(ctx.alert.output, 200)}`);
+    out.push(`capture ${ctx.id}: ${terminalSafe(ctx.target)}, filter ${terminalSafe(ctx.filter || '(none)', 200)}${ctx.outcome ? `, ${ctx.outcome}` : ''}`);
+    if (ctx.displayFilter) out.push(`display filter of the alerted flow: ${terminalSafe(ctx.displayFilter, 200)}`);
+  } else {
+    for (const c of s.comments) out.push(`comment: ${terminalSafe(c, 300)}`);
+  }
   const protos = Object.entries(t.protocols).sort((a, b) => b[1].packets - a[1].packets)
     .map(([p, v]) => `${p} ${v.flows} flows/${v.packets} pkts`);
   if (protos.length) out.push(`protocols: ${protos.join(', ')}`);
-  const flows = [...s.flows].sort((a, b) => (b.bytes.fromClient + b.bytes.fromServer) - (a.bytes.fromClient + a.bytes.fromServer));
+  const flows = [...s.flows].sort((a, b) => Number(b.alerted ?? false) - Number(a.alerted ?? false)
+    || (b.bytes.fromClient + b.bytes.fromServer) - (a.bytes.fromClient + a.bytes.fromServer));
   const shown = flows.slice(0, top);
   out.push('');
   out.push(table(
-    ['proto', 'client', 'server', 'pkts c→s', 'pkts s→c', 'bytes c→s', 'bytes s→c', 'secs', 'seen'],
-    shown.map((f) => [f.protocol, ep(f.client), ep(f.server), String(f.packets.fromClient), String(f.packets.fromServer),
+    ['', 'proto', 'client', 'server', 'pkts c→s', 'pkts s→c', 'bytes c→s', 'bytes s→c', 'secs', 'seen'],
+    shown.map((f) => [f.alerted ? '▶' : '', f.protocol, named(f.client, f.clientIdentity), named(f.server, f.serverIdentity),
+      String(f.packets.fromClient), String(f.packets.fromServer),
       humanBytes(f.bytes.fromClient), humanBytes(f.bytes.fromServer), seconds(f).toFixed(3), flowHints(f)]),
-    new Set([3, 4, 5, 6, 7]),
+    new Set([4, 5, 6, 7, 8]),
   ));
   if (flows.length > shown.length) out.push(`… ${flows.length - shown.length} more flows (use --top N or --json)`);
   const notes: string[] = [];
@@ -70,6 +85,8 @@ export function renderSummary(s: FlowSummary, file: string, top: number): string
   if (nonIp.length) notes.push(`non-IP frames: ${nonIp.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   if (t.overflow.flowsRefused) notes.push(`flow limit ${t.overflow.maxFlows} reached: ${t.overflow.packets} packets of ${t.overflow.flowsRefused} more flows not tracked`);
   if (s.truncated) notes.push(`TRUNCATED at byte ${s.truncated.offset}: ${terminalSafe(s.truncated.reason, 300)} (everything before it is summarised)`);
+  if (ctx?.snapshotGaps?.length) notes.push(`cluster snapshot incomplete: ${ctx.snapshotGaps.map((g) => terminalSafe(g)).join('; ')}`);
+  if (s.flows.some((f) => f.alerted)) notes.push('▶ = the alerted flow');
   if (notes.length) out.push('', ...notes);
   return out.join('\n') + '\n';
 }

@@ -1,0 +1,93 @@
+// Annotates a FlowSummary with the context a capture carries in its sidecar: each endpoint
+// named by pod/service/workload/namespace (or marked external), the alerted flow marked.
+import { readFile } from 'node:fs/promises';
+import type { FlowSummary, FlowEndpoint, FlowRecord } from '../../shared/flowSummary.js';
+import type { AnnotatedFlow, AnnotatedSummary, CaptureContext, EndpointIdentity } from '../../shared/annotatedSummary.js';
+import type { ClusterSnapshot, IpOwner } from '../../shared/clusterSnapshot.js';
+import type { FlowContext } from '../capture/captureFilter.js';
+import type { CapturePlan } from '../capture/capturePlan.js';
+
+/** Loopback, link-local, unspecified and multicast are "this host", never "external". */
+function isLocalScope(ip: string): boolean {
+  return /^(127\.|0\.|169\.254\.|22[4-9]\.|23\d\.|255\.)/.test(ip) || /^(::1?$|fe80:|ff)/i.test(ip);
+}
+
+export function identify(ip: string, snapshot: ClusterSnapshot | undefined): EndpointIdentity {
+  const o: IpOwner | undefined = snapshot?.ips[ip];
+  if (!o) {
+    if (!snapshot || isLocalScope(ip)) return { kind: 'unknown', label: ip };
+    return { kind: 'external', label: 'external' };
+  }
+  if (o.kind === 'pod') {
+    const bits = [o.workload ? `${o.workload.kind} ${o.workload.name}` : '', ...(o.services ?? []).map((s) => `svc ${s}`)].filter(Boolean);
+    return { ...o, label: `${o.namespace}/${o.name}${bits.length ? ` (${bits.join(', ')})` : ''}` };
+  }
+  if (o.kind === 'service') return { ...o, label: `svc ${o.namespace}/${o.name}` };
+  return { ...o, label: `node ${o.name}` };
+}
+
+function endpointMatches(want: { ip: string; port?: number } | undefined, got: FlowEndpoint): boolean {
+  return !want || (want.ip === got.ip && (want.port === undefined || want.port === got.port));
+}
+
+/** True when the flow is the alerted one (either orientation). */
+export function isAlertedFlow(f: FlowRecord, flow: FlowContext | undefined): boolean {
+  if (!flow || (!flow.client && !flow.server)) return false;
+  if (flow.protocol && flow.protocol !== f.protocol) return false;
+  const same = endpointMatches(flow.client, f.client) && endpointMatches(flow.server, f.server);
+  const swapped = endpointMatches(flow.client, f.server) && endpointMatches(flow.server, f.client);
+  return same || swapped;
+}
+
+/** The sidecar a capture writes beside `<id>.pcapng` (see captureSession.ts). */
+export interface CaptureSidecar {
+  schemaVersion: number;
+  kind: 'falcoshark-capture';
+  record?: { id: string; outcome: string; reason: string };
+  plan: CapturePlan;
+  alert?: { namespace?: string | null; pod?: string | null };
+  snapshot?: ClusterSnapshot;
+}
+
+export function sidecarPathFor(captureFile: string): string {
+  return `${captureFile.replace(/\.(pcapng|pcap|cap)$/i, '')}.falcoshark.json`;
+}
+
+/** Reads and checks a sidecar; undefined when there is none. Throws on a malformed one. */
+export async function readSidecar(captureFile: string): Promise<CaptureSidecar | undefined> {
+  let text: string;
+  try {
+    text = await readFile(sidecarPathFor(captureFile), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  const v = JSON.parse(text) as Partial<CaptureSidecar>;
+  if (v?.kind !== 'falcoshark-capture' || typeof v.plan !== 'object' || v.plan === null) {
+    throw new Error(`${sidecarPathFor(captureFile)} is not a falcoshark capture sidecar`);
+  }
+  return v as CaptureSidecar;
+}
+
+export function annotateSummary(summary: FlowSummary, sidecar: CaptureSidecar | undefined): AnnotatedSummary {
+  if (!sidecar) return summary;
+  const { plan, snapshot } = sidecar;
+  const t = plan.target;
+  const flows: AnnotatedFlow[] = summary.flows.map((f) => ({
+    ...f,
+    clientIdentity: identify(f.client.ip, snapshot),
+    serverIdentity: identify(f.server.ip, snapshot),
+    ...(isAlertedFlow(f, plan.flow) ? { alerted: true } : {}),
+  }));
+  const context: CaptureContext = {
+    id: plan.id,
+    target: t.kind === 'pod' ? `${t.namespace}/${t.pod}${t.container ? ` (${t.container})` : ''}` : `${t.netns ?? 'host'}:${t.iface}`,
+    filter: plan.filter.bpf,
+    displayFilter: plan.filter.display,
+    ...(sidecar.record ? { outcome: sidecar.record.outcome, reason: sidecar.record.reason } : {}),
+    ...(plan.alert ? { alert: { rule: plan.alert.rule, priority: plan.alert.priority, time: plan.alert.time, output: plan.alert.output, node: plan.alert.node,
+      namespace: sidecar.alert?.namespace ?? null, pod: sidecar.alert?.pod ?? null } } : {}),
+    ...(snapshot ? { snapshotTakenAt: snapshot.takenAt, snapshotGaps: snapshot.gaps } : {}),
+  };
+  return { ...summary, flows, context };
+}

@@ -1,0 +1,85 @@
+// Takes a ClusterSnapshot: pods (with their workload via owner references), services and
+// nodes, by IP. Anything the credentials may not read becomes a "gap", not a failure: a
+// capture with a partial snapshot is still worth having.
+import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
+import type { ClusterSnapshot, IpOwner, WorkloadRef } from '../../shared/clusterSnapshot.js';
+import { describeKubeError } from '../alerts/sources/kubeAccess.js';
+
+/** At most this many objects of a kind are read (a snapshot is bounded like everything else). */
+const LIST_LIMIT = 5000;
+
+function selectorMatches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!selector || Object.keys(selector).length === 0) return false;
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+function workloadOf(pod: V1Pod, replicaSets: Map<string, V1ReplicaSet>): WorkloadRef | undefined {
+  const ref = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
+  if (!ref) return undefined;
+  if (ref.kind === 'ReplicaSet') {
+    const rs = replicaSets.get(`${pod.metadata?.namespace}/${ref.name}`);
+    const top = rs?.metadata?.ownerReferences?.find((o) => o.controller);
+    if (top) return { kind: top.kind, name: top.name };
+    if (!rs) {
+      // ReplicaSet not readable: its name is "<deployment>-<hash>".
+      const m = /^(.*)-[a-z0-9]{5,10}$/.exec(ref.name);
+      return m ? { kind: 'Deployment', name: m[1] } : { kind: 'ReplicaSet', name: ref.name };
+    }
+  }
+  return { kind: ref.kind, name: ref.name };
+}
+
+export async function takeClusterSnapshot(kc: KubeConfig, now = new Date()): Promise<ClusterSnapshot> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const context = kc.getCurrentContext();
+  const gaps: string[] = [];
+  const tryList = async <T>(what: string, f: () => Promise<{ items: T[] }>): Promise<T[]> => {
+    try {
+      return (await f()).items;
+    } catch (e) {
+      gaps.push(describeKubeError(e, 'list', what, undefined, context).message);
+      return [];
+    }
+  };
+  const [pods, services, nodes, rsList] = await Promise.all([
+    tryList('pods', () => core.listPodForAllNamespaces({ limit: LIST_LIMIT })),
+    tryList('services', () => core.listServiceForAllNamespaces({ limit: LIST_LIMIT })),
+    tryList('nodes', () => core.listNode({ limit: LIST_LIMIT })),
+    tryList('replicasets', () => apps.listReplicaSetForAllNamespaces({ limit: LIST_LIMIT })),
+  ]);
+  const replicaSets = new Map(rsList.map((r) => [`${r.metadata?.namespace}/${r.metadata?.name}`, r] as const));
+  const ips: Record<string, IpOwner> = Object.create(null) as Record<string, IpOwner>;
+
+  for (const n of nodes) {
+    for (const a of n.status?.addresses ?? []) {
+      if ((a.type === 'InternalIP' || a.type === 'ExternalIP') && n.metadata?.name) ips[a.address] = { kind: 'node', name: n.metadata.name };
+    }
+  }
+  for (const s of services) {
+    const name = s.metadata?.name;
+    const ns = s.metadata?.namespace;
+    if (!name || !ns) continue;
+    for (const ip of [...(s.spec?.clusterIPs ?? []), ...(s.spec?.clusterIP ? [s.spec.clusterIP] : [])]) {
+      if (ip && ip !== 'None') ips[ip] = { kind: 'service', name, namespace: ns };
+    }
+  }
+  for (const p of pods) {
+    const name = p.metadata?.name;
+    const ns = p.metadata?.namespace;
+    if (!name || !ns || p.spec?.hostNetwork) continue;
+    const svc = services
+      .filter((s) => s.metadata?.namespace === ns && selectorMatches(s.spec?.selector, p.metadata?.labels))
+      .map((s) => `${ns}/${s.metadata?.name}`);
+    const workload = workloadOf(p, replicaSets);
+    const owner: IpOwner = {
+      kind: 'pod', name, namespace: ns,
+      ...(workload ? { workload } : {}),
+      ...(svc.length ? { services: svc } : {}),
+      ...(p.spec?.nodeName ? { node: p.spec.nodeName } : {}),
+    };
+    const podIps = new Set([...(p.status?.podIPs ?? []).map((i) => i.ip), p.status?.podIP].filter((x): x is string => !!x));
+    for (const ip of podIps) ips[ip] = owner;
+  }
+  return { takenAt: now.toISOString(), context, ips, gaps };
+}

@@ -1,0 +1,40 @@
+// A flow summary annotated with Kubernetes and Falco context: endpoints named by pod,
+// service, workload and namespace (or marked external), the alerted flow marked.
+import type { FlowRecord, FlowSummary } from './flowSummary.js';
+import type { WorkloadRef } from './clusterSnapshot.js';
+
+export interface EndpointIdentity {
+  kind: 'pod' | 'service' | 'node' | 'external' | 'unknown';
+  namespace?: string;
+  name?: string;
+  workload?: WorkloadRef;
+  services?: string[];
+  node?: string;
+  /** What a person reads: "shop/api-7d9c (Deployment api, svc shop/api)", "external". */
+  label: string;
+}
+
+export interface AnnotatedFlow extends FlowRecord {
+  clientIdentity?: EndpointIdentity;
+  serverIdentity?: EndpointIdentity;
+  /** True for the flow the alert is about. */
+  alerted?: boolean;
+}
+
+export interface CaptureContext {
+  id: string;
+  target: string;
+  filter: string;
+  displayFilter: string;
+  outcome?: string;
+  reason?: string;
+  alert?: { rule: string; priority: string | null; time: string | null; output: string; node: string | null; namespace?: string | null; pod?: string | null };
+  snapshotTakenAt?: string;
+  snapshotGaps?: string[];
+}
+
+export interface AnnotatedSummary extends FlowSummary {
+  flows: AnnotatedFlow[];
+  /** Present when the capture's sidecar (`<name>.falcoshark.json`) was found. */
+  context?: CaptureContext;
+}
