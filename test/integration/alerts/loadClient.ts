@@ -47,7 +47,8 @@ async function runWebhook(port: number): Promise<Record<string, number>> {
   const start = performance.now();
   let seq = 0;
   const pending: Promise<void>[] = [];
-  while (seq < total) {
+  // Time-bounded: whatever the receiver can take in `seconds` (at most rate × seconds) is sent.
+  while (seq < total && performance.now() - start < seconds * 1000) {
     const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
     while (seq < due && inFlight < 2000) {
       inFlight++;
@@ -65,7 +66,7 @@ async function runWebhook(port: number): Promise<Record<string, number>> {
 async function runFile(path: string): Promise<Record<string, number>> {
   const start = performance.now();
   let seq = 0;
-  while (seq < total) {
+  while (seq < total && performance.now() - start < seconds * 1000 + 1000) {
     const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
     if (due > seq) {
       const lines: string[] = [];
