@@ -2,10 +2,12 @@
 // under src/cli/ exporting a `CliCommand`; add a line to COMMANDS to register one.
 import type { CliCommand } from './command.js';
 import { analyzeCommand } from './analyzeCommand.js';
+import { labCommand } from './labCommand.js';
 import { watchCommand } from './watchCommand.js';
 
 const COMMANDS: CliCommand[] = [
   analyzeCommand,
+  labCommand,
   watchCommand,
 ];
 
