@@ -233,6 +233,15 @@ export class FlowAnalyzer implements CaptureSink {
         if (f < 0) return this.overflow();
         t.flags[f] |= FLAG_CLIENT_BY_SYN;
         t.tcpSeq(f, 1, this.tcpSeq, false);
+      } else if ((fl === 0x02 || fl === 0x12) && !(t.flags[f] & (FLAG_CLIENT_BY_SYN | FLAG_CLIENT_BY_SYNACK))) {
+        // The flow began with a packet that named no client (joined mid-stream, or a stray
+        // packet before the handshake): the handshake decides now.
+        const senderIsClient = fl === 0x02;
+        if ((dir === 1) !== senderIsClient) {
+          t.swapSides(f);
+          t.fromClient = dir ? 0 : 1;
+        }
+        t.flags[f] |= senderIsClient ? FLAG_CLIENT_BY_SYN : FLAG_CLIENT_BY_SYNACK;
       }
     }
     return f;

@@ -310,6 +310,33 @@ export class FlowTable {
     }
   }
 
+  /** Swaps the client and server sides of flow f (its key orientation and every
+   *  per-direction counter). The hash is symmetric, so its slot stays valid. */
+  swapSides(f: number): void {
+    const b = f * KEY_WORDS;
+    const k = this.keys;
+    for (let i = 1; i <= 4; i++) {
+      const x = k[b + i];
+      k[b + i] = k[b + i + 4];
+      k[b + i + 4] = x;
+    }
+    k[b + 9] = ((k[b + 9] & 0xffff) << 16) | (k[b + 9] >>> 16);
+    const sw = (a: Float64Array | Uint32Array, i: number): void => {
+      const x = a[i];
+      a[i] = a[i + 1];
+      a[i + 1] = x;
+    };
+    sw(this.stats, f * STAT + S_PKTS);
+    sw(this.stats, f * STAT + S_BYTES);
+    sw(this.fragPkts, f * 2);
+    sw(this.fragBytes, f * 2);
+    sw(this.baseSeq, f * 2);
+    const fl = this.flags[f];
+    const bc = fl & FLAG_BASE_C ? FLAG_BASE_S : 0;
+    const bs = fl & FLAG_BASE_S ? FLAG_BASE_C : 0;
+    this.flags[f] = (fl & ~(FLAG_BASE_C | FLAG_BASE_S)) | bc | bs;
+  }
+
   /** Protocol number of flow f. */
   protocol(f: number): number {
     return this.keys[f * KEY_WORDS] & 0xff;
