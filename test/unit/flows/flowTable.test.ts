@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze, eth, ipv4, tcp, tcp4, udp4, ACK, FIN, PSH, RST, SYN } from './packets.js';
 import { FlowAnalyzer } from '../../../src/core/flows/flowAnalyzer.js';
+import type { PacketRecord } from '../../../src/core/pcap/types.js';
 
 const C = '10.0.0.1';
 const S = '10.0.0.2';
@@ -92,7 +93,7 @@ test('maxFlows bounds the table; the rest is counted as overflow', () => {
 
 test('the table grows and rehashes without losing flows (50,000 flows)', () => {
   const a = new FlowAnalyzer();
-  const rec = { buf: new Uint8Array(0), offset: 0, capLen: 0, origLen: 0, linkType: 1, tsSec: 1, tsNsec: 0, interfaceId: 0, sectionIndex: 0, index: 0, comments: [] };
+  const rec: PacketRecord = { buf: new Uint8Array(0), offset: 0, capLen: 0, origLen: 0, linkType: 1, tsSec: 1, tsNsec: 0, interfaceId: 0, sectionIndex: 0, index: 0, comments: [] };
   const send = (f: Uint8Array): void => {
     rec.buf = f;
     rec.capLen = rec.origLen = f.length;
