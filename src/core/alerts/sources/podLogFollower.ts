@@ -91,6 +91,8 @@ export class PodLogFollower {
     const maxLine = this.opts.maxLineBytes ?? DEFAULT_MAX_BYTES;
     const idleMs = this.opts.idleReconnectMs ?? 300_000;
     let firstConnect = true;
+    const windowStart = this.opts.sinceSeconds === undefined ? undefined
+      : new Date(Math.floor(Date.now() / 1000 - this.opts.sinceSeconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     while (!signal.aborted) {
       const splitter = new LineSplitter(maxLine);
       const before = this.linesDelivered;
@@ -109,9 +111,10 @@ export class PodLogFollower {
         },
       });
       sink.on('error', () => finish('error'));
-      const since = firstConnect ? undefined : this.resume.sinceTime();
+      // Resume from the last line seen; before any line, keep the start-up window (not the whole log).
+      const since = firstConnect ? undefined : this.resume.sinceTime() ?? windowStart;
       const options = since !== undefined ? { follow: true, timestamps: true, sinceTime: since }
-        : firstConnect && this.opts.sinceSeconds !== undefined ? { follow: true, timestamps: true, sinceSeconds: this.opts.sinceSeconds }
+        : this.opts.sinceSeconds !== undefined ? { follow: true, timestamps: true, sinceSeconds: this.opts.sinceSeconds }
           : { follow: true, timestamps: true };
       try {
         this.current = await log.log(this.opts.namespace, this.opts.pod, this.opts.container, sink, options);
