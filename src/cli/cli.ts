@@ -3,11 +3,13 @@
 import type { CliCommand } from './command.js';
 import { analyzeCommand } from './analyzeCommand.js';
 import { labCommand } from './labCommand.js';
+import { captureCommand } from './captureCommand.js';
 import { watchCommand } from './watchCommand.js';
 
 const COMMANDS: CliCommand[] = [
   analyzeCommand,
   labCommand,
+  captureCommand,
   watchCommand,
 ];
 

@@ -104,8 +104,9 @@ function l4(proto: string | null): L4Protocol | undefined {
 export function flowContextOf(alert: FalcoAlert): FlowContext {
   const n = alert.network;
   if (!n) return {};
+  // Falco prints port 0 when it does not know the port: that is "unknown", not port 0.
   const ep = (e: { ip: string | null; port: number | null }): { ip: string; port?: number } | undefined =>
-    e.ip ? (e.port !== null ? { ip: e.ip, port: e.port } : { ip: e.ip }) : undefined;
+    e.ip ? (e.port !== null && e.port > 0 ? { ip: e.ip, port: e.port } : { ip: e.ip }) : undefined;
   let client = ep(n.client);
   let server = ep(n.server);
   if (!client && !server) {

@@ -1,0 +1,142 @@
+// `falcoshark capture (--alert FILE | --pod NS/NAME | --local) …`: a contextual capture,
+// then the path of the file and its flow summary.
+import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CliCommand } from './command.js';
+import { parseAlertDocument } from '../core/alerts/alertParser.js';
+import type { FalcoAlert } from '../core/alerts/types.js';
+import { loadKubeConfig } from '../core/alerts/sources/kubeAccess.js';
+import { planForPod, planFromAlert, newCaptureId, resolveCaps, flowContextOf, PlanError, type CapturePlan, type CaptureTool } from '../core/capture/capturePlan.js';
+import { buildFilters } from '../core/capture/captureFilter.js';
+import { runCapture } from '../core/capture/runCapture.js';
+import { findPodFor } from '../core/k8s/podTarget.js';
+import { analyzeFile } from '../core/flows/analyzeFile.js';
+import { annotateSummary, readSidecar } from '../core/annotate/annotateSummary.js';
+import { renderSummary, humanBytes } from './flowTable.js';
+import { terminalSafe } from '../core/util/terminalSafe.js';
+
+const HELP = `usage: falcoshark capture (--alert FILE | --pod NS/NAME | --local) [options]
+
+  --alert FILE        a Falco alert (JSON, JSON lines: the first alert is used) to capture for
+  --pod NS/NAME       capture on this pod (with --alert: overrides the alert's pod)
+  --local             capture on this host (or --netns NS), not in a cluster
+  --netns NS          with --local: inside this network namespace
+  --iface IF          with --local: interface (default any)
+  --filter BPF        capture filter (default: built from the alert; checked with libpcap first)
+  --duration S        seconds (default 30)      --max-packets N   --max-bytes N   --snaplen N
+  --context C         kubeconfig context (default: current)
+  --method M          ephemeral (default) | exec (the target container has the tool)
+  --tool T            tshark (default) | tcpdump | dumpcap
+  --image I           image of the ephemeral capture container
+  --add-capabilities  add NET_RAW/NET_ADMIN to the capture container (Pod Security may refuse)
+  --out DIR           where the capture, its sidecar and the audit log go (default ./captures)
+  --json              print the annotated summary as JSON instead of the table
+`;
+
+const OPTIONS = {
+  alert: { type: 'string' }, pod: { type: 'string' }, local: { type: 'boolean', default: false },
+  netns: { type: 'string' }, iface: { type: 'string', default: 'any' }, filter: { type: 'string' },
+  duration: { type: 'string' }, 'max-packets': { type: 'string' }, 'max-bytes': { type: 'string' }, snaplen: { type: 'string' },
+  context: { type: 'string' }, method: { type: 'string' }, tool: { type: 'string' }, image: { type: 'string' },
+  'add-capabilities': { type: 'boolean', default: false }, out: { type: 'string', default: 'captures' },
+  json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+function num(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new PlanError(`--${name} takes a positive whole number, not ${JSON.stringify(v)}`);
+  return n;
+}
+
+async function readAlert(file: string): Promise<FalcoAlert> {
+  const text = file === '-' ? readFileSync(0, 'utf8') : await readFile(file, 'utf8');
+  const doc = parseAlertDocument(text);
+  for (const r of doc.alerts) if (r.ok) return r.alert;
+  const first = doc.alerts.find((r) => !r.ok);
+  throw new PlanError(`no Falco alert in ${file}${first && !first.ok ? `: ${first.reason}${first.hint ? ` (${first.hint})` : ''}` : ''}`);
+}
+
+export const captureCommand: CliCommand = {
+  name: 'capture',
+  usage: 'capture (--alert FILE | --pod NS/NAME | --local) [opts]',
+  summary: 'capture the traffic an alert is about, with its context',
+  async run(argv) {
+    let v;
+    try {
+      v = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false }).values;
+    } catch (e) {
+      process.stderr.write(`falcoshark capture: ${(e as Error).message}\n${HELP}`);
+      return 2;
+    }
+    if (v.help) { process.stdout.write(HELP); return 0; }
+    if (!v.alert && !v.pod && !v.local) { process.stderr.write(HELP); return 2; }
+    try {
+      const alert = v.alert ? await readAlert(v.alert) : undefined;
+      const caps = { durationSeconds: num(v.duration, 'duration'), maxPackets: num(v['max-packets'], 'max-packets'),
+        maxBytes: num(v['max-bytes'], 'max-bytes'), snapLen: num(v.snaplen, 'snaplen') };
+      const capsGiven = Object.fromEntries(Object.entries(caps).filter(([, x]) => x !== undefined));
+      const tool = (v.tool ?? 'tshark') as CaptureTool;
+      if (!['tshark', 'tcpdump', 'dumpcap'].includes(tool)) throw new PlanError(`--tool must be tshark, tcpdump or dumpcap, not ${JSON.stringify(v.tool)}`);
+      const method = v.method ?? 'ephemeral';
+      if (method !== 'ephemeral' && method !== 'exec') throw new PlanError(`--method must be ephemeral or exec, not ${JSON.stringify(v.method)}`);
+      let plan: CapturePlan;
+      const kc = v.local ? undefined : loadKubeConfig(v.context);
+      if (v.local) {
+        const notes: string[] = [];
+        const built = v.filter !== undefined ? undefined : buildFilters(alert ? flowContextOf(alert) : {}, { includeDns: true });
+        plan = {
+          id: newCaptureId(new Date(), v.netns ?? 'host'), createdAt: new Date().toISOString(),
+          target: { kind: 'local', iface: v.iface, ...(v.netns ? { netns: v.netns } : {}) }, method: 'local', tool,
+          filter: built ? { ...built, origin: built.scope === 'pod' ? 'none' : 'alert' } : { scope: 'pod', bpf: v.filter ?? '', display: '', description: 'filter given by the user', origin: 'user' },
+          ...(built && built.scope !== 'pod' && alert ? { flow: flowContextOf(alert) } : {}),
+          caps: resolveCaps(capsGiven, undefined, notes), notes,
+          ...(alert ? { alert: { rule: alert.rule, priority: alert.priority, time: alert.time, output: alert.output, uuid: alert.uuid, fingerprint: alert.fingerprint, source: alert.source, node: alert.node } } : {}),
+        };
+      } else {
+        const settings = { method, tool, caps: capsGiven, ...(v.image ? { image: v.image } : {}), ...(v.context ? { context: v.context } : {}),
+          ...(v.filter !== undefined ? { filterOverride: v.filter } : {}) } as const;
+        let podWanted = v.pod;
+        if (!podWanted && alert && (!alert.namespace || !alert.pod)) {
+          const found = await findPodFor(kc!, { containerId: alert.container.id, node: alert.node,
+            ips: [alert.network?.client.ip, alert.network?.local.ip].filter((x): x is string => !!x) });
+          if (!found) throw new PlanError(`the alert names no pod, and none was found by container id, pod IP or node: give --pod NS/NAME`);
+          podWanted = `${found.namespace}/${found.pod}`;
+        }
+        if (podWanted) {
+          const m = /^([^/]+)\/([^/]+)$/.exec(podWanted);
+          if (!m) throw new PlanError(`--pod takes NAMESPACE/NAME, not ${JSON.stringify(podWanted)}`);
+          plan = planForPod({ namespace: m[1], pod: m[2], ...(alert?.container.name ? { container: alert.container.name } : {}) }, settings, alert);
+        } else {
+          plan = planFromAlert(alert!, settings);
+        }
+      }
+      for (const n of plan.notes) process.stderr.write(`note: ${terminalSafe(n, 300)}\n`);
+      process.stderr.write(`capturing ${plan.filter.description} for at most ${plan.caps.durationSeconds} s\n`);
+      const ac = new AbortController();
+      const onSig = (): void => ac.abort();
+      process.once('SIGINT', onSig);
+      const tty = process.stderr.isTTY === true;
+      const rec = await runCapture({
+        plan, outDir: v.out, auditLog: join(v.out, 'audit.jsonl'), kubeConfig: kc, alert, addCapabilities: v['add-capabilities'], signal: ac.signal,
+        onStage: (s) => process.stderr.write(`${s}\n`),
+        onProgress: (p) => {
+          const line = `${p.packets} packets, ${humanBytes(p.bytes)}, ${Math.max(0, Math.ceil((p.durationMs - p.elapsedMs) / 1000))} s left`;
+          process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+        },
+      }).finally(() => process.off('SIGINT', onSig));
+      if (tty) process.stderr.write('\r\x1b[K');
+      process.stderr.write(`${rec.outcome}: ${terminalSafe(rec.reason, 400)} (${rec.packets} packets, ${humanBytes(rec.bytes)})\n`);
+      process.stdout.write(`${rec.file}\n`);
+      if (rec.outcome === 'failed') return 1;
+      const summary = annotateSummary(await analyzeFile(rec.file), await readSidecar(rec.file));
+      process.stdout.write(v.json ? `${JSON.stringify(summary)}\n` : renderSummary(summary, rec.file, 30));
+      return rec.outcome === 'partial' ? 3 : 0;
+    } catch (e) {
+      process.stderr.write(`falcoshark capture: ${terminalSafe((e as Error).message, 1000)}\n`);
+      return 1;
+    }
+  },
+};

@@ -1,0 +1,58 @@
+// One capture from start to finish, the same for the CLI, the extension and `serve`:
+// check the filter compiles, take the cluster snapshot, start the tool where the plan says,
+// stream to disk under the caps, and leave the pcapng, its sidecar and the audit entries.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { FalcoAlert } from '../alerts/types.js';
+import type { ClusterSnapshot } from '../../shared/clusterSnapshot.js';
+import type { CapturePlan } from './capturePlan.js';
+import { runCaptureSession, type CaptureProgress, type CaptureRecord } from './captureSession.js';
+import { checkCaptureFilter } from './filterCheck.js';
+import { startLocalCapture } from './localRunner.js';
+import { startPodCapture } from './podRunner.js';
+import { takeClusterSnapshot } from '../k8s/clusterSnapshot.js';
+
+export class CaptureStartError extends Error {
+  override readonly name = 'CaptureStartError';
+}
+
+export interface RunCaptureOptions {
+  plan: CapturePlan;
+  outDir: string;
+  auditLog?: string;
+  /** Needed for pod targets. */
+  kubeConfig?: KubeConfig;
+  alert?: FalcoAlert;
+  addCapabilities?: boolean;
+  signal?: AbortSignal;
+  onStage?: (stage: string) => void;
+  onProgress?: (p: CaptureProgress) => void;
+  /** Skip the libpcap compile check (only when dumpcap is not installed and the filter was built by us). */
+  skipFilterCheck?: boolean;
+}
+
+export async function runCapture(o: RunCaptureOptions): Promise<CaptureRecord> {
+  const { plan } = o;
+  if (plan.filter.bpf && !o.skipFilterCheck) {
+    o.onStage?.('checking the capture filter');
+    const check = await checkCaptureFilter(plan.filter.bpf);
+    if (!check.ok) throw new CaptureStartError(`the capture filter does not compile: ${check.reason} (filter: ${plan.filter.bpf})`);
+  }
+  if (plan.target.kind === 'local') {
+    const source = startLocalCapture({ tool: plan.tool, iface: plan.target.iface, bpf: plan.filter.bpf, caps: plan.caps,
+      ...(plan.target.netns ? { netns: plan.target.netns } : {}) });
+    o.onStage?.(`capturing on ${plan.target.netns ? `${plan.target.netns}:` : ''}${plan.target.iface}`);
+    return runCaptureSession({ plan, outDir: o.outDir, source, signal: o.signal, onProgress: o.onProgress, auditLog: o.auditLog,
+      sidecarExtra: o.alert ? { alert: o.alert } : {} });
+  }
+  const kc = o.kubeConfig;
+  if (!kc) throw new CaptureStartError('a pod capture needs a kubeconfig');
+  o.onStage?.('reading the cluster (pods, services, workloads, nodes)');
+  const snapshotP: Promise<ClusterSnapshot> = takeClusterSnapshot(kc);
+  const started = await startPodCapture(kc, plan, { addCapabilities: o.addCapabilities, onStage: o.onStage });
+  const snapshot = await snapshotP;
+  const planWithNode: CapturePlan = started.pod.node && !plan.target.node ? { ...plan, target: { ...plan.target, node: started.pod.node } } : plan;
+  return runCaptureSession({
+    plan: planWithNode, outDir: o.outDir, source: started.source, signal: o.signal, onProgress: o.onProgress, auditLog: o.auditLog,
+    sidecarExtra: { ...(o.alert ? { alert: o.alert } : {}), snapshot, captureContainer: started.container },
+  });
+}
