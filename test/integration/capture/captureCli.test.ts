@@ -36,14 +36,15 @@ test('capture from an alert keeps only the alerted flow and marks it', async (t)
   // known (many connections), so the plan filters on the server side.
   const alert = {
     hostname: 'node-1', output: `Outbound connection to C2 server (connection=${pair.ipB}:0->${pair.ipA}:4444 ...)`,
-    output_fields: { 'evt.time': 1764339999123456789, 'fd.sip': pair.ipA, 'fd.sport': 4444, 'fd.cip': pair.ipB, 'fd.cport': 0,
+    output_fields: { 'fd.sip': pair.ipA, 'fd.sport': 4444, 'fd.cip': pair.ipB, 'fd.cport': 0,
       'fd.l4proto': 'tcp', 'fd.name': `${pair.ipB}:0->${pair.ipA}:4444`, 'k8s.ns.name': 'shop', 'k8s.pod.name': 'worker-1',
       'proc.cmdline': 'curl $(id) ; rm -rf / <script>', 'container.id': 'abcdef123456' },
     priority: 'Warning', rule: 'Outbound Connection to C2 Servers', source: 'syscall', tags: ['network'],
     time: '2026-11-28T14:26:39.123456789Z',
   };
   const alertFile = join(dir, 'alert.json');
-  writeFileSync(alertFile, JSON.stringify(alert));
+  // evt.time is an integer above 2^53, as Falco writes it: put it in the JSON text as such.
+  writeFileSync(alertFile, JSON.stringify(alert).replace('"output_fields":{', '"output_fields":{"evt.time":1764339999123456789,'));
   const r = await cli(['capture', '--local', '--netns', pair.a, '--alert', alertFile, '--duration', '2', '--out', dir, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const [file, json] = r.stdout.split('\n');
