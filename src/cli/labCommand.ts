@@ -1,7 +1,7 @@
 // `falcoshark lab up|down|status`: a local Kubernetes API server whose pods are network
 // namespaces (see src/lab/). `up` starts it in the background and prints the kubeconfig path.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, type CliCommand } from './command.js';
 import { LAB_NAME_RE, STATE_ROOT, cleanupLab, listNetns, netnsPrefix, stateDir } from '../lab/netns.js';
@@ -92,6 +92,7 @@ async function down(argv: string[]): Promise<number> {
     while (Date.now() < end && running(info.pid, name)) await new Promise((r) => setTimeout(r, 100));
   }
   const removed = await cleanupLab(name);
+  rmSync(join(STATE_ROOT, `${name}.log`), { force: true });
   process.stdout.write(info || removed.length ? `lab '${name}' is down${removed.length ? ` (removed leftovers: ${removed.join(', ')})` : ''}\n` : `no lab '${name}'\n`);
   return 0;
 }

@@ -17,13 +17,13 @@
 // mode 'inprocess' | 'child' (child runs dist/lab.js if built, else src/lab/main.ts via tsx).
 // Labs are isolated (own netns set behind their own bridge), so tests can run side by side.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { contextName } from './kubeconfig.js';
 import { Lab } from './lab.js';
-import { cleanupLab } from './netns.js';
+import { STATE_ROOT, cleanupLab } from './netns.js';
 import type { RoleName } from './rbac.js';
 import { parseLabelSelector } from './selectors.js';
 import type { KObject } from './types.js';
@@ -78,7 +78,22 @@ export function labSkipReason(extraTools: string[] = []): string | undefined {
   return reason;
 }
 
+/** Removes labs whose owning process is gone (a test run that crashed before its teardown). */
+export async function cleanupStaleLabs(): Promise<string[]> {
+  const removed: string[] = [];
+  const dirs = existsSync(STATE_ROOT) ? readdirSync(STATE_ROOT, { withFileTypes: true }).filter((d) => d.isDirectory()) : [];
+  for (const d of dirs) {
+    let pid = 0;
+    try { pid = Number(readFileSync(join(STATE_ROOT, d.name, 'lab.pid'), 'utf8').trim()); } catch { continue; }
+    let alive = true;
+    try { process.kill(pid, 0); } catch { alive = false; }
+    if (!alive) removed.push(...(await cleanupLab(d.name)));
+  }
+  return removed;
+}
+
 export async function startTestLab(o: TestLabOptions = {}): Promise<TestLab> {
+  await cleanupStaleLabs();
   const name = o.name ?? uniqueLabName();
   const cacheDir = mkdtempSync(join(tmpdir(), `kubectl-${name}-`));
   let lab: Lab | undefined;
