@@ -57,20 +57,35 @@ function two(n: number): string {
   return n < 10 ? `0${n}` : `${n}`;
 }
 
+/** Proleptic Gregorian date of a day number (days since 1970-01-01), any magnitude
+ *  (H. Hinnant's civil_from_days), as ISO text: "2026-11-28", "+584554-06-11", "-000001-…". */
+function civilDate(z: number): string {
+  z += 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const ys = y >= 0 && y <= 9999 ? String(y).padStart(4, '0') : (y < 0 ? '-' : '+') + String(Math.abs(y)).padStart(6, '0');
+  return `${ys}-${two(m)}-${two(d)}`;
+}
+
 /** ISO 8601 UTC with 9 fractional digits: "2026-11-28T13:42:53.877858000Z". Hand-made
- *  (the date part cached per day): summaries print two per flow. */
+ *  (the date part cached per day), for any timestamp a capture can hold: summaries print
+ *  two per flow, and pcapng's 64-bit timestamps reach far beyond JavaScript's Date. */
 export function isoTime(sec: number, ns: number): string {
   const day = Math.floor(sec / 86400);
   if (day !== isoCacheDay) {
-    const d = new Date(day * 86400000);
-    if (Number.isNaN(d.getTime())) return `${sec}.${String(ns).padStart(9, '0')}`;
     isoCacheDay = day;
-    isoCacheDate = d.toISOString().slice(0, -14); // "2026-11-28" (or "+275760-09-13")
+    isoCacheDate = civilDate(day);
   }
   const r = sec - day * 86400;
   const h = Math.floor(r / 3600);
   const m = Math.floor((r - h * 3600) / 60);
-  const s = r - h * 3600 - m * 60;
+  const s = Math.floor(r - h * 3600 - m * 60);
   const frac = ns < 100000000 ? String(ns).padStart(9, '0') : String(ns);
   return `${isoCacheDate}T${two(h)}:${two(m)}:${two(s)}.${frac}Z`;
 }
