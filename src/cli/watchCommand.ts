@@ -22,7 +22,7 @@ const HELP = `usage: falcoshark watch [--context C] [--webhook PORT] [--sidekick
   --selector S         Falco pod label selector (default ${DEFAULT_FALCO_SELECTOR})
   --namespace N        only this namespace (default: all)
   --container C        Falco container name (default falco)
-  --since SECONDS      history to read from pods already running (default 600)
+  --since SECONDS|all  history to read from pods already running (default 600; 0 = new only)
   --webhook PORT       receive Falco http_output / Falcosidekick webhook POSTs on 127.0.0.1:PORT
   --webhook-host H     bind address (default 127.0.0.1; set a token before exposing it)
   --token T            require "Authorization: Bearer T" (or $FALCOSHARK_WEBHOOK_TOKEN)
@@ -58,8 +58,8 @@ export const watchCommand: CliCommand = {
     if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) return usage(`--webhook needs a port number 0-65535, got ${v.webhook}`);
     const minPriority = v['min-priority'] === undefined ? null : parsePriority(v['min-priority']);
     if (v['min-priority'] !== undefined && minPriority === null) return usage(`--min-priority: unknown priority ${v['min-priority']}`);
-    const since = v.since === undefined ? undefined : Number(v.since);
-    if (since !== undefined && (!Number.isInteger(since) || since < 0)) return usage('--since needs a whole number of seconds');
+    const since = v.since === undefined ? undefined : v.since === 'all' ? 'all' : Number(v.since);
+    if (since !== undefined && since !== 'all' && (!Number.isInteger(since) || since < 0)) return usage('--since needs a whole number of seconds or "all"');
     const useCluster = v.cluster || v.context !== undefined || (port === undefined && v['sidekick-ui'] === undefined && v.file === undefined);
 
     const queue = new BoundedQueue<SourceEvent>(10_000);

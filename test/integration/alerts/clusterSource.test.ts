@@ -91,6 +91,31 @@ test('follows Falco pod logs, resumes after a dropped stream and across a pod re
   }
 });
 
+test('a 410 (expired resourceVersion) makes the source re-list and pick up pods it missed', async () => {
+  const api = new FakeKubeApi();
+  await api.start();
+  const q = new BoundedQueue<SourceEvent>(1000);
+  const c = new Collector(q);
+  const ac = new AbortController();
+  try {
+    api.addPod({ namespace: 'falco', name: 'falco-a', uid: 'uid-a', running: true, lines: [alertLine('2026-11-28T10:00:01.000000000Z', 'A1')] }, false);
+    const run = new ClusterAlertSource({ kubeConfig: api.kubeConfig(), backoff: { initialMs: 20, maxMs: 100 }, initialSinceSeconds: 'all' }, q).run(ac.signal);
+    await c.until(() => c.alerts.length === 1 && api.watchRequests.length === 1, 'A1 and the watch');
+    assert.equal(api.logRequests[0].query.get('sinceSeconds'), null, "--since all reads the whole log");
+    api.addPod({ namespace: 'falco', name: 'falco-c', uid: 'uid-c', running: true, lines: [alertLine('2026-11-28T10:00:02.000000000Z', 'C1')] }, false);
+    api.expireWatches();
+    await c.until(() => c.alerts.length === 2, 'C1 after the re-list');
+    assert.equal(api.listRequests, 2);
+    assert.deepEqual(c.alerts, ['alert A1', 'alert C1']);
+    ac.abort();
+    await run;
+  } finally {
+    ac.abort();
+    q.close();
+    await api.stop();
+  }
+});
+
 test('403 on pods/log names the verb, resource and namespace', async () => {
   const api = new FakeKubeApi();
   await api.start();

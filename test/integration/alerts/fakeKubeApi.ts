@@ -12,6 +12,7 @@ export class FakeKubeApi {
   readonly pods = new Map<string, FakePod>();
   readonly logRequests: LogRequest[] = [];
   readonly watchRequests: URLSearchParams[] = [];
+  listRequests = 0;
   /** Status to answer for a path prefix (e.g. 403 for logs). */
   readonly deny = new Map<string, number>();
   private rv = 100;
@@ -92,6 +93,14 @@ export class FakeKubeApi {
     return this.logStreams.get(`${ns}/${name}`)?.size ?? 0;
   }
 
+  /** The watch's resourceVersion expired: an ERROR 410 event, then the server closes the stream. */
+  expireWatches(): void {
+    for (const w of this.watchers) {
+      w.end(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: 1 (${this.rv})`, reason: 'Expired', code: 410 } })}\n`);
+    }
+    this.watchers.clear();
+  }
+
   private event(type: string, object: Record<string, unknown>): void {
     for (const w of this.watchers) w.write(`${JSON.stringify({ type, object })}\n`);
   }
@@ -116,6 +125,7 @@ export class FakeKubeApi {
         res.on('close', () => this.watchers.delete(res));
         return;
       }
+      this.listRequests++;
       const items = [...this.pods.values()].map((p) => this.podJson(p));
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) }, items }));

@@ -17,8 +17,11 @@ export interface ClusterSourceOptions {
   namespace?: string;
   /** Default `falco`. */
   container?: string;
-  /** Pods found at start-up are read from this many seconds back (default 600); later pods from their start. */
-  initialSinceSeconds?: number;
+  /**
+   * History read from pods found at start-up: seconds back (default 600; 0 = only new lines) or
+   * 'all'. Pods that appear later are always read from their start, so a restart loses nothing.
+   */
+  initialSinceSeconds?: number | 'all';
   backoff?: { initialMs?: number; maxMs?: number };
   idleReconnectMs?: number;
   maxLineBytes?: number;
@@ -148,7 +151,7 @@ export class ClusterAlertSource {
     if (!cs?.state?.running && !cs?.state?.terminated && !(cs?.restartCount && cs.restartCount > 0)) return; // not started yet: a later MODIFIED event brings it
     const f = new PodLogFollower(this.kc, {
       namespace, pod: name, container: this.container, context: this.context,
-      ...(initial && this.opts.initialSinceSeconds !== 0 ? { sinceSeconds: this.opts.initialSinceSeconds ?? 600 } : {}),
+      ...(initial && this.opts.initialSinceSeconds !== 'all' ? { sinceSeconds: Math.max(1, this.opts.initialSinceSeconds ?? 600) } : {}),
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
       ...(this.opts.idleReconnectMs !== undefined ? { idleReconnectMs: this.opts.idleReconnectMs } : {}),
       ...(this.opts.maxLineBytes !== undefined ? { maxLineBytes: this.opts.maxLineBytes } : {}),
