@@ -87,7 +87,7 @@ describe('lab with kubectl', { skip }, () => {
     assert.match(state, /"exitCode":0/);
     const logs = await lab.kubectl(['logs', '-n', 'shop', apiPod, '-c', name]);
     assert.match(logs.stdout, /10\.244\.0\.\d+\/24/);
-    const it = await lab.kubectl(['debug', '-it', '-n', 'shop', apiPod, '--image=busybox', '--target=api', '--profile=general', '--', 'sh', '-c', 'echo interactive-ok']);
+    const it = await lab.kubectl(['debug', '-it', '-n', 'shop', apiPod, '--image=busybox', '--target=api', '--profile=general', '--', 'sh', '-c', 'sleep 1; echo interactive-ok']);
     assert.equal(it.code, 0, it.stderr);
     assert.match(it.stdout, /interactive-ok/);
   });
