@@ -115,7 +115,7 @@ export const watchCommand: CliCommand = {
     const timer = setInterval(printSkips, 10_000);
     timer.unref();
     let hinted = false;
-    if (!v.json) process.stdout.write(`${tableHeader()}\n`);
+    if (!v.json && !failed) process.stdout.write(`${tableHeader()}\n`);
     for await (const ev of queue) {
       if (ev.type === 'status') { err(`[${terminalSafe(ev.source, 80)}] ${ev.level === 'info' ? '' : `${ev.level}: `}${terminalSafe(ev.message, 500)}`); continue; }
       if (ev.type === 'skipped') {

@@ -1,5 +1,8 @@
 // Kubeconfig loading (as kubectl: $KUBECONFIG list, else ~/.kube/config; current context unless
 // one is named) and Kubernetes API errors turned into messages that name what was refused.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig, ApiException } from '@kubernetes/client-node';
 
 export class KubeAccessError extends Error {
@@ -12,8 +15,15 @@ export class KubeAccessError extends Error {
 /** Loads the kubeconfig the way kubectl does and selects `context` (default: current-context). */
 export function loadKubeConfig(context?: string): KubeConfig {
   const kc = new KubeConfig();
-  kc.loadFromDefault();
   const where = process.env['KUBECONFIG'] ? `$KUBECONFIG (${process.env['KUBECONFIG']})` : '~/.kube/config';
+  if (!process.env['KUBECONFIG'] && !existsSync(join(homedir(), '.kube', 'config')) && !process.env['KUBERNETES_SERVICE_HOST']) {
+    throw new Error('no kubeconfig: $KUBECONFIG is unset, ~/.kube/config does not exist, and this is not a pod in a cluster');
+  }
+  try {
+    kc.loadFromDefault();
+  } catch (err) {
+    throw new Error(`cannot load the kubeconfig from ${where}: ${(err as Error).message.split('\n')[0]}`);
+  }
   const names = kc.getContexts().map((c) => c.name);
   if (context !== undefined) {
     if (!names.includes(context)) {
