@@ -27,10 +27,12 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
 
   /** Adds an item, waiting while the queue is full. Resolves false if the queue was closed. */
   async push(item: T): Promise<boolean> {
-    while (!this.closed && this.readers.length === 0 && this.isFull) {
+    for (;;) {
+      if (this.closed) return false;
+      if (this.offer(item)) return true;
+      // Full: wait for a take (another waiting writer may win the slot; then wait again).
       await new Promise<void>((resolve) => this.writers.push(resolve));
     }
-    return this.offer(item);
   }
 
   /** The next item, or undefined once closed and drained. */
