@@ -1,6 +1,6 @@
 // pods/ephemeralcontainers: PATCH (json, merge, strategic) and PUT, with the apiserver's
 // validation (422), resourceVersion conflicts (409), Pod Security admission (403).
-import { ApiError, invalid, type FieldError } from './apiError.js';
+import { ApiError, conflict, invalid, type FieldError } from './apiError.js';
 import { parseJson } from './http.js';
 import { applyPatch } from './patch.js';
 import { PODS, type PodRuntime } from './podRuntime.js';
@@ -30,6 +30,8 @@ export function patchEphemeral(rt: PodRuntime, ns: string, name: string, method:
     next = patched as unknown as KObject;
     expectedRv = next.metadata.resourceVersion !== cur.metadata.resourceVersion ? next.metadata.resourceVersion : undefined;
   }
+  // As in the apiserver's store, the resourceVersion precondition is checked before validation.
+  if (expectedRv && expectedRv !== cur.metadata.resourceVersion) throw conflict('pods', '', name);
   const oldEph = (cur.spec?.ephemeralContainers as ContainerSpec[] | undefined) ?? [];
   const newEphRaw = next.spec?.ephemeralContainers;
   const newEph = (Array.isArray(newEphRaw) ? newEphRaw : []) as ContainerSpec[];
@@ -71,9 +73,16 @@ function validate(pod: KObject, oldEph: ContainerSpec[], newEph: ContainerSpec[]
   for (const o of oldEph) {
     const n = newEph.find((e) => e.name === o.name);
     if (!n) errs.push({ type: 'Forbidden', field: 'spec.ephemeralContainers', detail: `existing ephemeral containers "${o.name}" may not be removed` });
-    else if (JSON.stringify(stripDefaults(n)) !== JSON.stringify(stripDefaults(o))) errs.push({ type: 'Forbidden', field: 'spec.ephemeralContainers', detail: `existing ephemeral containers "${o.name}" may not be changed` });
+    else if (canonical(stripDefaults(n)) !== canonical(stripDefaults(o))) errs.push({ type: 'Forbidden', field: 'spec.ephemeralContainers', detail: `existing ephemeral containers "${o.name}" may not be changed` });
   }
   return errs;
+}
+
+/** JSON with sorted keys, so that equal containers compare equal whatever the key order. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (isRecord(v)) return `{${Object.keys(v).filter((k) => v[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  return JSON.stringify(v);
 }
 
 function stripDefaults(c: ContainerSpec): ContainerSpec {

@@ -45,6 +45,8 @@ export interface TestLab {
   lab?: Lab;
   pid?: number;
   context(role?: RoleName): string;
+  /** The bearer token of a role (as in the kubeconfig). */
+  token(role?: RoleName): string;
   kubeConfig(role?: RoleName): KubeConfig;
   kubectl(args: string[], o?: { role?: RoleName; timeoutMs?: number }): Promise<KubectlResult>;
   /** Spawns kubectl and returns the process (for -w / -f streams). */
@@ -125,6 +127,13 @@ export async function startTestLab(o: TestLabOptions = {}): Promise<TestLab> {
   const kubectlArgs = (args: string[], role?: RoleName): string[] => ['--kubeconfig', kubeconfigPath, '--context', context(role), '--cache-dir', cacheDir, ...args];
   const t: TestLab = {
     name, server, kubeconfigPath, lab, pid: child?.pid, context,
+    token(role = 'falcoshark') {
+      const kc = new KubeConfig();
+      kc.loadFromFile(kubeconfigPath);
+      const token = kc.getUser(`lab-${name}-${role}`)?.token;
+      if (!token) throw new Error(`no token for role ${role} in ${kubeconfigPath}`);
+      return token;
+    },
     kubeConfig(role = 'falcoshark') {
       const kc = new KubeConfig();
       kc.loadFromFile(kubeconfigPath);
