@@ -1,7 +1,8 @@
 // Correctness against tshark: for every capture in test/fixtures/pcap, our TCP and UDP flows
 // (endpoints, frames and bytes in each direction) must equal tshark's conversations
 // (F.conv.tsv, built from tshark 4.0.17's per-packet fields; see the fixtures README).
-// IP and IPv6 address-pair totals are compared too (our flows summed per address pair).
+// IP and IPv6 address-pair totals are compared too (our flows summed per address pair), and
+// the first/last frame times of TCP/UDP conversations (within a microsecond).
 //
 // Every difference is listed below by file, conversation and reason. An exception is a
 // documented mismatch, not a skipped file: the rest of the file must still match, and each
@@ -25,6 +26,9 @@ interface ConvRow {
   bytesAB: number;
   framesBA: number;
   bytesBA: number;
+  /** "sec.nnnnnnnnn" of the first and last frame (TCP/UDP rows only). */
+  first?: string;
+  last?: string;
 }
 
 /** Conversations that may differ, per file: "proto A B" (as in the .conv.tsv) → reason. */
@@ -60,6 +64,20 @@ const EXCEPTIONS: Record<string, Record<string, string>> = {
       'this UDP is inside Ethernet frames carried as OpenFlow packet-in/packet-out data over TCP; ' +
       'tshark dissects OpenFlow payloads, we do not look inside TCP payloads',
     'ip 192.168.1.1 192.168.1.2': 'the same OpenFlow-carried frames at the IP layer',
+  },
+};
+
+/** Conversations whose counts match but whose first/last times may differ, with why. */
+const TIME_EXCEPTIONS: Record<string, Record<string, string>> = {
+  'td_timestamp_invalid_micro.pcap': {
+    'tcp 131.155.215.69:46656 137.116.81.94:80':
+      'record timestamps with a microsecond fraction >= 1e6 (1000000, 2147483648): the reader carries ' +
+      'whole seconds (…370.000000, …3517.483648); the .conv.tsv prints the raw fraction ("1418145370.1000000000")',
+  },
+  'td_timestamp_invalid_nano.pcap': {
+    'tcp 131.155.215.69:46656 137.116.81.94:80':
+      'the same with nanosecond fractions >= 1e9: the .conv.tsv even prints a negative first time ' +
+      '("-1418145370.2147483648"); the reader carries whole seconds',
   },
 };
 
@@ -106,7 +124,7 @@ function readConv(file: string): ConvRow[] {
   for (const line of text.split('\n').slice(1)) {
     if (!line.trim()) continue;
     const c = line.split('\t');
-    rows.push({ proto: c[0], a: c[1], b: c[2], framesAB: +c[3], bytesAB: +c[4], framesBA: +c[5], bytesBA: +c[6] });
+    rows.push({ proto: c[0], a: c[1], b: c[2], framesAB: +c[3], bytesAB: +c[4], framesBA: +c[5], bytesBA: +c[6], first: c[9], last: c[10] });
   }
   return rows;
 }
@@ -124,6 +142,8 @@ function ourRows(s: FlowSummary): ConvRow[] {
         bytesAB: f.bytes.fromClient,
         framesBA: f.packets.fromServer,
         bytesBA: f.bytes.fromServer,
+        first: epoch(f.firstSeen),
+        last: epoch(f.lastSeen),
       });
     }
     // IP layer: every frame of the flow's IP header, fragments included
@@ -150,6 +170,25 @@ function ourRows(s: FlowSummary): ConvRow[] {
   return rows.concat([...ipPairs.values()]);
 }
 
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** Our ISO time → "seconds.nanoseconds" since the epoch, as the .conv.tsv writes it (also
+ *  for years beyond JavaScript's Date, which 64-bit pcapng timestamps reach). */
+function epoch(iso: string): string {
+  const m = /^([+-]?\d+)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{9})Z$/.exec(iso);
+  assert.ok(m, iso);
+  const sec = daysFromCivil(+m[1], +m[2], +m[3]) * 86400 + +m[4] * 3600 + +m[5] * 60 + +m[6];
+  return `${sec}.${m[7]}`;
+}
+
 /** Unordered key of a conversation. */
 function pairKey(r: ConvRow): string {
   return `${r.proto} ${r.a < r.b ? r.a : r.b} ${r.a < r.b ? r.b : r.a}`;
@@ -162,9 +201,33 @@ function render(r: ConvRow, a: string): string {
     : `${r.framesBA}f/${r.bytesBA}B -> ${r.framesAB}f/${r.bytesAB}B`;
 }
 
+/** A .conv.tsv time ("1795873374.226361022", or "0E-9" for zero) → [seconds, nanoseconds]. */
+function secNs(x: string): [number, number] {
+  const m = /^(-?\d+)\.(\d+)$/.exec(x);
+  if (!m) return [Math.floor(Number(x)), 0];
+  return [Number(m[1]), Number(m[2].padEnd(9, '0'))];
+}
+
+/** |x - y| in microseconds. */
+function microsApart(x: string, y: string): number {
+  const [xs, xn] = secNs(x);
+  const [ys, yn] = secNs(y);
+  return Math.abs((xs - ys) * 1e6 + (xn - yn) / 1e3);
+}
+
+/** First and last frame times agree within a microsecond (the .conv.tsv prints
+ *  frame.time_epoch through a double, which is not exact to the nanosecond). */
+function timesAgree(t: ConvRow, o: ConvRow): boolean {
+  if (t.first === undefined || o.first === undefined || t.last === undefined || o.last === undefined) return true;
+  return microsApart(t.first, o.first) <= 1 && microsApart(t.last, o.last) <= 1;
+}
+
 export interface CompareResult {
   matched: string[];
+  /** Frames or bytes differ (or the conversation is missing on one side). */
   differ: Map<string, string>;
+  /** Counts equal, first/last times differ by more than a microsecond. */
+  timeDiffer: Map<string, string>;
 }
 
 /** Compares tshark's rows with ours, conversation by conversation (several rows with the
@@ -180,6 +243,7 @@ export function compare(theirs: ConvRow[], ours: ConvRow[], protos: Set<string>)
   }
   const matched: string[] = [];
   const differ = new Map<string, string>();
+  const timeDiffer = new Map<string, string>();
   for (const t of theirs) {
     if (!protos.has(t.proto)) continue;
     const label = `${t.proto} ${t.a} ${t.b}`;
@@ -187,11 +251,12 @@ export function compare(theirs: ConvRow[], ours: ConvRow[], protos: Set<string>)
     const o = l?.shift();
     const want = render(t, t.a);
     const got = o ? render(o, t.a) : 'missing';
-    if (want === got) matched.push(label);
-    else differ.set(label, `tshark ${want}, ours ${got}`);
+    if (want !== got) differ.set(label, `tshark ${want}, ours ${got}`);
+    else if (o && !timesAgree(t, o)) timeDiffer.set(label, `tshark ${t.first} .. ${t.last}, ours ${o.first} .. ${o.last}`);
+    else matched.push(label);
   }
   for (const [, l] of mine) for (const o of l) differ.set(`${o.proto} ${o.a} ${o.b}`, `tshark none, ours ${render(o, o.a)}`);
-  return { matched, differ };
+  return { matched, differ, timeDiffer };
 }
 
 const files = readdirSync(DIR).filter((f) => f.endsWith('.conv.tsv')).map((f) => f.slice(0, -'.conv.tsv'.length)).sort();
@@ -231,11 +296,16 @@ for (const file of files) {
     }
     const ours = ourRows(summary);
     const allowed = EXCEPTIONS[file] ?? {};
-    const { differ } = compare(theirs, ours, new Set(['tcp', 'udp', 'ip', 'ipv6']));
+    const { differ, timeDiffer } = compare(theirs, ours, new Set(['tcp', 'udp', 'ip', 'ipv6']));
     const unexplained = [...differ].filter(([k]) => !(k in allowed));
     assert.deepEqual(unexplained, [], `${file}: conversations differing from tshark`);
     for (const k of Object.keys(allowed)) {
       assert.ok(differ.has(k), `${file}: exception "${k}" no longer differs; remove it`);
+    }
+    const allowedTimes = TIME_EXCEPTIONS[file] ?? {};
+    assert.deepEqual([...timeDiffer].filter(([k]) => !(k in allowedTimes)), [], `${file}: first/last times differing from tshark`);
+    for (const k of Object.keys(allowedTimes)) {
+      assert.ok(timeDiffer.has(k), `${file}: time exception "${k}" no longer differs; remove it`);
     }
   });
 }

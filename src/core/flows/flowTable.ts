@@ -195,6 +195,12 @@ export class FlowTable {
     const st = this.stats;
     const b = f * STAT;
     const d = fromClient ? 0 : 1;
+    if (st[b + S_PKTS] + st[b + S_PKTS + 1] === 0) {
+      // The first counted packet sets the times (a flow named by a first IP fragment
+      // starts when its datagram completes, as tshark's conversations do).
+      st[b + S_FIRST_SEC] = st[b + S_LAST_SEC] = sec;
+      st[b + S_FIRST_NS] = st[b + S_LAST_NS] = ns;
+    }
     st[b + S_PKTS + d]++;
     st[b + S_BYTES + d] += len;
     const ls = st[b + S_LAST_SEC];
