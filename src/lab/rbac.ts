@@ -9,7 +9,7 @@ interface Rule { groups: string[]; resources: string[]; verbs: string[] }
 
 const READ = ['get', 'list', 'watch'];
 const ALL_READ: Rule[] = [
-  { groups: [''], resources: ['namespaces', 'nodes', 'pods', 'services', 'pods/log', 'pods/status', 'pods/ephemeralcontainers'], verbs: READ },
+  { groups: [''], resources: ['namespaces', 'nodes', 'pods', 'services', 'events', 'pods/log', 'pods/status', 'pods/ephemeralcontainers'], verbs: READ },
   { groups: ['apps'], resources: ['deployments', 'replicasets', 'daemonsets'], verbs: READ },
   { groups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
 ];

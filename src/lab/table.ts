@@ -55,6 +55,12 @@ function selectorText(sel: unknown): string {
   return parts.length ? parts.join(',') : '<none>';
 }
 
+function templateContainers(o: KObject): { names: string; images: string } {
+  const t = isRecord(o.spec?.template) && isRecord(o.spec.template.spec) ? o.spec.template.spec.containers : undefined;
+  const cs = Array.isArray(t) ? t.filter(isRecord) : [];
+  return { names: cs.map((c) => String(c.name)).join(','), images: cs.map((c) => String(c.image)).join(',') };
+}
+
 function ports(o: KObject): string {
   const p = o.spec?.ports;
   if (!Array.isArray(p) || p.length === 0) return '<none>';
@@ -78,11 +84,11 @@ const BY_KIND: Record<string, { columns: Column[]; cells: (o: KObject) => unknow
   },
   Deployment: {
     columns: [col('Name', 'string', 0, 'name'), col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), col('Age'), col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
-    cells: (o) => [o.metadata.name, `${num(o.status?.readyReplicas)}/${num(o.spec?.replicas)}`, num(o.status?.updatedReplicas), num(o.status?.availableReplicas), age(o.metadata.creationTimestamp), '', '', selectorText(o.spec?.selector)],
+    cells: (o) => [o.metadata.name, `${num(o.status?.readyReplicas)}/${num(o.spec?.replicas)}`, num(o.status?.updatedReplicas), num(o.status?.availableReplicas), age(o.metadata.creationTimestamp), templateContainers(o).names, templateContainers(o).images, selectorText(o.spec?.selector)],
   },
   ReplicaSet: {
     columns: [col('Name', 'string', 0, 'name'), col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), col('Age'), col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
-    cells: (o) => [o.metadata.name, num(o.spec?.replicas), num(o.status?.replicas), num(o.status?.readyReplicas), age(o.metadata.creationTimestamp), '', '', selectorText(o.spec?.selector)],
+    cells: (o) => [o.metadata.name, num(o.spec?.replicas), num(o.status?.replicas), num(o.status?.readyReplicas), age(o.metadata.creationTimestamp), templateContainers(o).names, templateContainers(o).images, selectorText(o.spec?.selector)],
   },
   DaemonSet: {
     columns: [col('Name', 'string', 0, 'name'), col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), col('Up-to-date', 'integer'), col('Available', 'integer'), col('Node Selector'), col('Age')],

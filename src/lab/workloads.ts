@@ -33,9 +33,14 @@ function meta(name: string, namespace?: string, labels?: Record<string, string>)
   return { name, ...(namespace ? { namespace } : {}), uid: '', resourceVersion: '', creationTimestamp: '', ...(labels ? { labels } : {}) };
 }
 
-function suffix(n = 5): string {
+/** The alphabet of apimachinery's rand.SafeEncodeString (no vowels, no ambiguous digits). */
+function safeEncode(bytes: Buffer, n: number): string {
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
-  return [...randomBytes(n)].map((b) => alphabet[b % alphabet.length]).join('');
+  return [...bytes.subarray(0, n)].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+function suffix(n = 5): string {
+  return safeEncode(randomBytes(n), n);
 }
 
 export class Workloads {
@@ -80,7 +85,7 @@ export class Workloads {
         spec: { replicas, selector: { matchLabels: w.labels }, template: podTemplate, strategy: { type: 'RollingUpdate' } },
         status: { replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas, observedGeneration: 1 },
       });
-      const hash = createHash('sha256').update(JSON.stringify(podTemplate)).digest('hex').slice(0, 10).replace(/[aeiou]/g, 'x');
+      const hash = safeEncode(createHash('sha256').update(JSON.stringify(podTemplate)).digest(), 10);
       const rsLabels = { ...w.labels, 'pod-template-hash': hash };
       const rs = this.store.create(REPLICASETS, {
         apiVersion: 'apps/v1', kind: 'ReplicaSet',
