@@ -4,7 +4,8 @@
 // and when the summary is built.
 
 import type { CaptureSink, InterfaceInfo, PacketRecord, SectionInfo } from '../pcap/types.js';
-import { decodeEthernet, decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LinkResult, LinkStatus, mpls } from './linkLayer.js';
+import { decodeEthernet, decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, etherTypeName, LinkResult, LinkStatus } from './linkLayer.js';
+import { decodeGre, ETHERTYPE_TEB } from './tunnels.js';
 import { decodeIpv4, decodeIpv6, IpResult } from './ipLayer.js';
 import { FlowTable, FLAG_CLIENT_BY_SYN, FLAG_CLIENT_BY_SYNACK, FLAG_FIN, FLAG_RST, FLAG_SYN, FLAG_SYNACK, ACTIVITY_BUCKETS } from './flowTable.js';
 import { FragmentTracker } from './fragments.js';
@@ -324,66 +325,17 @@ export class FlowAnalyzer implements CaptureSink {
   }
 
   private inner(buf: Uint8Array, off: number, end: number, type: number, depth: number): void {
-    if (type === 0x6558) this.ethernet(buf, off, end, depth);
+    if (type === ETHERTYPE_TEB) this.ethernet(buf, off, end, depth);
     else this.network(buf, off, end, type, depth);
   }
 
   private gre(buf: Uint8Array, off: number, end: number, depth: number): void {
-    if (off + 4 > end) return this.bad('truncated gre header');
-    const f0 = buf[off];
-    const f1 = buf[off + 1];
-    let type = (buf[off + 2] << 8) | buf[off + 3];
-    let p = off + 4;
-    const version = f1 & 7;
-    if (version === 0) {
-      if (f0 & 0x40) return this.bad('gre source routing');
-      if (f0 & 0x80) p += 4; // checksum + reserved
-      if (f0 & 0x20) p += 4; // key
-      if (f0 & 0x10) p += 4; // sequence
-    } else if (version === 1) {
-      p += 4; // payload length + call id (key always present)
-      if (f0 & 0x10) p += 4;
-      if (f1 & 0x80) p += 4; // acknowledgment
-    } else {
-      return this.bad(`gre version ${version}`);
-    }
-    if (p > end) return this.bad('truncated gre header');
-    if (p === end) return; // e.g. a PPTP acknowledgment without payload
-    if (type === 0x880b) {
-      // PPP: optional address/control FF 03, protocol (1 or 2 bytes)
-      if (p + 2 <= end && buf[p] === 0xff && buf[p + 1] === 0x03) p += 2;
-      if (p >= end) return this.bad('truncated ppp header');
-      let pp = buf[p];
-      if (pp & 1) p += 1;
-      else {
-        if (p + 2 > end) return this.bad('truncated ppp header');
-        pp = (pp << 8) | buf[p + 1];
-        p += 2;
-      }
-      if (pp === 0x21) type = ETHERTYPE_IPV4;
-      else if (pp === 0x57) type = ETHERTYPE_IPV6;
-      else return this.nonIp.add('ppp control', 1);
-    } else if (type === 0x88be) {
-      // ERSPAN type II (8-byte header when the sequence bit is set; type I has none)
-      if (f0 & 0x10) p += 8;
-      return this.ethernet(buf, p, end, depth);
-    } else if (type === 0x22eb) {
-      if (p + 12 > end) return this.bad('truncated erspan header');
-      p += 12 + (buf[p + 11] & 1 ? 8 : 0); // ERSPAN type III (+ platform sub-header)
-      return this.ethernet(buf, p, end, depth);
-    } else if (type === 0x8909) {
-      // Cisco MetaData in GRE: next EtherType (2), version, length, options (2), SGT (2)
-      if (p + 8 > end) return this.bad('truncated cisco metadata header');
-      type = (buf[p] << 8) | buf[p + 1];
-      p += 8;
-    } else if (type === 0x8847 || type === 0x8848) {
-      const link = this.link;
-      const st = mpls(buf, p, end, link);
-      if (st === LinkStatus.Ok) return this.network(buf, link.netOff, end, link.netType, depth);
-      if (st === LinkStatus.NonIp) return this.nonIp.add(link.reason, 1);
-      return this.bad(`tunnelled: ${link.reason}`);
-    }
-    this.inner(buf, p, end, type, depth);
+    const link = this.link;
+    const st = decodeGre(buf, off, end, link);
+    if (st === LinkStatus.Ok) {
+      if (link.netOff < end) this.inner(buf, link.netOff, end, link.netType, depth);
+    } else if (st === LinkStatus.NonIp) this.nonIp.add(link.reason, 1);
+    else this.bad(link.reason);
   }
 
   private fragment(buf: Uint8Array, depth: number): void {
@@ -441,19 +393,5 @@ export class FlowAnalyzer implements CaptureSink {
       t.fragBytes[d] += len;
       t.activity(f, this.bucket, this.activityExp, len);
     }
-  }
-}
-
-function etherTypeName(type: number): string {
-  switch (type) {
-    case 0x0806: return 'arp';
-    case 0x8035: return 'rarp';
-    case 0x88cc: return 'lldp';
-    case 0x888e: return 'eapol';
-    case 0x8847: case 0x8848: return 'mpls';
-    case 0x8863: return 'pppoe discovery';
-    case 0x9000: return 'loopback';
-    case 0x88f7: return 'ptp';
-    default: return `ethertype 0x${type.toString(16).padStart(4, '0')}`;
   }
 }

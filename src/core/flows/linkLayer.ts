@@ -315,3 +315,18 @@ function sllPayload(buf: Uint8Array, off: number, end: number, hatype: number, o
   }
   return LinkStatus.Ok;
 }
+
+/** A short name for a non-IP EtherType (for the nonIp totals). */
+export function etherTypeName(type: number): string {
+  switch (type) {
+    case 0x0806: return 'arp';
+    case 0x8035: return 'rarp';
+    case 0x88cc: return 'lldp';
+    case 0x888e: return 'eapol';
+    case 0x8847: case 0x8848: return 'mpls';
+    case 0x8863: return 'pppoe discovery';
+    case 0x9000: return 'loopback';
+    case 0x88f7: return 'ptp';
+    default: return `ethertype 0x${type.toString(16).padStart(4, '0')}`;
+  }
+}
