@@ -1,0 +1,123 @@
+// The capture policy: which alerts start a capture by themselves, and the guards that keep
+// an alert storm from turning into a capture storm. Pure decision logic with explicit time,
+// so it is tested without clocks; the automation (captureAutomation.ts) applies it.
+import type { FalcoAlert } from '../alerts/types.js';
+import { atLeast, parsePriority, type Priority } from '../alerts/priority.js';
+import { foldKey } from '../alerts/alertStore.js';
+
+export interface CapturePolicyConfig {
+  /** Alerts at least this severe (default warning). */
+  minPriority: Priority;
+  /** Only these rules (exact names), when given. */
+  rules?: string[];
+  /** Only alerts carrying at least one of these tags, when given. */
+  tags?: string[];
+  namespaces?: { include?: string[]; exclude?: string[] };
+  /** Alerts without network context (fd.*) are skipped unless this is false. */
+  requireNetworkContext: boolean;
+  maxConcurrent: number;
+  perPod: { max: number; windowSeconds: number };
+  /** One capture per identical alert (same rule, pod and network context) within this window. */
+  dedupWindowSeconds: number;
+  /** Automatic captures beyond this many bytes on disk are removed, oldest first. */
+  diskBudgetBytes: number;
+}
+
+export const DEFAULT_POLICY: CapturePolicyConfig = {
+  minPriority: 'warning',
+  requireNetworkContext: true,
+  maxConcurrent: 2,
+  perPod: { max: 3, windowSeconds: 600 },
+  dedupWindowSeconds: 300,
+  diskBudgetBytes: 1024 * 1024 * 1024,
+};
+
+export type SkipReason =
+  | 'internal-event' | 'priority' | 'rule' | 'tag' | 'namespace' | 'no-pod' | 'no-network-context'
+  | 'duplicate' | 'concurrency' | 'pod-rate';
+
+export type PolicyDecision =
+  | { action: 'capture'; key: string; pod: string }
+  | { action: 'skip'; reason: SkipReason; detail: string };
+
+/** Bounds of the policy's own memory. */
+const MAX_DEDUP_KEYS = 10_000;
+const MAX_PODS = 10_000;
+
+/** Validates a policy from settings or flags; throws with the offending key. */
+export function checkPolicy(p: Partial<CapturePolicyConfig>): CapturePolicyConfig {
+  const c: CapturePolicyConfig = { ...DEFAULT_POLICY, ...p, perPod: { ...DEFAULT_POLICY.perPod, ...p.perPod } };
+  if (parsePriority(c.minPriority) === null) throw new Error(`policy minPriority ${JSON.stringify(c.minPriority)} is not a Falco priority`);
+  c.minPriority = parsePriority(c.minPriority)!;
+  const positive = (n: number, k: string): void => { if (!Number.isInteger(n) || n < 1) throw new Error(`policy ${k} must be a whole number ≥ 1, not ${JSON.stringify(n)}`); };
+  positive(c.maxConcurrent, 'maxConcurrent');
+  positive(c.perPod.max, 'perPod.max');
+  positive(c.perPod.windowSeconds, 'perPod.windowSeconds');
+  positive(c.dedupWindowSeconds, 'dedupWindowSeconds');
+  positive(c.diskBudgetBytes, 'diskBudgetBytes');
+  return c;
+}
+
+export class CapturePolicy {
+  private running = 0;
+  private readonly lastByKey = new Map<string, number>();
+  private readonly podStarts = new Map<string, number[]>();
+
+  constructor(readonly config: CapturePolicyConfig) {}
+
+  get runningCaptures(): number {
+    return this.running;
+  }
+
+  /** Decides for one alert at `now` (ms). A 'capture' decision reserves a slot: call
+   *  `finished()` when that capture ends, whatever its outcome. */
+  decide(alert: FalcoAlert, now: number): PolicyDecision {
+    const c = this.config;
+    if (alert.internal) return skip('internal-event', `${alert.rule} is a Falco internal event`);
+    if (!alert.priority || !atLeast(alert.priority, c.minPriority)) {
+      return skip('priority', `priority ${alert.priority ?? 'unknown'} is below ${c.minPriority}`);
+    }
+    if (c.rules?.length && !c.rules.includes(alert.rule)) return skip('rule', `rule "${alert.rule}" is not in the policy's rules`);
+    if (c.tags?.length && !alert.tags.some((t) => c.tags!.includes(t))) return skip('tag', `no tag of ${JSON.stringify(c.tags)}`);
+    if (!alert.namespace || !alert.pod) return skip('no-pod', 'the alert names no pod');
+    const ns = alert.namespace;
+    if (c.namespaces?.exclude?.includes(ns)) return skip('namespace', `namespace ${ns} is excluded`);
+    if (c.namespaces?.include?.length && !c.namespaces.include.includes(ns)) return skip('namespace', `namespace ${ns} is not included`);
+    const net = alert.network;
+    if (c.requireNetworkContext && !(net && (net.server.ip || net.client.ip || net.remote.ip))) {
+      return skip('no-network-context', 'the alert carries no network context (fd.* fields)');
+    }
+    const key = foldKey(alert);
+    const last = this.lastByKey.get(key);
+    if (last !== undefined && now - last < c.dedupWindowSeconds * 1000) {
+      return skip('duplicate', `the same alert started a capture ${Math.round((now - last) / 1000)} s ago (window ${c.dedupWindowSeconds} s)`);
+    }
+    if (this.running >= c.maxConcurrent) return skip('concurrency', `${this.running} captures already running (at most ${c.maxConcurrent})`);
+    const pod = `${ns}/${alert.pod}`;
+    const windowStart = now - c.perPod.windowSeconds * 1000;
+    const starts = (this.podStarts.get(pod) ?? []).filter((t) => t > windowStart);
+    if (starts.length >= c.perPod.max) {
+      return skip('pod-rate', `${starts.length} captures of ${pod} in the last ${c.perPod.windowSeconds} s (at most ${c.perPod.max})`);
+    }
+    starts.push(now);
+    setBounded(this.podStarts, pod, starts, MAX_PODS);
+    setBounded(this.lastByKey, key, now, MAX_DEDUP_KEYS);
+    this.running++;
+    return { action: 'capture', key, pod };
+  }
+
+  finished(): void {
+    if (this.running > 0) this.running--;
+  }
+}
+
+function skip(reason: SkipReason, detail: string): PolicyDecision {
+  return { action: 'skip', reason, detail };
+}
+
+/** Map insertion with a size bound: the oldest entry goes first. */
+function setBounded<K, V>(m: Map<K, V>, k: K, v: V, max: number): void {
+  m.delete(k);
+  m.set(k, v);
+  if (m.size > max) m.delete(m.keys().next().value as K);
+}
