@@ -122,7 +122,7 @@ export function applyStrategicMerge(target: unknown, patch: unknown): unknown {
   const out: Record<string, unknown> = isRecord(target) ? clone(target) : {};
   for (const [k, v] of Object.entries(patch)) {
     if (k.startsWith('$setElementOrder/') || k === '$retainKeys' || k.startsWith('$deleteFromPrimitiveList/')) continue;
-    if (k === '$patch') continue;
+    if (k === '$patch' || v === undefined) continue;
     if (v === null) { delete out[k]; continue; }
     const mk = MERGE_KEYS[k];
     if (mk && Array.isArray(v)) {

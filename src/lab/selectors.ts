@@ -35,6 +35,12 @@ export function parseLabelSelector(sel: string | null): LabelSelector {
     if (m) return { op: 'exists', key: m[1] };
     throw badRequest(`unable to parse requirement: found '${term}', expected: '=', '!=', '==', 'in', notin'`);
   });
+  const value = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+  for (const r of reqs) {
+    const vals = r.op === 'eq' || r.op === 'neq' ? [r.value] : r.op === 'in' || r.op === 'notin' ? r.values : [];
+    const bad = vals.find((v) => v.length > 63 || !value.test(v));
+    if (bad !== undefined) throw badRequest(`unable to parse requirement: values[0][${r.key}]: Invalid value: "${bad}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`);
+  }
   return (labels) => reqs.every((r) => {
     const v = labels?.[r.key];
     switch (r.op) {
