@@ -4,12 +4,14 @@ import type { CliCommand } from './command.js';
 import { analyzeCommand } from './analyzeCommand.js';
 import { labCommand } from './labCommand.js';
 import { captureCommand } from './captureCommand.js';
+import { serveCommand } from './serveCommand.js';
 import { watchCommand } from './watchCommand.js';
 
 const COMMANDS: CliCommand[] = [
   analyzeCommand,
   labCommand,
   captureCommand,
+  serveCommand,
   watchCommand,
 ];
 

@@ -1,0 +1,117 @@
+// `falcoshark serve`: the headless response engine. Receives Falco alerts (Falcosidekick's
+// webhook output or Falco's http_output), applies the capture policy, captures with the
+// in-cluster service account (or a kubeconfig), keeps the captures and serves them.
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CliCommand } from './command.js';
+import { BoundedQueue } from '../core/alerts/boundedQueue.js';
+import { WebhookReceiver } from '../core/alerts/sources/webhookReceiver.js';
+import type { SourceEvent } from '../core/alerts/sources/sourceEvents.js';
+import { loadKubeConfig } from '../core/alerts/sources/kubeAccess.js';
+import { CaptureAutomation } from '../core/capture/captureAutomation.js';
+import { checkPolicy, type CapturePolicyConfig } from '../core/capture/capturePolicy.js';
+import { runCapture } from '../core/capture/runCapture.js';
+import { CaptureApi, promText } from '../core/serve/captureApi.js';
+import type { CaptureMethod, CaptureTool } from '../core/capture/capturePlan.js';
+import { terminalSafe } from '../core/util/terminalSafe.js';
+
+const HELP = `usage: falcoshark serve [options]
+
+  --webhook-port N      alerts in: Falcosidekick webhook / Falco http_output (default 2801)
+  --port N              API: /healthz, /metrics, /api/v1/captures (default 2802)
+  --host H              address to bind both (default 127.0.0.1; 0.0.0.0 in a pod)
+  --api-token-file F    bearer token for /api/… (or env FALCOSHARK_API_TOKEN); required
+  --webhook-token-file F  bearer token the webhook requires (or env FALCOSHARK_WEBHOOK_TOKEN)
+  --captures DIR        where captures are kept (default ./captures)
+  --policy FILE         capture policy JSON (minPriority, rules, tags, namespaces, maxConcurrent,
+                        perPod {max, windowSeconds}, dedupWindowSeconds, diskBudgetBytes, requireNetworkContext)
+  --context C           kubeconfig context (default: current, or the in-cluster service account)
+  --method M --tool T --image I --duration S   how captures run (see falcoshark capture)
+`;
+
+function secret(file: string | undefined, env: string): string | undefined {
+  if (file) return readFileSync(file, 'utf8').trim();
+  return process.env[env]?.trim() || undefined;
+}
+
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  usage: 'serve [--webhook-port N] [--port N] [--policy FILE] …',
+  summary: 'capture automatically on alerts and serve the captures',
+  async run(argv) {
+    let v;
+    try {
+      v = parseArgs({ args: argv, options: {
+        'webhook-port': { type: 'string', default: '2801' }, port: { type: 'string', default: '2802' }, host: { type: 'string', default: '127.0.0.1' },
+        'api-token-file': { type: 'string' }, 'webhook-token-file': { type: 'string' }, captures: { type: 'string', default: 'captures' },
+        policy: { type: 'string' }, context: { type: 'string' }, method: { type: 'string', default: 'ephemeral' }, tool: { type: 'string', default: 'tshark' },
+        image: { type: 'string' }, duration: { type: 'string', default: '30' }, help: { type: 'boolean', short: 'h', default: false },
+      } }).values;
+    } catch (e) {
+      process.stderr.write(`falcoshark serve: ${(e as Error).message}\n${HELP}`);
+      return 2;
+    }
+    if (v.help) { process.stdout.write(HELP); return 0; }
+    try {
+      const apiToken = secret(v['api-token-file'], 'FALCOSHARK_API_TOKEN');
+      if (!apiToken) throw new Error('an API token is required (--api-token-file or FALCOSHARK_API_TOKEN)');
+      const webhookToken = secret(v['webhook-token-file'], 'FALCOSHARK_WEBHOOK_TOKEN');
+      const policy = checkPolicy(v.policy ? JSON.parse(readFileSync(v.policy, 'utf8')) as Partial<CapturePolicyConfig> : {});
+      const kc = loadKubeConfig(v.context);
+      const duration = Number(v.duration);
+      if (!Number.isInteger(duration) || duration < 1) throw new Error(`--duration takes a whole number of seconds, not ${JSON.stringify(v.duration)}`);
+      const auditLog = join(v.captures, 'audit.jsonl');
+      const automation = new CaptureAutomation({
+        policy, outDir: v.captures, auditLog,
+        planSettings: { method: v.method as CaptureMethod, tool: v.tool as CaptureTool, caps: { durationSeconds: duration }, ...(v.image ? { image: v.image } : {}) },
+        start: (plan, alert) => runCapture({ plan, outDir: v.captures, auditLog, kubeConfig: kc, alert }),
+      });
+      automation.on('started', (p, a) => log(`capture ${p.id} started for "${a.rule}" on ${a.namespace}/${a.pod}: ${p.filter.description}`));
+      automation.on('finished', (r) => log(`capture ${r.id} ${r.outcome}: ${r.reason} (${r.packets} packets, ${r.bytes} bytes)`));
+      automation.on('skipped', (reason, detail, a) => log(`skipped "${a.rule}" (${a.namespace ?? '?'}/${a.pod ?? '?'}): ${reason}: ${detail}`));
+      await automation.enforceBudget();
+      const queue = new BoundedQueue<SourceEvent>(1000);
+      const receiver = new WebhookReceiver({ port: Number(v['webhook-port']), host: v.host, ...(webhookToken ? { token: webhookToken } : {}), name: 'webhook' }, queue);
+      const ac = new AbortController();
+      const hook = await receiver.listen(ac.signal);
+      const m = automation.metrics;
+      const api = new CaptureApi({ port: Number(v.port), host: v.host, token: apiToken, captureDir: v.captures, metrics: () => promText([
+        { name: 'falcoshark_alerts_received_total', help: 'Alerts received through the webhook.', type: 'counter', values: [{ value: m.alertsReceived }] },
+        { name: 'falcoshark_captures_started_total', help: 'Automatic captures started.', type: 'counter', values: [{ value: m.capturesStarted }] },
+        { name: 'falcoshark_captures_completed_total', help: 'Automatic captures ended, by outcome.', type: 'counter',
+          values: Object.entries(m.capturesCompleted).map(([outcome, value]) => ({ labels: { outcome }, value })) },
+        { name: 'falcoshark_alerts_skipped_total', help: 'Alerts that started no capture, by reason.', type: 'counter',
+          values: Object.entries(m.skipped).map(([reason, value]) => ({ labels: { reason }, value: value ?? 0 })) },
+        { name: 'falcoshark_captures_running', help: 'Captures running now.', type: 'gauge', values: [{ value: automation.policy.runningCaptures }] },
+        { name: 'falcoshark_bytes_stored', help: 'Bytes of captures kept on disk.', type: 'gauge', values: [{ value: m.bytesStored }] },
+        { name: 'falcoshark_captures_removed_total', help: 'Automatic captures removed to respect the disk budget.', type: 'counter', values: [{ value: m.removedForBudget }] },
+        { name: 'falcoshark_webhook_rejected_total', help: 'Webhook requests refused, by reason.', type: 'counter',
+          values: (['badRequest', 'unauthorized', 'tooLarge', 'tooMany'] as const).map((k) => ({ labels: { reason: k }, value: receiver.stats[k] })) },
+      ]) });
+      const apiAddr = await api.listen();
+      log(`alerts in: POST ${hook.url} (Falcosidekick webhook / Falco http_output)${webhookToken ? ' with a bearer token' : ''}`);
+      log(`captures: ${apiAddr.url}api/v1/captures (bearer token), health ${apiAddr.url}healthz, metrics ${apiAddr.url}metrics`);
+      const stop = (): void => { ac.abort(); queue.close(); };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      for (;;) {
+        const ev = await queue.take();
+        if (!ev) break;
+        if (ev.type === 'alert') await automation.handle(ev.alert);
+        else if (ev.type === 'skipped') log(`webhook body skipped: ${ev.reason}`);
+      }
+      log('stopping: waiting for running captures');
+      await automation.idle();
+      await api.close();
+      return 0;
+    } catch (e) {
+      process.stderr.write(`falcoshark serve: ${(e as Error).message}\n`);
+      return 1;
+    }
+  },
+};
+
+function log(s: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${terminalSafe(s, 2000)}\n`);
+}
