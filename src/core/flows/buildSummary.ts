@@ -28,6 +28,12 @@ function hasPorts(p: number): boolean {
   return p === 6 || p === 17;
 }
 
+/** The same number, as a small integer when it is one (V8 then stores it unboxed: a
+ *  summary holds millions of counts). */
+function small(x: number): number {
+  return x >= 0 && x <= 0x3fffffff ? x | 0 : x;
+}
+
 export interface SummaryInput {
   end?: ReaderEnd;
   fileBytes?: number;
@@ -38,10 +44,20 @@ export function buildSummary(a: FlowAnalyzer, input: SummaryInput = {}): FlowSum
   const t = a.table;
   const flows: FlowRecord[] = [];
   const protocols: Record<string, ProtocolTotals> = {};
+  // one string per IPv4 address (servers recur in many flows)
+  const v4 = new Map<number, string>();
+  const ipv4Text = (a: number): string => {
+    let s = v4.get(a);
+    if (s === undefined) {
+      s = formatIpv4(a);
+      v4.set(a, s);
+    }
+    return s;
+  };
   const endpoint = (f: number, side: 0 | 1, proto: number): FlowEndpoint => {
     const w = side === 0 ? 1 : 5;
     const ip = t.ipVersion(f) === 4
-      ? formatIpv4(t.keyWord(f, w) >>> 0)
+      ? ipv4Text(t.keyWord(f, w) >>> 0)
       : formatIpv6Words(t.keyWord(f, w), t.keyWord(f, w + 1), t.keyWord(f, w + 2), t.keyWord(f, w + 3));
     const e: FlowEndpoint = { ip };
     if (hasPorts(proto)) {
@@ -60,18 +76,18 @@ export function buildSummary(a: FlowAnalyzer, input: SummaryInput = {}): FlowSum
     let hi = ACTIVITY_BUCKETS;
     while (lo < hi && t.activityPackets(f, lo) === 0) lo++;
     while (hi > lo && t.activityPackets(f, hi - 1) === 0) hi--;
-    const actPkts: number[] = [];
-    const actBytes: number[] = [];
+    const actPkts = new Array<number>(hi - lo); // exact size: a summary holds many of these
+    const actBytes = new Array<number>(hi - lo);
     for (let i = lo; i < hi; i++) {
-      actPkts.push(t.activityPackets(f, i));
-      actBytes.push(t.activityBytes(f, i));
+      actPkts[i - lo] = small(t.activityPackets(f, i));
+      actBytes[i - lo] = small(t.activityBytes(f, i));
     }
     const rec: FlowRecord = {
       protocol: name,
       client: endpoint(f, 0, proto),
       server: endpoint(f, 1, proto),
-      packets: { fromClient: pc, fromServer: ps },
-      bytes: { fromClient: t.stat(f, S_BYTES), fromServer: t.stat(f, S_BYTES + 1) },
+      packets: { fromClient: small(pc), fromServer: small(ps) },
+      bytes: { fromClient: small(t.stat(f, S_BYTES)), fromServer: small(t.stat(f, S_BYTES + 1)) },
       firstSeen: isoTime(t.firstSec(f), t.firstNs(f)),
       lastSeen: isoTime(t.lastSec(f), t.lastNs(f)),
       clientBy: fl & FLAG_CLIENT_BY_SYN ? 'syn' : fl & FLAG_CLIENT_BY_SYNACK ? 'syn-ack' : 'first-packet',

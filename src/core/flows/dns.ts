@@ -5,6 +5,7 @@
 
 import type { DnsAnswer } from '../../shared/flowSummary.js';
 import { formatIpv4, formatIpv6Bytes } from './format.js';
+import { flat } from './text.js';
 
 export interface DnsMessage {
   response: boolean;
@@ -76,7 +77,7 @@ function readName(buf: Uint8Array, msg: number, end: number, p: number): boolean
     s += (s ? '.' : '') + label(buf, p + 1, n);
     p += 1 + n;
   }
-  nameOut = s || '.';
+  nameOut = s ? flat(s) : '.';
   nameNext = next;
   return true;
 }

@@ -1,7 +1,9 @@
 // Text forms of addresses and timestamps (made when a summary is printed, not per packet).
 
+import { flat } from './text.js';
+
 export function formatIpv4(v: number): string {
-  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  return flat(`${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`);
 }
 
 /** IPv6 text as glibc's inet_ntop writes it (what tshark prints): lower-case hex, the
@@ -37,7 +39,7 @@ export function formatIpv6Groups(g: ArrayLike<number>): string {
     s += g[i].toString(16);
     if (i < 7) s += ':';
   }
-  return s;
+  return flat(s);
 }
 
 export function formatIpv6Bytes(buf: Uint8Array, off: number): string {
@@ -87,5 +89,5 @@ export function isoTime(sec: number, ns: number): string {
   const m = Math.floor((r - h * 3600) / 60);
   const s = Math.floor(r - h * 3600 - m * 60);
   const frac = ns < 100000000 ? String(ns).padStart(9, '0') : String(ns);
-  return `${isoCacheDate}T${two(h)}:${two(m)}:${two(s)}.${frac}Z`;
+  return flat(`${isoCacheDate}T${two(h)}:${two(m)}:${two(s)}.${frac}Z`);
 }
