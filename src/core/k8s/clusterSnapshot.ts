@@ -1,7 +1,7 @@
 // Takes a ClusterSnapshot: pods (with their workload via owner references), services and
 // nodes, by IP. Anything the credentials may not read becomes a "gap", not a failure: a
 // capture with a partial snapshot is still worth having.
-import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { ClusterSnapshot, IpOwner, WorkloadRef } from '../../shared/clusterSnapshot.js';
 import { describeKubeError } from '../alerts/sources/kubeAccess.js';
 
@@ -13,25 +13,21 @@ function selectorMatches(selector: Record<string, string> | undefined, labels: R
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
 
-function workloadOf(pod: V1Pod, replicaSets: Map<string, V1ReplicaSet>): WorkloadRef | undefined {
+/** The workload at the top of a pod's owner chain, without reading ReplicaSets (which the
+ *  least-privilege role does not grant): a ReplicaSet made by a Deployment is named
+ *  "<deployment>-<pod-template-hash>", and the pod carries that hash as a label. */
+function workloadOf(pod: V1Pod): WorkloadRef | undefined {
   const ref = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
   if (!ref) return undefined;
-  if (ref.kind === 'ReplicaSet') {
-    const rs = replicaSets.get(`${pod.metadata?.namespace}/${ref.name}`);
-    const top = rs?.metadata?.ownerReferences?.find((o) => o.controller);
-    if (top) return { kind: top.kind, name: top.name };
-    if (!rs) {
-      // ReplicaSet not readable: its name is "<deployment>-<hash>".
-      const m = /^(.*)-[a-z0-9]{5,10}$/.exec(ref.name);
-      return m ? { kind: 'Deployment', name: m[1] } : { kind: 'ReplicaSet', name: ref.name };
-    }
+  const hash = pod.metadata?.labels?.['pod-template-hash'];
+  if (ref.kind === 'ReplicaSet' && hash && ref.name.endsWith(`-${hash}`)) {
+    return { kind: 'Deployment', name: ref.name.slice(0, -hash.length - 1) };
   }
   return { kind: ref.kind, name: ref.name };
 }
 
 export async function takeClusterSnapshot(kc: KubeConfig, now = new Date()): Promise<ClusterSnapshot> {
   const core = kc.makeApiClient(CoreV1Api);
-  const apps = kc.makeApiClient(AppsV1Api);
   const context = kc.getCurrentContext();
   const gaps: string[] = [];
   const tryList = async <T>(what: string, f: () => Promise<{ items: T[] }>): Promise<T[]> => {
@@ -42,13 +38,11 @@ export async function takeClusterSnapshot(kc: KubeConfig, now = new Date()): Pro
       return [];
     }
   };
-  const [pods, services, nodes, rsList] = await Promise.all([
+  const [pods, services, nodes] = await Promise.all([
     tryList('pods', () => core.listPodForAllNamespaces({ limit: LIST_LIMIT })),
     tryList('services', () => core.listServiceForAllNamespaces({ limit: LIST_LIMIT })),
     tryList('nodes', () => core.listNode({ limit: LIST_LIMIT })),
-    tryList('replicasets', () => apps.listReplicaSetForAllNamespaces({ limit: LIST_LIMIT })),
   ]);
-  const replicaSets = new Map(rsList.map((r) => [`${r.metadata?.namespace}/${r.metadata?.name}`, r] as const));
   const ips: Record<string, IpOwner> = Object.create(null) as Record<string, IpOwner>;
 
   for (const n of nodes) {
@@ -71,7 +65,7 @@ export async function takeClusterSnapshot(kc: KubeConfig, now = new Date()): Pro
     const svc = services
       .filter((s) => s.metadata?.namespace === ns && selectorMatches(s.spec?.selector, p.metadata?.labels))
       .map((s) => `${ns}/${s.metadata?.name}`);
-    const workload = workloadOf(p, replicaSets);
+    const workload = workloadOf(p);
     const owner: IpOwner = {
       kind: 'pod', name, namespace: ns,
       ...(workload ? { workload } : {}),

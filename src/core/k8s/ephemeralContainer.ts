@@ -91,13 +91,13 @@ async function waitRunning(core: CoreV1Api, spec: EphemeralSpec, name: string): 
   let delay = 100;
   let lastWaiting = '';
   while (Date.now() < deadline) {
-    let pod: V1Pod;
+    let pod: V1Pod | undefined;
     try {
-      pod = await core.readNamespacedPod({ name: spec.pod, namespace: spec.namespace });
+      pod = (await core.listNamespacedPod({ namespace: spec.namespace, fieldSelector: `metadata.name=${spec.pod}` })).items[0];
     } catch (e) {
-      if (statusOf(e) === 404) throw new EphemeralContainerError(`pod ${spec.namespace}/${spec.pod} disappeared while its capture container was starting`);
-      throw describeKubeError(e, 'get', 'pods', spec.namespace, '');
+      throw describeKubeError(e, 'list', 'pods', spec.namespace, '');
     }
+    if (!pod) throw new EphemeralContainerError(`pod ${spec.namespace}/${spec.pod} disappeared while its capture container was starting`);
     const st = statusOfContainer(pod, name);
     if (st?.state?.running) return;
     if (st?.state?.terminated) {

@@ -2,7 +2,7 @@
 // names the pods that replaced it (same controller). When the alert has no pod name, finds
 // the pod from the container id, the pod IP or the node.
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { describeKubeError, statusOf } from '../alerts/sources/kubeAccess.js';
+import { describeKubeError } from '../alerts/sources/kubeAccess.js';
 
 export class PodGoneError extends Error {
   override readonly name = 'PodGoneError';
@@ -37,11 +37,14 @@ export async function resolvePod(
 ): Promise<ResolvedPod> {
   const core = kc.makeApiClient(CoreV1Api);
   const ctx = kc.getCurrentContext();
-  let pod: V1Pod;
+  // A list with a name field selector, not a get: the least-privilege role grants list/watch.
+  let pod: V1Pod | undefined;
   try {
-    pod = await core.readNamespacedPod({ name: want.pod, namespace: want.namespace });
+    pod = (await core.listNamespacedPod({ namespace: want.namespace, fieldSelector: `metadata.name=${want.pod}` })).items[0];
   } catch (e) {
-    if (statusOf(e) !== 404) throw describeKubeError(e, 'get', 'pods', want.namespace, ctx);
+    throw describeKubeError(e, 'list', 'pods', want.namespace, ctx);
+  }
+  if (!pod) {
     // Gone: look for its replacements (same workload name prefix, running).
     let replacements: string[] = [];
     try {

@@ -1,0 +1,131 @@
+// Contextual captures in the lab's pods through the real Kubernetes API path (ephemeral
+// container + exec over WebSocket), from the lab's own Falco alert about the compromised
+// pod's C2 connection; and the faults a user meets.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { labSkipReason, startTestLab, type TestLab } from '../../../src/lab/testLab.js';
+import { parseAlert } from '../../../src/core/alerts/alertParser.js';
+import type { FalcoAlert } from '../../../src/core/alerts/types.js';
+import { planFromAlert, planForPod } from '../../../src/core/capture/capturePlan.js';
+import { runCapture } from '../../../src/core/capture/runCapture.js';
+import { analyzeFile } from '../../../src/core/flows/analyzeFile.js';
+import { annotateSummary, readSidecar } from '../../../src/core/annotate/annotateSummary.js';
+import { startTcpProxy } from '../../support/tcpProxy.js';
+
+const skip = labSkipReason(['tshark', 'dumpcap']);
+
+function tsharkRows(file: string, fields: string[], filter?: string): string[] {
+  const out = execFileSync('tshark', ['-r', file, ...(filter ? ['-Y', filter] : []), '-T', 'fields', '-E', 'separator=,', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.length > 0);
+}
+
+describe('pod captures in the lab', { skip }, () => {
+  let lab: TestLab;
+  let alert: FalcoAlert;
+  const out = mkdtempSync(join(tmpdir(), 'fs-podcap-'));
+  before(async () => {
+    lab = await startTestLab({ beaconEveryMs: 1500, trafficEveryMs: 300 });
+    // Wait for the lab's Falco to log a C2 alert, and take it from the log as a user would.
+    for (let i = 0; i < 60 && !alert; i++) {
+      const r = await lab.kubectl(['logs', '-n', 'falco', '-l', 'app.kubernetes.io/name=falco', '-c', 'falco', '--tail=50']);
+      for (const line of r.stdout.split('\n').reverse()) {
+        const p = parseAlert(line);
+        if (p.ok && p.alert.rule === 'Outbound Connection to C2 Servers') { alert = p.alert; break; }
+      }
+      if (!alert) await new Promise((res) => setTimeout(res, 500));
+    }
+    assert.ok(alert, 'the lab\'s Falco logged a C2 alert');
+  });
+  after(async () => { await lab?.stop(); rmSync(out, { recursive: true, force: true }); });
+
+  test('the capture of a C2 alert holds that flow (and DNS), marks it, and names the pods', async () => {
+    const kc = lab.kubeConfig('falcoshark');
+    const plan = planFromAlert(alert, { caps: { durationSeconds: 5 } });
+    assert.equal(plan.filter.scope, 'flow');
+    // The same pod, unfiltered, at the same time: what the filter kept out.
+    const whole = planForPod({ namespace: plan.target.kind === 'pod' ? plan.target.namespace : '', pod: alert.pod! }, { caps: { durationSeconds: 5 }, filterOverride: '' });
+    // The alert names one connection (one client port); the beacon makes a new one each time,
+    // so also capture by server to see the following beacons.
+    const byServer = planFromAlert({ ...alert, network: alert.network && { ...alert.network, client: { ip: alert.network.client.ip, port: null } } }, { caps: { durationSeconds: 5 } });
+    const [rec, all, srv] = await Promise.all([
+      runCapture({ plan, outDir: out, kubeConfig: kc, alert }),
+      runCapture({ plan: whole, outDir: out, kubeConfig: kc }),
+      runCapture({ plan: byServer, outDir: out, kubeConfig: kc, alert }),
+    ]);
+    for (const r of [rec, all, srv]) assert.equal(r.outcome, 'cap-reached', `${r.id}: ${r.reason}`);
+    // Only the C2 server or DNS in the server-side capture, and C2 traffic is there.
+    const c2 = `${alert.network!.server.ip}`;
+    const rows = tsharkRows(srv.file, ['ip.src', 'ip.dst', 'tcp.port', 'udp.port']);
+    assert.ok(rows.length > 0);
+    for (const r of rows) assert.ok(r.includes(c2) || /(^|,)53(,|$)/.test(r), `unexpected packet ${r}`);
+    assert.ok(rows.some((r) => r.includes(c2)), 'C2 packets captured');
+    assert.ok(srv.alertedPackets > 0);
+    const sizeFiltered = statSync(srv.file).size;
+    const sizeAll = statSync(all.file).size;
+    assert.ok(sizeAll > sizeFiltered);
+    console.log(`filter kept out ${(100 * (1 - sizeFiltered / sizeAll)).toFixed(1)}% of the pod's capture bytes (${sizeFiltered} of ${sizeAll} bytes kept)`);
+    // The display filter selects the alerted flow; comments are visible to tshark -V.
+    const shown = tsharkRows(srv.file, ['frame.number'], byServer.filter.display);
+    assert.equal(shown.length, tsharkRows(srv.file, ['frame.number'], 'tcp').length);
+    assert.match(execFileSync('tshark', ['-r', srv.file, '-V', '-Y', 'frame.comment'], { encoding: 'utf8' }), /falcoshark: alerted flow \(Outbound Connection to C2 Servers\)/);
+    assert.match(execFileSync('capinfos', [srv.file], { encoding: 'utf8' }), /Falco alert: Outbound Connection to C2 Servers/);
+    // Annotations: the client is the api pod of Deployment api behind svc shop/api; the C2 is external.
+    const s = annotateSummary(await analyzeFile(srv.file), await readSidecar(srv.file));
+    const f = s.flows.find((x) => x.alerted);
+    assert.ok(f, 'an alerted flow');
+    assert.equal(f.clientIdentity?.kind, 'pod');
+    assert.equal(f.clientIdentity?.name, alert.pod);
+    assert.deepEqual(f.clientIdentity?.workload, { kind: 'Deployment', name: 'api' });
+    assert.ok(f.clientIdentity?.services?.includes('shop/api'));
+    assert.equal(f.serverIdentity?.kind, 'external');
+    const dns = s.flows.find((x) => x.dns?.some((d) => d.name === 'updates.cdn-telemetry.xyz'));
+    assert.ok(dns, 'the suspicious lookup is in the capture');
+    assert.equal(dns.serverIdentity?.kind, 'service');
+  });
+
+  test('without permission on ephemeral containers, the error names it', async () => {
+    const plan = planFromAlert(alert, { caps: { durationSeconds: 2 } });
+    await assert.rejects(runCapture({ plan, outDir: out, kubeConfig: lab.kubeConfig('no-ephemeral') }),
+      /403: cannot patch pods\/ephemeralcontainers in namespace shop/);
+  });
+
+  test('a pod that is gone is named, with its replacements', async () => {
+    const plan = planForPod({ namespace: 'shop', pod: 'api-5d8f7c9b4-gone1' }, { caps: { durationSeconds: 2 } });
+    await assert.rejects(runCapture({ plan, outDir: out, kubeConfig: lab.kubeConfig('falcoshark') }),
+      (e: Error) => /pod shop\/api-5d8f7c9b4-gone1 no longer exists; pods that replaced it: shop\/api-/.test(e.message));
+  });
+
+  test('the byte cap ends the file at the cap', async () => {
+    const plan = planForPod({ namespace: 'shop', pod: alert.pod! }, { caps: { durationSeconds: 10, maxBytes: 4000 }, filterOverride: '' });
+    const rec = await runCapture({ plan, outDir: out, kubeConfig: lab.kubeConfig('falcoshark') });
+    assert.equal(rec.capReached, 'bytes');
+    assert.ok(statSync(rec.file).size <= 4000);
+    execFileSync('tshark', ['-r', rec.file], { stdio: 'ignore' });
+  });
+
+  test('a connection dropped mid-capture leaves a valid partial file', async () => {
+    const url = new URL(lab.server);
+    const proxy = await startTcpProxy(url.hostname, Number(url.port));
+    try {
+      const kc = lab.kubeConfig('falcoshark');
+      const cluster = kc.getCurrentCluster()!;
+      kc.clusters = kc.clusters.map((c) => (c.name === cluster.name ? { ...c, server: `https://127.0.0.1:${proxy.port}` } : c));
+      const plan = planForPod({ namespace: 'shop', pod: alert.pod! }, { caps: { durationSeconds: 20 }, filterOverride: '' });
+      let dropped = false;
+      const rec = await runCapture({ plan, outDir: out, kubeConfig: kc, onProgress: (p) => {
+        if (!dropped && p.packets > 5) { dropped = true; proxy.dropAll(); }
+      } });
+      assert.ok(dropped);
+      assert.equal(rec.outcome, 'partial', rec.reason);
+      assert.match(rec.reason, /connection lost|connection closed/);
+      assert.ok(rec.packets > 5);
+      assert.equal(tsharkRows(rec.file, ['frame.number']).length, rec.packets);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
