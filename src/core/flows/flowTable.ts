@@ -29,10 +29,19 @@ export const FLAG_CLIENT_BY_SYNACK = 128;
 const FLAG_BASE_C = 32;
 const FLAG_BASE_S = 64;
 
-function sideHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
-  // independent multiplies (they run in parallel); the final mix in hashKey avalanches
-  return (Math.imul(w0, 0x9e3779b1) ^ Math.imul(w1, 0x85ebca77) ^ Math.imul(w2, 0xc2b2ae3d) ^
-    Math.imul(w3, 0x27d4eb2f) ^ Math.imul(port + 0x165667b1, 0x2545f491)) | 0;
+/** Symmetric hash of a key: the two sides are hashed alike and added, so both directions
+ *  of a conversation find the same slot. Independent multiplies (they run in parallel), then
+ *  the murmur3 finalizer. */
+function mixKey(meta: number, a0: number, a1: number, a2: number, a3: number,
+  b0: number, b1: number, b2: number, b3: number, ports: number): number {
+  const ha = Math.imul(a0, 0x9e3779b1) ^ Math.imul(a1, 0x85ebca77) ^ Math.imul(a2, 0xc2b2ae3d) ^
+    Math.imul(a3, 0x27d4eb2f) ^ Math.imul((ports >>> 16) + 0x165667b1, 0x2545f491);
+  const hb = Math.imul(b0, 0x9e3779b1) ^ Math.imul(b1, 0x85ebca77) ^ Math.imul(b2, 0xc2b2ae3d) ^
+    Math.imul(b3, 0x27d4eb2f) ^ Math.imul((ports & 0xffff) + 0x165667b1, 0x2545f491);
+  let h = (ha + hb + meta) | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 export class FlowTable {
@@ -90,19 +99,16 @@ export class FlowTable {
 
   private hashKey(): number {
     const k = this.k;
-    const p = k[9];
-    let h = (sideHash(k[1], k[2], k[3], k[4], p >>> 16) + sideHash(k[5], k[6], k[7], k[8], p & 0xffff) + k[0]) | 0;
-    // murmur3 finalizer
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    return h ^ (h >>> 16);
+    return mixKey(k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8], k[9]);
   }
 
   /** Looks up the scratch key (either direction). Returns the flow index and sets
    *  `fromClient`, or -1 (then `insert` may create it). */
   find(): number {
     const k = this.k;
-    const h = this.hashKey();
+    const k0 = k[0], a0 = k[1], a1 = k[2], a2 = k[3], a3 = k[4], b0 = k[5], b1 = k[6], b2 = k[7], b3 = k[8], p = k[9];
+    const h = mixKey(k0, a0, a1, a2, a3, b0, b1, b2, b3, p);
+    const rp = ((p & 0xffff) << 16) | (p >>> 16);
     const keys = this.keys;
     const slots = this.slots;
     const mask = this.mask;
@@ -112,18 +118,16 @@ export class FlowTable {
       if (f1 === 0) break;
       if (slots[i * 2 + 1] === h) {
         const b = (f1 - 1) * KEY_WORDS;
-        if (keys[b] === k[0]) {
-          if (keys[b + 1] === k[1] && keys[b + 2] === k[2] && keys[b + 3] === k[3] && keys[b + 4] === k[4] &&
-              keys[b + 5] === k[5] && keys[b + 6] === k[6] && keys[b + 7] === k[7] && keys[b + 8] === k[8] &&
-              keys[b + 9] === k[9]) {
+        if (keys[b] === k0) {
+          const kp = keys[b + 9];
+          if (kp === p && keys[b + 1] === a0 && keys[b + 5] === b0 && keys[b + 2] === a1 && keys[b + 3] === a2 &&
+              keys[b + 4] === a3 && keys[b + 6] === b1 && keys[b + 7] === b2 && keys[b + 8] === b3) {
             this.fromClient = 1;
             this.lastSlot = i;
             return f1 - 1;
           }
-          const rp = ((k[9] & 0xffff) << 16) | (k[9] >>> 16);
-          if (keys[b + 1] === k[5] && keys[b + 2] === k[6] && keys[b + 3] === k[7] && keys[b + 4] === k[8] &&
-              keys[b + 5] === k[1] && keys[b + 6] === k[2] && keys[b + 7] === k[3] && keys[b + 8] === k[4] &&
-              keys[b + 9] === rp) {
+          if (kp === rp && keys[b + 1] === b0 && keys[b + 5] === a0 && keys[b + 2] === b1 && keys[b + 3] === b2 &&
+              keys[b + 4] === b3 && keys[b + 6] === a1 && keys[b + 7] === a2 && keys[b + 8] === a3) {
             this.fromClient = 0;
             this.lastSlot = i;
             return f1 - 1;
