@@ -259,6 +259,8 @@ export function compare(theirs: ConvRow[], ours: ConvRow[], protos: Set<string>)
   return { matched, differ, timeDiffer };
 }
 
+const totals = { rows: 0, matched: 0 };
+
 const files = readdirSync(DIR).filter((f) => f.endsWith('.conv.tsv')).map((f) => f.slice(0, -'.conv.tsv'.length)).sort();
 
 test('the corpus is there', () => {
@@ -266,7 +268,7 @@ test('the corpus is there', () => {
 });
 
 for (const file of files) {
-  test(`tshark conversations: ${file}`, async () => {
+  test(`tshark conversations: ${file}`, async (t) => {
     const theirs = readConv(file);
     if (file in CAPTURE_NOT_IN_FIXTURES) {
       assert.ok(!existsSync(join(DIR, file)), `${file} is now in the fixtures: compare it`);
@@ -296,7 +298,12 @@ for (const file of files) {
     }
     const ours = ourRows(summary);
     const allowed = EXCEPTIONS[file] ?? {};
-    const { differ, timeDiffer } = compare(theirs, ours, new Set(['tcp', 'udp', 'ip', 'ipv6']));
+    const { matched, differ, timeDiffer } = compare(theirs, ours, new Set(['tcp', 'udp', 'ip', 'ipv6']));
+    const l4 = theirs.filter((r) => r.proto === 'tcp' || r.proto === 'udp').length;
+    const l4Matched = matched.filter((k) => k.startsWith('tcp ') || k.startsWith('udp ')).length;
+    t.diagnostic(`tcp/udp ${l4Matched}/${l4}, ip/ipv6 ${matched.length - l4Matched}/${theirs.length - l4} conversations equal`);
+    totals.rows += theirs.length;
+    totals.matched += matched.length;
     const unexplained = [...differ].filter(([k]) => !(k in allowed));
     assert.deepEqual(unexplained, [], `${file}: conversations differing from tshark`);
     for (const k of Object.keys(allowed)) {
@@ -330,3 +337,9 @@ for (const [file, title] of Object.entries(TSHARK_TABLE_EMPTY)) {
     assert.ok(s.totals.undecodable.packets > 0);
   });
 }
+
+test('over the corpus, nearly every tshark conversation is equal', (t) => {
+  // runs after the per-file tests (node:test runs top-level tests in order)
+  t.diagnostic(`${totals.matched} of ${totals.rows} tshark conversations equal (frames, bytes, times)`);
+  assert.ok(totals.rows > 2500 && totals.matched >= totals.rows - 12, `${totals.matched}/${totals.rows}`);
+});
