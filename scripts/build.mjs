@@ -14,6 +14,7 @@ const targets = [
 if (existsSync('src/extension/extension.ts')) {
   targets.push({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js',
     platform: 'node', format: 'cjs', external: ['vscode'] });
+  targets.push({ ...common, entryPoints: ['src/extension/analyzeWorker.ts'], outfile: 'dist/analyzeWorker.js', platform: 'node', format: 'cjs' });
 }
 if (existsSync('src/lab/main.ts')) {
   targets.push({ ...common, entryPoints: ['src/lab/main.ts'], outfile: 'dist/lab.js', platform: 'node', format: 'cjs' });

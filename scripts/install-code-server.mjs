@@ -1,0 +1,49 @@
+// Installs code-server (the real VS Code workbench, served to a browser) into the git-ignored
+// cache .vscode-test/code-server, as ../shared/docs/vscode-e2e.md describes. Idempotent: does
+// nothing when the pinned version is already there. Usage: node scripts/install-code-server.mjs
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+
+export const CODE_SERVER_VERSION = '4.100.3';
+const root = resolve(import.meta.dirname, '..');
+const prefix = join(root, '.vscode-test', 'code-server');
+const bin = join(prefix, 'node_modules', '.bin', 'code-server');
+const pkg = join(prefix, 'node_modules', 'code-server', 'package.json');
+
+function installedVersion() {
+  try { return JSON.parse(readFileSync(pkg, 'utf8')).version; } catch { return undefined; }
+}
+
+function run(cmd, args, env) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
+}
+
+export function installCodeServer() {
+  if (existsSync(bin) && installedVersion() === CODE_SERVER_VERSION) return bin;
+  const rg = ['/usr/bin/rg', '/usr/local/bin/rg'].find((p) => existsSync(p));
+  if (!rg) throw new Error('ripgrep is not installed (apt-get install ripgrep): code-server\'s @vscode/ripgrep would try to download it');
+  // @vscode/ripgrep 1.15.11 takes its archive from this cache instead of downloading it.
+  const cache = join(process.env.TMPDIR || tmpdir(), 'vscode-ripgrep-cache-1.15.11');
+  mkdirSync(cache, { recursive: true });
+  const dir = rg.slice(0, rg.lastIndexOf('/'));
+  run('tar', ['czf', join(cache, 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz'), '-C', dir, 'rg']);
+  mkdirSync(prefix, { recursive: true });
+  process.stderr.write(`installing code-server ${CODE_SERVER_VERSION} into ${prefix} (about a minute)\n`);
+  run('npm', ['install', '--prefix', prefix, '--unsafe-perm', '--no-audit', '--no-fund', '--no-save', `code-server@${CODE_SERVER_VERSION}`],
+    { npm_config_yes: 'true' });
+  if (!existsSync(bin)) throw new Error(`code-server was installed but ${bin} is missing`);
+  return bin;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    process.stdout.write(`${installCodeServer()}\n`);
+  } catch (e) {
+    process.stderr.write(`install-code-server: ${e.message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,131 @@
+// Runs the alert sources the settings name (cluster pod logs, webhook, Falcosidekick-UI, a
+// file), folds what they produce into the AlertStore, and keeps a per-source status that the
+// Alerts view shows (as message nodes or welcome content). No `vscode` import.
+import { EventEmitter } from 'node:events';
+import { AlertStore } from '../core/alerts/alertStore.js';
+import { BoundedQueue } from '../core/alerts/boundedQueue.js';
+import type { SourceEvent } from '../core/alerts/sources/sourceEvents.js';
+import { WebhookReceiver } from '../core/alerts/sources/webhookReceiver.js';
+import { followFile } from '../core/alerts/sources/fileSource.js';
+import { pollSidekickUi } from '../core/alerts/sources/sidekickUiSource.js';
+import { ClusterAlertSource } from '../core/alerts/sources/clusterSource.js';
+import { loadKubeConfig } from '../core/alerts/sources/kubeAccess.js';
+import type { Settings } from './settings.js';
+
+/** What the Alerts view's welcome content is chosen by (context key falcoshark.alertsState). */
+export type FeedState = 'starting' | 'waiting' | 'ok' | 'noKubeconfig' | 'noFalcoPods' | 'textOutput' | 'forbidden' | 'noSources';
+
+export interface SourceStatus { source: string; level: 'info' | 'warning' | 'error'; message: string }
+
+export type LogFn = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+/** The problem a status or skipped line reveals, if it is one the welcome content explains. */
+export function problemOf(ev: SourceEvent): 'noFalcoPods' | 'textOutput' | 'forbidden' | undefined {
+  if (ev.type === 'skipped') return ev.kind === 'text-alert' ? 'textOutput' : undefined;
+  if (ev.type !== 'status' || ev.level === 'info') return undefined;
+  if (/^no pods match /.test(ev.message)) return 'noFalcoPods';
+  if (/^40[13]: /.test(ev.message) || /\b403\b.*\bpods\/log\b|cannot get pods\/log|forbidden/i.test(ev.message)) return 'forbidden';
+  return undefined;
+}
+
+interface FeedEvents { state: [FeedState]; status: [SourceStatus[]] }
+
+export class AlertFeed extends EventEmitter<FeedEvents> {
+  private ac: AbortController | undefined;
+  private statuses = new Map<string, SourceStatus>();
+  private _state: FeedState = 'starting';
+  private webhookUrl: string | undefined;
+
+  constructor(readonly store: AlertStore, private readonly log: LogFn) {
+    super();
+    store.on('change', (c) => { if (c.type === 'added' && this._state !== 'ok') this.setState('ok'); });
+  }
+
+  get state(): FeedState { return this._state; }
+  get statusList(): SourceStatus[] { return [...this.statuses.values()]; }
+  get webhookAddress(): string | undefined { return this.webhookUrl; }
+
+  private setState(s: FeedState): void {
+    if (s === this._state) return;
+    this._state = s;
+    this.emit('state', s);
+  }
+
+  private setStatus(st: SourceStatus): void {
+    this.statuses.set(st.source, st);
+    this.emit('status', this.statusList);
+  }
+
+  /** (Re)starts every configured source. */
+  async start(settings: Settings): Promise<void> {
+    this.stop();
+    const ac = new AbortController();
+    this.ac = ac;
+    this.statuses.clear();
+    this.webhookUrl = undefined;
+    this.setState(this.store.size > 0 ? 'ok' : 'starting');
+    const queue = new BoundedQueue<SourceEvent>(10_000);
+    ac.signal.addEventListener('abort', () => queue.close(), { once: true });
+    const fail = (source: string) => (e: unknown): void => {
+      if (ac.signal.aborted) return;
+      const message = e instanceof Error ? e.message : String(e);
+      this.log('error', `[${source}] ${message}`);
+      this.setStatus({ source, level: 'error', message });
+    };
+    let sources = 0;
+    if (settings.webhookPort !== undefined) {
+      sources++;
+      try {
+        const rx = new WebhookReceiver({ port: settings.webhookPort, host: '127.0.0.1' }, queue);
+        const addr = await rx.listen(ac.signal);
+        this.webhookUrl = addr.url;
+        this.log('info', `webhook listening on ${addr.url}`);
+        this.setStatus({ source: 'webhook', level: 'info', message: `listening on ${addr.url}` });
+      } catch (e) { fail('webhook')(e); }
+    }
+    if (settings.alertFile) {
+      sources++;
+      void followFile({ path: settings.alertFile }, queue, ac.signal).catch(fail(`file ${settings.alertFile}`));
+    }
+    if (settings.sidekickUiUrl) {
+      sources++;
+      void pollSidekickUi({ url: settings.sidekickUiUrl }, queue, ac.signal).catch(fail('falcosidekick-ui'));
+    }
+    let kubeMissing = false;
+    if (settings.clusterEnabled) {
+      sources++;
+      try {
+        const kubeConfig = loadKubeConfig(settings.context);
+        const src = new ClusterAlertSource({ kubeConfig, labelSelector: settings.falco.selector, container: settings.falco.container,
+          initialSinceSeconds: settings.falco.sinceSeconds, ...(settings.falco.namespace ? { namespace: settings.falco.namespace } : {}) }, queue);
+        void src.run(ac.signal).catch(fail('cluster'));
+      } catch (e) {
+        kubeMissing = true;
+        fail('cluster')(e);
+      }
+    }
+    if (this.store.size === 0) this.setState(sources === 0 ? 'noSources' : kubeMissing && sources === 1 ? 'noKubeconfig' : 'waiting');
+    void this.consume(queue, ac.signal);
+  }
+
+  private async consume(queue: BoundedQueue<SourceEvent>, signal: AbortSignal): Promise<void> {
+    let hinted = false;
+    for await (const ev of queue) {
+      if (signal.aborted) break;
+      if (ev.type === 'alert') { this.store.add(ev.alert); continue; }
+      const problem = problemOf(ev);
+      if (problem && this.store.size === 0) this.setState(problem);
+      if (ev.type === 'skipped') {
+        if (ev.hint && !hinted) { hinted = true; this.log('warn', `[${ev.source}] ${ev.hint}`); this.setStatus({ source: ev.source, level: 'warning', message: ev.hint }); }
+        continue;
+      }
+      this.log(ev.level === 'info' ? 'info' : ev.level === 'warning' ? 'warn' : 'error', `[${ev.source}] ${ev.message}`);
+      this.setStatus({ source: ev.source, level: ev.level, message: ev.message });
+    }
+  }
+
+  stop(): void {
+    this.ac?.abort();
+    this.ac = undefined;
+  }
+}

@@ -1,0 +1,32 @@
+// Worker thread entry (dist/analyzeWorker.js): analyses one capture file and annotates it with
+// its sidecar, off the extension host's thread. Messages are plain data (see analysis.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import { analyzeFile } from '../core/flows/analyzeFile.js';
+import { annotateSummary, readSidecar } from '../core/annotate/annotateSummary.js';
+import type { WorkerReply, WorkerRequest } from './analysisMessages.js';
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('analyzeWorker must run in a worker thread');
+  const req = workerData as WorkerRequest;
+  let last = 0;
+  const post = (m: WorkerReply): void => port.postMessage(m);
+  try {
+    const summary = await analyzeFile(req.file, {
+      onProgress: (bytesRead, totalBytes) => {
+        const now = Date.now();
+        if (now - last < 100) return;
+        last = now;
+        post({ type: 'progress', bytesRead, totalBytes: totalBytes ?? 0 });
+      },
+    });
+    let sidecarProblem: string | undefined;
+    let sidecar;
+    try { sidecar = await readSidecar(req.file); } catch (e) { sidecarProblem = (e as Error).message; }
+    post({ type: 'done', summary: annotateSummary(summary, sidecar), ...(sidecarProblem ? { sidecarProblem } : {}) });
+  } catch (e) {
+    post({ type: 'failed', message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+void main();

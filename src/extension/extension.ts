@@ -1,0 +1,68 @@
+// The composition root: creates the log, the alert store and feed, the views and the
+// commands, and wires settings changes to them. No command bodies here.
+import * as vscode from 'vscode';
+import { AlertStore } from '../core/alerts/alertStore.js';
+import { createLog } from './log.js';
+import { captureFolder, getSettings, onSettingsChanged } from './config.js';
+import { AlertFeed } from './alertFeed.js';
+import { AlertsTree } from './views/alertsTree.js';
+import { CapturesTree, captureFileOf } from './views/capturesTree.js';
+import { AlertDocumentProvider } from './views/alertDocument.js';
+import { CaptureRunner } from './commands/captureCommands.js';
+import { CaptureFiles } from './commands/fileCommands.js';
+import { registerAlertCommands } from './commands/alertCommands.js';
+import { registerSetupCommands } from './commands/setupCommands.js';
+import { FlowPanel } from './webview/flowPanel.js';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = createLog();
+  const sub = <T extends vscode.Disposable>(d: T): T => { context.subscriptions.push(d); return d; };
+  sub(log);
+  const store = new AlertStore({ limit: 10_000 });
+  const feed = new AlertFeed(store, (level, msg) => log[level](msg));
+  const setState = (): void => { void vscode.commands.executeCommand('setContext', 'falcoshark.alertsState', feed.state); };
+  feed.on('state', setState);
+  setState();
+  const restart = (): void => { void feed.start(getSettings()); };
+  sub({ dispose: () => feed.stop() });
+
+  const alerts = sub(new AlertsTree(store, feed, getSettings().grouping));
+  sub(new AlertDocumentProvider(store));
+  const folder = (): string => captureFolder(getSettings(), context.globalStorageUri);
+  const captures = sub(new CapturesTree(folder(), log));
+  const files = new CaptureFiles({ log, extensionUri: context.extensionUri, settings: getSettings, refreshCaptures: () => captures.refresh() });
+  const runner = sub(new CaptureRunner({
+    log, settings: getSettings, captureFolder: folder, onCaptured: () => captures.refresh(),
+    openSummary: (f) => files.openSummary(f), openInWireshark: (f) => files.openInWireshark(f),
+  }));
+
+  const withFile = (fn: (file: string) => Promise<void>) => async (arg: unknown): Promise<void> => {
+    const file = captureFileOf(arg, captures);
+    if (file) await fn(file);
+    else void vscode.window.showInformationMessage('Select a capture in the Falcoshark Captures view first.');
+  };
+  for (const d of [
+    ...registerAlertCommands(store, alerts, runner, restart),
+    ...registerSetupCommands(getSettings, () => feed.webhookAddress),
+    vscode.commands.registerCommand('falcoshark.capturePod', (node: unknown) => runner.capturePod(node)),
+    vscode.commands.registerCommand('falcoshark.openSummary', withFile((f) => files.openSummary(f))),
+    vscode.commands.registerCommand('falcoshark.openInWireshark', withFile((f) => files.openInWireshark(f))),
+    vscode.commands.registerCommand('falcoshark.revealCapture', withFile((f) => files.reveal(f))),
+    vscode.commands.registerCommand('falcoshark.deleteCapture', withFile((f) => files.delete(f))),
+    vscode.commands.registerCommand('falcoshark.openCaptureFile', () => files.pickAndOpen()),
+    vscode.commands.registerCommand('falcoshark.refreshCaptures', () => captures.refresh()),
+    vscode.commands.registerCommand('falcoshark.showLog', () => log.show()),
+    onSettingsChanged(['context', 'cluster', 'falco', 'webhook', 'sidekickUi', 'alertFile'], restart),
+    onSettingsChanged(['alerts.grouping'], () => alerts.setGrouping(getSettings().grouping)),
+    onSettingsChanged(['captureFolder'], () => captures.setFolder(folder())),
+    vscode.workspace.onDidGrantWorkspaceTrust(restart),
+    { dispose: () => FlowPanel.disposeAll() },
+  ]) sub(d);
+
+  log.info(`falcoshark ${String(context.extension.packageJSON.version)} activated; captures in ${folder()}`);
+  restart();
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}
