@@ -53,12 +53,16 @@ export interface HttpRequestHint {
   host?: string;
 }
 
+/** A flow's frames over the capture's timeline (`FlowSummary.activity`): every frame of the
+ *  flow, both directions, IP fragments included. Trailing and leading empty buckets are
+ *  left out. */
 export interface FlowActivity {
   /** Index of the first bucket given, in the summary's `activity` timeline. */
   firstBucket: number;
-  /** Packets per bucket from `firstBucket` on (both directions). */
+  /** Frames per bucket from `firstBucket` on. */
   packets: number[];
-  /** Bytes (original frame length) per bucket from `firstBucket` on. */
+  /** Bytes (original frame length) per bucket from `firstBucket` on; kept as 32-bit floats,
+   *  so exact up to 16 MiB per bucket and approximate (to about 1e-6) above: for charts. */
   bytes: number[];
 }
 
