@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // The flow summary webview runs in a browser (VS Code's webview), not in Node.
+    files: ['webview/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

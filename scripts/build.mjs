@@ -22,6 +22,10 @@ if (existsSync('src/lab/main.ts')) {
 if (existsSync('webview/main.ts')) {
   targets.push({ ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js', platform: 'browser',
     format: 'iife', target: 'chrome120' });
+  if (existsSync('webview/flowSummary.css')) {
+    // The webview's stylesheet (the host's CSP allows styles from its own origin only).
+    targets.push({ ...common, entryPoints: ['webview/flowSummary.css'], outfile: 'dist/webview/main.css', target: 'chrome120' });
+  }
 }
 
 if (watch) {

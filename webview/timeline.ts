@@ -1,0 +1,129 @@
+// d3 timeline: traffic over time per flow, as small multiples (one step-area strip per flow)
+// on a real-time (UTC) axis: all traffic, then the top flows by bytes plus the alerted ones.
+// Tooltips are SVG <title> elements; every string is set with .text().
+import { area, axisBottom, curveStepAfter, max, scaleSqrt, scaleUtc, select, utcFormat } from 'd3';
+import type { FlowView } from './flowModel.js';
+import { clip, formatBytes, formatCount, formatDuration, num, parseIsoSeconds } from './format.js';
+
+export interface TimelineInput {
+  activity: { start: unknown; bucketSeconds: unknown; buckets: unknown } | undefined;
+  views: readonly FlowView[];
+  selected: number | null;
+  topN?: number;
+}
+
+export interface TimelineEvents {
+  select(flowIndex: number): void;
+}
+
+const MAX_BUCKETS = 4096;
+const ROW = 24;
+const GAP = 4;
+const LABEL_W = 230;
+
+interface Strip {
+  flow: FlowView | null;
+  label: string;
+  title: string;
+  first: number;
+  bytes: number[];
+  packets: number[];
+}
+
+/** The flows drawn: top `n` by bytes, plus every alerted flow (alerted ones first). */
+export function timelineFlows(views: readonly FlowView[], n: number): FlowView[] {
+  const alerted = views.filter((v) => v.alerted).slice(0, 5);
+  const top = [...views].sort((a, b) => b.bytesIn + b.bytesOut - (a.bytesIn + a.bytesOut) || a.index - b.index).slice(0, n);
+  return [...alerted, ...top.filter((v) => !v.alerted)];
+}
+
+function flowLabel(f: FlowView): string {
+  const peer = (e: FlowView['server']): string => (e.label !== e.ip ? `${clip(e.label.replace(/ \(.*\)$/, ''), 40)} ` : '');
+  return `${f.alerted ? '⚑ ' : ''}${peer(f.client)}→ ${peer(f.server)}${f.server.addr}`;
+}
+
+export function renderTimeline(container: HTMLElement, input: TimelineInput, events: TimelineEvents): void {
+  const root = select(container);
+  root.selectAll('*').remove();
+  const a = input.activity;
+  const start = parseIsoSeconds(a?.start);
+  const bucketSeconds = num(a?.bucketSeconds);
+  const buckets = Math.min(MAX_BUCKETS, Math.floor(num(a?.buckets)));
+  if (!Number.isFinite(start) || bucketSeconds <= 0 || buckets <= 0 || input.views.length === 0) {
+    root.append('p').attr('class', 'muted').text('No activity timeline in this summary.');
+    return;
+  }
+  const flows = timelineFlows(input.views, input.topN ?? 12);
+  const total = new Array<number>(buckets).fill(0);
+  const totalPk = new Array<number>(buckets).fill(0);
+  for (const v of input.views) {
+    const f = v.activity.firstBucket;
+    for (let i = 0; i < v.activity.bytes.length && f + i < buckets; i++) {
+      total[f + i] += v.activity.bytes[i];
+      totalPk[f + i] += v.activity.packets[i] ?? 0;
+    }
+  }
+  const strips: Strip[] = [
+    { flow: null, label: `all ${formatCount(input.views.length)} flows`, title: 'all traffic in the capture', first: 0, bytes: total, packets: totalPk },
+    ...flows.map((f) => ({
+      flow: f,
+      label: flowLabel(f),
+      title: `${f.protocol} ${f.client.label} ${f.client.addr} → ${f.server.label} ${f.server.addr}\n${formatBytes(f.bytesIn + f.bytesOut)}, ${formatCount(f.packetsIn + f.packetsOut)} packets, ${formatDuration(f.duration)}${f.alerted ? '\nthe alerted flow' : ''}`,
+      first: f.activity.firstBucket,
+      bytes: f.activity.bytes.slice(0, Math.max(0, buckets - f.activity.firstBucket)),
+      packets: f.activity.packets,
+    })),
+  ];
+
+  const width = Math.max(420, container.clientWidth || 640);
+  const height = strips.length * (ROW + GAP) + 28;
+  const t0 = new Date(start * 1000);
+  const t1 = new Date((start + buckets * bucketSeconds) * 1000);
+  const x = scaleUtc().domain([t0, t1]).range([LABEL_W, width - 12]);
+  const at = (b: number): number => x(new Date((start + b * bucketSeconds) * 1000));
+  const flowMax = max(strips.slice(1), (s) => max(s.bytes) ?? 0) ?? 0;
+
+  const svg = root.append('svg').attr('class', 'timeline').attr('width', width).attr('height', height)
+    .attr('viewBox', `0 0 ${width} ${height}`).attr('role', 'img').attr('aria-label', 'Traffic over time per flow');
+  const span = buckets * bucketSeconds;
+  const fmt = utcFormat(span < 10 ? '%H:%M:%S.%L' : span < 2 * 86400 ? '%H:%M:%S' : '%b %d %H:%M');
+  svg.append('g').attr('class', 'axis').attr('transform', `translate(0,${height - 24})`)
+    .call(axisBottom<Date>(x).ticks(Math.max(2, Math.floor((width - LABEL_W) / 110))).tickFormat((d) => fmt(d)));
+  svg.append('text').attr('class', 'axis-caption').attr('x', LABEL_W - 8).attr('y', height - 10).attr('text-anchor', 'end').text('UTC');
+
+  strips.forEach((s, i) => {
+    const y0 = i * (ROW + GAP);
+    const g = svg.append('g').attr('class', `strip${s.flow?.alerted ? ' alerted' : ''}${s.flow === null ? ' total' : ''}${s.flow && s.flow.index === input.selected ? ' selected' : ''}`)
+      .attr('transform', `translate(0,${y0})`);
+    g.append('title').text(s.title);
+    g.append('rect').attr('class', 'strip-bg').attr('x', LABEL_W).attr('width', width - 12 - LABEL_W).attr('height', ROW);
+    g.append('text').attr('class', 'strip-label').attr('x', LABEL_W - 8).attr('y', ROW / 2).attr('dy', '0.35em')
+      .attr('text-anchor', 'end').text(clip(s.label, 44));
+    const m = s.flow === null ? (max(s.bytes) ?? 0) : flowMax;
+    const y = scaleSqrt().domain([0, Math.max(1, m)]).range([ROW - 1, 2]);
+    const pts = s.bytes.map((b, k) => [s.first + k, b] as [number, number]);
+    if (pts.length) pts.push([pts[pts.length - 1][0] + 1, pts[pts.length - 1][1]]);
+    g.append('path').attr('class', 'strip-area')
+      .attr('d', area<[number, number]>().curve(curveStepAfter).x((d) => at(d[0])).y0(ROW).y1((d) => y(d[1]))(pts) ?? '');
+    if (buckets <= 256) {
+      s.bytes.forEach((b, k) => {
+        if (b <= 0) return;
+        const bi = s.first + k;
+        const from = new Date((start + bi * bucketSeconds) * 1000).toISOString().slice(11, 23);
+        g.append('rect').attr('class', 'hit').attr('x', at(bi)).attr('width', Math.max(1, at(bi + 1) - at(bi))).attr('height', ROW)
+          .append('title').text(`${from} UTC +${formatDuration(bucketSeconds)}: ${formatBytes(b)}, ${formatCount(s.packets[k] ?? 0)} packets\n${s.title}`);
+      });
+    }
+    if (s.flow) {
+      const idx = s.flow.index;
+      g.attr('tabindex', 0).attr('role', 'button').attr('aria-label', `select flow: ${clip(s.title.replace(/\n/g, ', '), 300)}`)
+        .on('click', () => events.select(idx))
+        .on('keydown', (e: KeyboardEvent) => {
+          if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            events.select(idx);
+          }
+        });
+    }
+  });
+}
