@@ -70,6 +70,9 @@ process.on('SIGTERM', () => process.exit(0));
 const DNS = String.raw`'use strict';
 const dgram = require('dgram'); const fs = require('fs');
 const zone = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+// One socket per local address: a reply must come from the address it was sent to (the
+// service's ClusterIP), which a socket bound to 0.0.0.0 does not guarantee.
+function serve(addr) {
 const s = dgram.createSocket('udp4');
 s.on('message', (m, r) => {
   if (m.length < 17) return;
@@ -84,7 +87,11 @@ s.on('message', (m, r) => {
   s.send(out, r.port, r.address);
   process.stdout.write('[INFO] ' + r.address + ':' + r.port + ' - ' + m.readUInt16BE(0) + ' "' + (qtype === 1 ? 'A' : 'TYPE' + qtype) + ' IN ' + qname + '. udp ' + m.length + ' false 512" ' + (ip || zone[qname] ? 'NOERROR' : 'NXDOMAIN') + ' qr,aa,rd ' + out.length + ' 0.0001s\n');
 });
-s.bind(53, '0.0.0.0', () => process.stdout.write('.:53\nCoreDNS-1.11.3 (lab)\nlinux/amd64, go1.23, lab\n'));
+s.bind(53, addr);
+}
+const addrs = Object.values(require('os').networkInterfaces()).flat().filter((i) => i.family === 'IPv4').map((i) => i.address);
+addrs.forEach(serve);
+process.stdout.write('.:53\nCoreDNS-1.11.3 (lab)\nlinux/amd64, go1.23, lab\n');
 process.on('SIGTERM', () => process.exit(0));
 `;
 

@@ -9,7 +9,7 @@
 // on the lab bridge and nothing is ever routed out.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -60,7 +60,11 @@ export async function destroyNetns(ns: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
   await ip(['netns', 'del', ns]).catch(() => undefined);
+  await rm(join(ETC_NETNS, ns), { recursive: true, force: true });
 }
+
+/** `ip netns exec NS` bind-mounts /etc/netns/NS/* over /etc/*: the pods' resolv.conf and hosts. */
+export const ETC_NETNS = '/etc/netns';
 
 /**
  * Removes everything a lab named `lab` created: its lab process (if a previous one is
@@ -78,14 +82,16 @@ export async function cleanupLab(lab: string, opts: { keepStateDir?: boolean; ex
   }
   const tracked = (await readFile(join(dir, 'netns.list'), 'utf8').catch(() => '')).split('\n').filter((l) => l);
   const prefix = netnsPrefix(lab);
-  const all = new Set([...tracked, ...(await listNetns()).filter((n) => n.startsWith(prefix))]);
+  const etc = await readdir(ETC_NETNS).catch(() => [] as string[]);
+  const all = new Set([...tracked, ...(await listNetns()).filter((n) => n.startsWith(prefix)), ...etc.filter((n) => n.startsWith(prefix))]);
   // Pods first, the node namespace (bridge) last.
   const order = [...all].sort((a, b) => Number(a.endsWith('_node')) - Number(b.endsWith('_node')));
   for (const ns of order) {
-    if (!(await listNetns()).includes(ns)) continue;
+    if (!(await listNetns()).includes(ns)) { await rm(join(ETC_NETNS, ns), { recursive: true, force: true }); continue; }
     await destroyNetns(ns);
     removed.push(`netns ${ns}`);
   }
+  await rmdir(ETC_NETNS).catch(() => undefined); // only when empty (other labs may use it)
   if (!opts.keepStateDir) await rm(dir, { recursive: true, force: true });
   return removed;
 }
@@ -136,6 +142,13 @@ export class LabNetwork {
     await ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
     await ip(['-n', ns, 'route', 'add', 'default', 'dev', 'eth0']);
     return ns;
+  }
+
+  /** Files the namespace sees in place of /etc/<file> under `ip netns exec` (resolv.conf, hosts). */
+  async etcFiles(ns: string, files: Record<string, string>): Promise<void> {
+    const dir = join(ETC_NETNS, ns);
+    await mkdir(dir, { recursive: true });
+    for (const [f, text] of Object.entries(files)) await writeFile(join(dir, f), text);
   }
 
   async addAddress(ns: string, addrCidr: string): Promise<void> {

@@ -53,7 +53,7 @@ export class PodRuntime {
   private readonly tapListeners = new Set<TapListener>();
   onPodDeleted?: (pod: KObject) => void;
 
-  constructor(readonly store: Store, readonly net: LabNetwork, readonly nodeName: string, readonly podPrefix = '10.244.0.') {}
+  constructor(readonly store: Store, readonly net: LabNetwork, readonly nodeName: string, readonly podPrefix = '10.244.0.', readonly clusterDns = '10.96.0.10') {}
 
   state(ns: string, name: string): PodState | undefined {
     return this.pods.get(`${ns}/${name}`);
@@ -120,6 +120,12 @@ export class PodRuntime {
     const ip = `${this.podPrefix}${this.nextIp++}`;
     st.netns = await this.net.addHost(`${st.ns}.${st.name}`, `${ip}/24`);
     st.ip = ip;
+    // What the kubelet writes for a ClusterFirst pod; cluster DNS is the lab's kube-dns address.
+    await this.net.etcFiles(st.netns, {
+      'resolv.conf': `search ${st.ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver ${this.clusterDns}\noptions ndots:5\n`,
+      hosts: `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip}\t${st.name}\n`,
+      hostname: `${st.name}\n`,
+    });
     for (const a of opts.extraAddresses ?? []) await this.net.addAddress(st.netns, `${a}/32`);
     if (st.deleting) return;
     const now = kubeTime();

@@ -1,11 +1,36 @@
 // Bearer tokens → users → roles, and the apiserver's Forbidden messages.
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { ApiError } from './apiError.js';
 
-export type RoleName = 'admin' | 'falcoshark' | 'readonly' | 'no-ephemeral';
-export const ROLE_NAMES: RoleName[] = ['admin', 'falcoshark', 'readonly', 'no-ephemeral'];
+export type RoleName = 'admin' | 'falcoshark' | 'readonly' | 'no-ephemeral' | 'serve';
+export const ROLE_NAMES: RoleName[] = ['admin', 'falcoshark', 'readonly', 'no-ephemeral', 'serve'];
 
-interface Rule { groups: string[]; resources: string[]; verbs: string[] }
+/** A rule; `namespaces` set when it comes from a namespaced Role (else it applies everywhere). */
+interface Rule { groups: string[]; resources: string[]; verbs: string[]; namespaces?: string[] }
+
+/** The rules of the ClusterRoles and Roles in a manifest file (deploy/rbac.yaml): the `serve`
+ *  role of the lab is exactly what falcoshark serve's manifests grant. */
+export function rulesFromManifest(file: string): Rule[] {
+  let text: string;
+  try { text = readFileSync(file, 'utf8'); } catch { return []; }
+  const rules: Rule[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    const d = doc.toJSON() as { kind?: string; metadata?: { namespace?: string }; rules?: { apiGroups?: string[]; resources?: string[]; verbs?: string[] }[] } | null;
+    if (!d || (d.kind !== 'ClusterRole' && d.kind !== 'Role')) continue;
+    for (const r of d.rules ?? []) {
+      rules.push({ groups: r.apiGroups ?? [], resources: r.resources ?? [], verbs: r.verbs ?? [],
+        ...(d.kind === 'Role' ? { namespaces: [d.metadata?.namespace ?? 'default'] } : {}) });
+    }
+  }
+  return rules;
+}
+
+// From src/lab (tsx) or from dist/ (bundled).
+const DEPLOY_RBAC = [resolve(__dirname, '..', '..', 'deploy', 'rbac.yaml'), resolve(__dirname, '..', 'deploy', 'rbac.yaml')]
+  .find((f) => existsSync(f)) ?? 'deploy/rbac.yaml';
 
 const READ = ['get', 'list', 'watch'];
 const ALL_READ: Rule[] = [
@@ -27,6 +52,7 @@ export const ROLE_RULES: Record<RoleName, Rule[]> = {
     ...ALL_READ,
     { groups: [''], resources: ['pods/exec', 'pods/attach'], verbs: ['get', 'create'] },
   ],
+  serve: rulesFromManifest(DEPLOY_RBAC),
 };
 
 export interface LabUser { name: string; role: RoleName; token: string; groups: string[] }
@@ -54,7 +80,8 @@ export function allowed(role: RoleName, a: Attributes): boolean {
   return ROLE_RULES[role].some((r) =>
     (r.groups.includes('*') || r.groups.includes(a.group))
     && (r.resources.includes('*') || r.resources.includes(res))
-    && (r.verbs.includes('*') || r.verbs.includes(a.verb)));
+    && (r.verbs.includes('*') || r.verbs.includes(a.verb))
+    && (r.namespaces === undefined || (a.namespace !== undefined && r.namespaces.includes(a.namespace))));
 }
 
 /** The exact Forbidden Status of the RBAC authorizer (apiserver's NewForbidden + authorizer reason). */

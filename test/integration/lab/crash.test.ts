@@ -43,6 +43,7 @@ test('after kill -9 of the lab, the next lab of the same name leaves nothing of 
   }
   assert.deepEqual((await listNetns()).filter((n) => n.startsWith(netnsPrefix(name))), []);
   assert.ok(!existsSync(stateDir(name)), 'state dir removed');
+  for (const n of oldNs) assert.ok(!existsSync(`/etc/netns/${n}`), `no /etc/netns/${n}`);
   const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
   assert.ok(!links.includes(netnsPrefix(name)), 'no host links of the lab');
 });

@@ -72,6 +72,10 @@ describe('lab with kubectl', { skip }, () => {
     const ok = await lab.kubectl(['exec', '-n', 'shop', apiPod, '-c', 'api', '--', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /10\.244\.0\.\d+\/24/);
+    // Cluster DNS: the pod's resolv.conf points at kube-dns; service names resolve to ClusterIPs.
+    const dns = await lab.kubectl(['exec', '-n', 'shop', apiPod, '--', 'sh', '-c', 'getent hosts db; curl -s -m 3 http://frontend.shop.svc.cluster.local:8080/']);
+    assert.equal(dns.code, 0, dns.stderr);
+    assert.match(dns.stdout, /^10\.96\.0\.22\s+db\.shop\.svc\.cluster\.local\n\{"from":"frontend"/);
   });
 
   test('kubectl debug adds an ephemeral container sharing the pod network (non-interactive and -it)', async () => {
