@@ -130,8 +130,7 @@ export class FlowAnalyzer implements CaptureSink {
   finish(): void {
     this.flushLinkCount();
     this.lastLinkType = -1;
-    const t = this.table;
-    for (let f = 0; f < t.count; f++) if (t.actExp[f] !== this.activityExp) t.rescale(f, this.activityExp - t.actExp[f]);
+    this.table.finalizeActivity(this.activityExp);
   }
 
   private bucketOf(sec: number, ns: number): number {
@@ -230,7 +229,7 @@ export class FlowAnalyzer implements CaptureSink {
     } else if (tcp) {
       const dir = t.fromClient;
       if (t.tcpSeq(f, dir, this.tcpSeq, fl === 0x02)) {
-        f = t.replace(f, this.curSec, this.curNs, depth, this.activityExp);
+        f = t.replace(this.curSec, this.curNs, depth, this.activityExp);
         if (f < 0) return this.overflow();
         t.flags[f] |= FLAG_CLIENT_BY_SYN;
         t.tcpSeq(f, 1, this.tcpSeq, false);

@@ -5,12 +5,28 @@
 // A key is 10 int32 words: [meta, a0..a3, b0..b3, ports] where meta = protocol | ipVersion << 8,
 // a/b are the two addresses (IPv4 in word 0, the rest 0) and ports = portA << 16 | portB.
 // Flows store their key oriented client → server.
+//
+// Each flow's hot data is one 128-byte record (two adjacent cache lines): a packet touches
+// its hash slot and its record, and the activity buckets only when its bucket changes (the
+// reader streams megabytes through the cache between two packets of a flow, so every
+// separate array touched per packet costs a cache miss).
+//
+//   int32 words 0..9   key
+//   word 10, 11        first TCP sequence number client → server, server → client
+//   word 12            pending activity bucket (-1: none), in the flow's `actExp` timeline
+//   word 13            pending activity packets
+//   float64 7          pending activity bytes (bytes 56..63)
+//   float64 8..15      packets c→s, s→c, bytes c→s, s→c, first sec, first ns, last sec, last ns
 
 export const ACTIVITY_BUCKETS = 32;
 const KEY_WORDS = 10;
-/** Per-flow counters, one cache line per flow: packets c→s, s→c, bytes c→s, s→c, first
- *  seconds, first nanoseconds, last seconds, last nanoseconds. */
-export const STAT = 8;
+const REC_WORDS = 32; // int32 words per record
+const REC_DOUBLES = 16;
+const W_BASE_C = 10;
+const W_CUR_BUCKET = 12;
+const W_CUR_PKTS = 13;
+const D_CUR_BYTES = 7;
+const D_STATS = 8;
 export const S_PKTS = 0;
 export const S_BYTES = 2;
 const S_FIRST_SEC = 4;
@@ -52,23 +68,22 @@ export class FlowTable {
   count = 0;
   cap: number;
 
-  keys: Int32Array;
-  /** STAT numbers per flow (see S_*). */
-  stats: Float64Array;
-  /** [fromClient, fromServer] per flow. */
+  /** The records (see the top of this file), as int32 words and as float64s. */
+  private rec: Int32Array;
+  private recF: Float64Array;
+  /** [fromClient, fromServer] per flow (fragments are rare: kept apart). */
   fragPkts: Float64Array;
   fragBytes: Float64Array;
   flags: Uint8Array;
-  baseSeq: Uint32Array;
   depth: Uint8Array;
   /** Per-flow application-hint state (owned by the hint extractor). */
   hintState: Uint8Array;
   actExp: Int8Array;
-  /** Activity per flow and bucket, packets (u32) and bytes (f32) side by side in one buffer
-   *  so that a packet touches one cache line: element 2·(f·BUCKETS + b) is the packet count
-   *  in `actPkts`, element 2·(f·BUCKETS + b) + 1 the bytes in `actBytes`. */
-  actPkts: Uint32Array;
-  actBytes: Float32Array;
+  /** Activity per flow and bucket, packets (u32) and bytes (f32) side by side in one buffer:
+   *  element 2·(f·BUCKETS + b) is the packet count in `actPkts`, element 2·(f·BUCKETS + b) + 1
+   *  the bytes in `actBytes`. Up to date after `finalizeActivity`. */
+  private actPkts: Uint32Array;
+  private actBytes: Float32Array;
 
   /** [flow index + 1 (0 = empty), hash] per slot. */
   private slots: Int32Array;
@@ -79,12 +94,12 @@ export class FlowTable {
   constructor(readonly maxFlows: number, initialCap = 1024) {
     this.cap = Math.max(16, Math.min(initialCap, maxFlows));
     const c = this.cap;
-    this.keys = new Int32Array(c * KEY_WORDS);
-    this.stats = new Float64Array(c * STAT);
+    const buf = new ArrayBuffer(c * REC_WORDS * 4);
+    this.rec = new Int32Array(buf);
+    this.recF = new Float64Array(buf);
     this.fragPkts = new Float64Array(c * 2);
     this.fragBytes = new Float64Array(c * 2);
     this.flags = new Uint8Array(c);
-    this.baseSeq = new Uint32Array(c * 2);
     this.depth = new Uint8Array(c);
     this.hintState = new Uint8Array(c);
     this.actExp = new Int8Array(c);
@@ -97,11 +112,6 @@ export class FlowTable {
     this.mask = slotCap - 1;
   }
 
-  private hashKey(): number {
-    const k = this.k;
-    return mixKey(k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8], k[9]);
-  }
-
   /** Looks up the scratch key (either direction). Returns the flow index and sets
    *  `fromClient`, or -1 (then `insert` may create it). */
   find(): number {
@@ -109,7 +119,7 @@ export class FlowTable {
     const k0 = k[0], a0 = k[1], a1 = k[2], a2 = k[3], a3 = k[4], b0 = k[5], b1 = k[6], b2 = k[7], b3 = k[8], p = k[9];
     const h = mixKey(k0, a0, a1, a2, a3, b0, b1, b2, b3, p);
     const rp = ((p & 0xffff) << 16) | (p >>> 16);
-    const keys = this.keys;
+    const keys = this.rec;
     const slots = this.slots;
     const mask = this.mask;
     let i = h & mask;
@@ -117,7 +127,7 @@ export class FlowTable {
       const f1 = slots[i * 2];
       if (f1 === 0) break;
       if (slots[i * 2 + 1] === h) {
-        const b = (f1 - 1) * KEY_WORDS;
+        const b = (f1 - 1) * REC_WORDS;
         if (keys[b] === k0) {
           const kp = keys[b + 9];
           if (kp === p && keys[b + 1] === a0 && keys[b + 5] === b0 && keys[b + 2] === a1 && keys[b + 3] === a2 &&
@@ -168,27 +178,27 @@ export class FlowTable {
     return f;
   }
 
-  /** Starts a new flow with the scratch key in place of flow `old` (found by the last
-   *  `find`): a TCP 4-tuple reused after the old connection. Returns -1 at `maxFlows`. */
-  replace(old: number, sec: number, ns: number, depth: number, actExp: number): number {
+  /** Starts a new flow with the scratch key in place of the one found by the last `find`
+   *  (a TCP 4-tuple reused after the old connection). Returns -1 at `maxFlows`. */
+  replace(sec: number, ns: number, depth: number, actExp: number): number {
     if (this.count >= this.maxFlows) return -1;
     const slot = this.lastSlot;
     if (this.count >= this.cap) this.grow();
     const f = this.newFlow(sec, ns, depth, actExp);
     this.slots[slot * 2] = f + 1; // same key, same hash: the slot now names the new flow
     this.fromClient = 1;
-    void old;
     return f;
   }
 
   private newFlow(sec: number, ns: number, depth: number, actExp: number): number {
     const f = this.count++;
-    this.keys.set(this.k, f * KEY_WORDS);
-    const b = f * STAT;
-    this.stats[b + S_FIRST_SEC] = sec;
-    this.stats[b + S_FIRST_NS] = ns;
-    this.stats[b + S_LAST_SEC] = sec;
-    this.stats[b + S_LAST_NS] = ns;
+    this.rec.set(this.k, f * REC_WORDS);
+    this.rec[f * REC_WORDS + W_CUR_BUCKET] = -1;
+    const d = f * REC_DOUBLES + D_STATS;
+    this.recF[d + S_FIRST_SEC] = sec;
+    this.recF[d + S_FIRST_NS] = ns;
+    this.recF[d + S_LAST_SEC] = sec;
+    this.recF[d + S_LAST_NS] = ns;
     this.depth[f] = depth;
     this.actExp[f] = actExp;
     return f;
@@ -196,8 +206,8 @@ export class FlowTable {
 
   /** Counts a packet of `len` bytes in flow f, direction `fromClient`, at sec/ns. */
   count1(f: number, fromClient: number, len: number, sec: number, ns: number): void {
-    const st = this.stats;
-    const b = f * STAT;
+    const st = this.recF;
+    const b = f * REC_DOUBLES + D_STATS;
     const d = fromClient ? 0 : 1;
     if (st[b + S_PKTS] + st[b + S_PKTS + 1] === 0) {
       // The first counted packet sets the times (a flow named by a first IP fragment
@@ -220,14 +230,15 @@ export class FlowTable {
     }
   }
 
+  /** Packets (S_PKTS + direction) or bytes (S_BYTES + direction) of flow f. */
   stat(f: number, i: number): number {
-    return this.stats[f * STAT + i];
+    return this.recF[f * REC_DOUBLES + D_STATS + i];
   }
 
-  firstSec(f: number): number { return this.stats[f * STAT + S_FIRST_SEC]; }
-  firstNs(f: number): number { return this.stats[f * STAT + S_FIRST_NS]; }
-  lastSec(f: number): number { return this.stats[f * STAT + S_LAST_SEC]; }
-  lastNs(f: number): number { return this.stats[f * STAT + S_LAST_NS]; }
+  firstSec(f: number): number { return this.recF[f * REC_DOUBLES + D_STATS + S_FIRST_SEC]; }
+  firstNs(f: number): number { return this.recF[f * REC_DOUBLES + D_STATS + S_FIRST_NS]; }
+  lastSec(f: number): number { return this.recF[f * REC_DOUBLES + D_STATS + S_LAST_SEC]; }
+  lastNs(f: number): number { return this.recF[f * REC_DOUBLES + D_STATS + S_LAST_NS]; }
 
   /** TCP: does a SYN (without ACK) with sequence number `seq` start a new connection on
    *  flow f? As tshark 4.0 decides a new stream: yes when the sender's direction already had
@@ -236,28 +247,45 @@ export class FlowTable {
   tcpSeq(f: number, dirClient: number, seq: number, synOnly: boolean): boolean {
     const bit = dirClient ? FLAG_BASE_C : FLAG_BASE_S;
     const fl = this.flags[f];
-    const idx = f * 2 + (dirClient ? 0 : 1);
+    const w = f * REC_WORDS + W_BASE_C + (dirClient ? 0 : 1);
     if (!(fl & bit)) {
       this.flags[f] = fl | bit;
-      this.baseSeq[idx] = seq;
+      this.rec[w] = seq;
       return false;
     }
-    return synOnly && this.baseSeq[idx] !== seq >>> 0;
+    return synOnly && this.rec[w] >>> 0 !== seq >>> 0;
   }
 
-  /** Adds to the activity bucket `bucket` of the timeline whose width exponent is `exp`. */
+  /** Counts `bytes` in activity bucket `bucket` of the timeline whose width exponent is
+   *  `exp`. Consecutive packets in one bucket only touch the record. */
   activity(f: number, bucket: number, exp: number, bytes: number): void {
-    const fe = this.actExp[f];
-    const base = f * ACTIVITY_BUCKETS;
-    if (fe !== exp) this.rescale(f, exp - fe);
-    this.actExp[f] = exp;
-    const i = (base + bucket) * 2;
-    this.actPkts[i]++;
-    this.actBytes[i + 1] += bytes;
+    const w = f * REC_WORDS;
+    const rec = this.rec;
+    if (rec[w + W_CUR_BUCKET] === bucket && this.actExp[f] === exp && rec[w + W_CUR_PKTS] < 0x40000000) {
+      rec[w + W_CUR_PKTS]++;
+      this.recF[f * REC_DOUBLES + D_CUR_BYTES] += bytes;
+      return;
+    }
+    this.flushActivity(f);
+    if (this.actExp[f] !== exp) this.rescale(f, exp - this.actExp[f]);
+    rec[w + W_CUR_BUCKET] = bucket;
+    rec[w + W_CUR_PKTS] = 1;
+    this.recF[f * REC_DOUBLES + D_CUR_BYTES] = bytes;
   }
 
-  /** Merges flow f's buckets for a timeline `shift` times coarser. */
-  rescale(f: number, shift: number): void {
+  /** Moves flow f's pending bucket into its activity arrays. */
+  private flushActivity(f: number): void {
+    const w = f * REC_WORDS;
+    const b = this.rec[w + W_CUR_BUCKET];
+    if (b < 0) return;
+    const i = (f * ACTIVITY_BUCKETS + b) * 2;
+    this.actPkts[i] += this.rec[w + W_CUR_PKTS];
+    this.actBytes[i + 1] += this.recF[f * REC_DOUBLES + D_CUR_BYTES];
+    this.rec[w + W_CUR_BUCKET] = -1;
+  }
+
+  /** Merges flow f's buckets for a timeline `shift` times coarser (pending bucket flushed). */
+  private rescale(f: number, shift: number): void {
     if (shift <= 0) return;
     const base = f * ACTIVITY_BUCKETS;
     const p = this.actPkts;
@@ -275,7 +303,15 @@ export class FlowTable {
     this.actExp[f] += shift;
   }
 
-  /** Packets in activity bucket `bucket` of flow f. */
+  /** Brings every flow's activity arrays up to date on the timeline of exponent `exp`. */
+  finalizeActivity(exp: number): void {
+    for (let f = 0; f < this.count; f++) {
+      this.flushActivity(f);
+      if (this.actExp[f] !== exp) this.rescale(f, exp - this.actExp[f]);
+    }
+  }
+
+  /** Packets in activity bucket `bucket` of flow f (after `finalizeActivity`). */
   activityPackets(f: number, bucket: number): number {
     return this.actPkts[(f * ACTIVITY_BUCKETS + bucket) * 2];
   }
@@ -284,22 +320,63 @@ export class FlowTable {
     return this.actBytes[(f * ACTIVITY_BUCKETS + bucket) * 2 + 1];
   }
 
+  /** Swaps the client and server sides of flow f (its key orientation and every
+   *  per-direction counter). The hash is symmetric, so its slot stays valid. */
+  swapSides(f: number): void {
+    const w = f * REC_WORDS;
+    const k = this.rec;
+    for (let i = 1; i <= 4; i++) {
+      const x = k[w + i];
+      k[w + i] = k[w + i + 4];
+      k[w + i + 4] = x;
+    }
+    k[w + 9] = ((k[w + 9] & 0xffff) << 16) | (k[w + 9] >>> 16);
+    const sw = (a: Float64Array | Int32Array, i: number): void => {
+      const x = a[i];
+      a[i] = a[i + 1];
+      a[i + 1] = x;
+    };
+    sw(this.recF, f * REC_DOUBLES + D_STATS + S_PKTS);
+    sw(this.recF, f * REC_DOUBLES + D_STATS + S_BYTES);
+    sw(this.fragPkts, f * 2);
+    sw(this.fragBytes, f * 2);
+    sw(this.rec, w + W_BASE_C);
+    const fl = this.flags[f];
+    const bc = fl & FLAG_BASE_C ? FLAG_BASE_S : 0;
+    const bs = fl & FLAG_BASE_S ? FLAG_BASE_C : 0;
+    this.flags[f] = (fl & ~(FLAG_BASE_C | FLAG_BASE_S)) | bc | bs;
+  }
+
+  /** Protocol number of flow f. */
+  protocol(f: number): number {
+    return this.rec[f * REC_WORDS] & 0xff;
+  }
+
+  ipVersion(f: number): number {
+    return (this.rec[f * REC_WORDS] >> 8) & 0xff;
+  }
+
+  /** Word `w` (0..9) of flow f's key, oriented client → server. */
+  keyWord(f: number, w: number): number {
+    return this.rec[f * REC_WORDS + w];
+  }
+
   private grow(): void {
     const c = Math.min(this.cap * 2, this.maxFlows);
     const g64 = (a: Float64Array, n: number): Float64Array => { const x = new Float64Array(c * n); x.set(a); return x; };
-    const g32 = (a: Int32Array, n: number): Int32Array => { const x = new Int32Array(c * n); x.set(a); return x; };
     const gu8 = (a: Uint8Array): Uint8Array => { const x = new Uint8Array(c); x.set(a); return x; };
-    this.keys = g32(this.keys, KEY_WORDS);
-    this.stats = g64(this.stats, STAT);
+    const buf = new ArrayBuffer(c * REC_WORDS * 4);
+    new Int32Array(buf).set(this.rec);
+    this.rec = new Int32Array(buf);
+    this.recF = new Float64Array(buf);
     this.fragPkts = g64(this.fragPkts, 2);
     this.fragBytes = g64(this.fragBytes, 2);
     this.flags = gu8(this.flags);
     this.depth = gu8(this.depth);
     this.hintState = gu8(this.hintState);
-    const bs = new Uint32Array(c * 2); bs.set(this.baseSeq); this.baseSeq = bs;
     const ae = new Int8Array(c); ae.set(this.actExp); this.actExp = ae;
     const act = new ArrayBuffer(c * ACTIVITY_BUCKETS * 8);
-    new Uint8Array(act).set(new Uint8Array(this.actPkts.buffer));
+    new Uint32Array(act).set(this.actPkts);
     this.actPkts = new Uint32Array(act);
     this.actBytes = new Float32Array(act);
     this.cap = c;
@@ -318,45 +395,5 @@ export class FlowTable {
       this.slots[j * 2] = f1;
       this.slots[j * 2 + 1] = h;
     }
-  }
-
-  /** Swaps the client and server sides of flow f (its key orientation and every
-   *  per-direction counter). The hash is symmetric, so its slot stays valid. */
-  swapSides(f: number): void {
-    const b = f * KEY_WORDS;
-    const k = this.keys;
-    for (let i = 1; i <= 4; i++) {
-      const x = k[b + i];
-      k[b + i] = k[b + i + 4];
-      k[b + i + 4] = x;
-    }
-    k[b + 9] = ((k[b + 9] & 0xffff) << 16) | (k[b + 9] >>> 16);
-    const sw = (a: Float64Array | Uint32Array, i: number): void => {
-      const x = a[i];
-      a[i] = a[i + 1];
-      a[i + 1] = x;
-    };
-    sw(this.stats, f * STAT + S_PKTS);
-    sw(this.stats, f * STAT + S_BYTES);
-    sw(this.fragPkts, f * 2);
-    sw(this.fragBytes, f * 2);
-    sw(this.baseSeq, f * 2);
-    const fl = this.flags[f];
-    const bc = fl & FLAG_BASE_C ? FLAG_BASE_S : 0;
-    const bs = fl & FLAG_BASE_S ? FLAG_BASE_C : 0;
-    this.flags[f] = (fl & ~(FLAG_BASE_C | FLAG_BASE_S)) | bc | bs;
-  }
-
-  /** Protocol number of flow f. */
-  protocol(f: number): number {
-    return this.keys[f * KEY_WORDS] & 0xff;
-  }
-
-  ipVersion(f: number): number {
-    return (this.keys[f * KEY_WORDS] >> 8) & 0xff;
-  }
-
-  keyWord(f: number, w: number): number {
-    return this.keys[f * KEY_WORDS + w];
   }
 }
