@@ -84,8 +84,10 @@ export class ApiServer {
         reject(notFound(info.resource || 'resource', info.group, info.name ?? '')); return;
       }
       const attrs = { group: '', resource: 'pods', subresource: info.subresource, namespace: info.namespace, name: info.name };
-      authorize(user, { ...attrs, verb: 'get' });
-      authorize(user, { ...attrs, verb: 'create' });
+      // A WebSocket upgrade is a GET (authorized as get), SPDY a POST (create); both are required
+      // (AuthorizePodWebsocketUpgradeCreatePermission), the request's own verb is checked first.
+      const verbs = req.method === 'POST' ? ['create', 'get'] : ['get', 'create'];
+      for (const verb of verbs) authorize(user, { ...attrs, verb });
       if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
         reject(badRequest('upgrade request must use the websocket protocol (v4.channel.k8s.io or v5.channel.k8s.io); SPDY is not supported by the lab'));
         return;
