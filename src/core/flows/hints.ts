@@ -154,6 +154,14 @@ export class HintExtractor {
 
   private newStream(key: number, first: number): StreamBuf | undefined {
     const size = Math.min(this.limits.maxStreamBytes, Math.max(2048, first));
+    // Over budget: give up on the oldest unfinished buffers (a capture full of hellos that
+    // never complete must not starve the flows after them).
+    for (const [oldKey] of this.streams) {
+      if (this.bufferedBytes + size <= this.limits.maxBufferedBytes) break;
+      this.dropStream(oldKey);
+      this.table.hintState[oldKey >> 1] = HINT_DONE;
+      this.dropped++;
+    }
     if (this.bufferedBytes + size > this.limits.maxBufferedBytes) {
       this.dropped++;
       return undefined;

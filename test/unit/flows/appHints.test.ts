@@ -134,3 +134,27 @@ for (const [file, sni, host, dns] of TSHARK_HINTS) {
     assert.equal(distinct(s.flows.flatMap((f) => (f.dns ?? []).map((d) => d.name))), dns);
   });
 }
+
+test('unfinished hellos do not starve later flows: the oldest buffers are given up', async () => {
+  const { FlowAnalyzer } = await import('../../../src/core/flows/flowAnalyzer.js');
+  const { buildSummary } = await import('../../../src/core/flows/buildSummary.js');
+  const { HintExtractor } = await import('../../../src/core/flows/hints.js');
+  const a = new FlowAnalyzer();
+  // a small budget: 4 buffers of 2 KiB
+  (a as unknown as { hints: InstanceType<typeof HintExtractor> }).hints = new HintExtractor(a.table, {
+    maxStreamBytes: 16384, maxBufferedBytes: 8192, maxHintChars: 1 << 20, maxDnsPerFlow: 16, maxAnswersPerName: 16, maxDnsMessagesPerFlow: 64,
+  });
+  const rec = { buf: new Uint8Array(0), offset: 0, capLen: 0, origLen: 0, linkType: 1, tsSec: 1, tsNsec: 0, interfaceId: 0, sectionIndex: 0, index: 0, comments: [] as string[] };
+  const send = (f: Uint8Array): void => {
+    rec.buf = f;
+    rec.capLen = rec.origLen = f.length;
+    a.packet(rec);
+  };
+  const h = clientHello('late.example');
+  for (let i = 0; i < 50; i++) send(tcp4(C, 20000 + i, S, 443, PSH | ACK, h.subarray(0, 10), 1)); // never completed
+  send(tcp4(C, 40000, S, 443, PSH | ACK, h.subarray(0, 10), 1));
+  send(tcp4(C, 40000, S, 443, PSH | ACK, h.subarray(10), 11));
+  const s = buildSummary(a);
+  assert.equal(s.flows.find((f) => f.client.port === 40000)?.tlsSni, 'late.example');
+  assert.ok(s.totals.hintsDropped >= 46);
+});
