@@ -8,7 +8,7 @@ import type { CliCommand } from './command.js';
 import { parseAlertDocument } from '../core/alerts/alertParser.js';
 import type { FalcoAlert } from '../core/alerts/types.js';
 import { loadKubeConfig } from '../core/alerts/sources/kubeAccess.js';
-import { planForPod, planFromAlert, newCaptureId, resolveCaps, flowContextOf, PlanError, type CapturePlan, type CaptureTool } from '../core/capture/capturePlan.js';
+import { planForPod, planFromAlert, newCaptureId, resolveCaps, captureTargetOf, PlanError, type CapturePlan, type CaptureTool } from '../core/capture/capturePlan.js';
 import { buildFilters } from '../core/capture/captureFilter.js';
 import { runCapture } from '../core/capture/runCapture.js';
 import { findPodFor } from '../core/k8s/podTarget.js';
@@ -25,6 +25,7 @@ const HELP = `usage: falcoshark capture (--alert FILE | --pod NS/NAME | --local)
   --netns NS          with --local: inside this network namespace
   --iface IF          with --local: interface (default any)
   --filter BPF        capture filter (default: built from the alert; checked with libpcap first)
+  --exact-flow        filter on the alert's exact connection (5-tuple), not on its server side
   --duration S        seconds (default 30)      --max-packets N   --max-bytes N   --snaplen N
   --context C         kubeconfig context (default: current)
   --method M          ephemeral (default) | exec (the target container has the tool)
@@ -40,7 +41,7 @@ const OPTIONS = {
   netns: { type: 'string' }, iface: { type: 'string', default: 'any' }, filter: { type: 'string' },
   duration: { type: 'string' }, 'max-packets': { type: 'string' }, 'max-bytes': { type: 'string' }, snaplen: { type: 'string' },
   context: { type: 'string' }, method: { type: 'string' }, tool: { type: 'string' }, image: { type: 'string' },
-  'add-capabilities': { type: 'boolean', default: false }, out: { type: 'string', default: 'captures' },
+  'add-capabilities': { type: 'boolean', default: false }, 'exact-flow': { type: 'boolean', default: false }, out: { type: 'string', default: 'captures' },
   json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -86,17 +87,17 @@ export const captureCommand: CliCommand = {
       const kc = v.local ? undefined : loadKubeConfig(v.context);
       if (v.local) {
         const notes: string[] = [];
-        const built = v.filter !== undefined ? undefined : buildFilters(alert ? flowContextOf(alert) : {}, { includeDns: true });
+        const built = v.filter !== undefined ? undefined : buildFilters(alert ? captureTargetOf(alert, v['exact-flow']) : {}, { includeDns: true });
         plan = {
           id: newCaptureId(new Date(), v.netns ?? 'host'), createdAt: new Date().toISOString(),
           target: { kind: 'local', iface: v.iface, ...(v.netns ? { netns: v.netns } : {}) }, method: 'local', tool,
           filter: built ? { ...built, origin: built.scope === 'pod' ? 'none' : 'alert' } : { scope: 'pod', bpf: v.filter ?? '', display: '', description: 'filter given by the user', origin: 'user' },
-          ...(built && built.scope !== 'pod' && alert ? { flow: flowContextOf(alert) } : {}),
+          ...(built && built.scope !== 'pod' && alert ? { flow: captureTargetOf(alert, v['exact-flow']) } : {}),
           caps: resolveCaps(capsGiven, undefined, notes), notes,
           ...(alert ? { alert: { rule: alert.rule, priority: alert.priority, time: alert.time, output: alert.output, uuid: alert.uuid, fingerprint: alert.fingerprint, source: alert.source, node: alert.node } } : {}),
         };
       } else {
-        const settings = { method, tool, caps: capsGiven, ...(v.image ? { image: v.image } : {}), ...(v.context ? { context: v.context } : {}),
+        const settings = { method, tool, caps: capsGiven, exactFlow: v['exact-flow'], ...(v.image ? { image: v.image } : {}), ...(v.context ? { context: v.context } : {}),
           ...(v.filter !== undefined ? { filterOverride: v.filter } : {}) } as const;
         let podWanted = v.pod;
         if (!podWanted && alert && (!alert.namespace || !alert.pod)) {

@@ -118,7 +118,22 @@ export function flowContextOf(alert: FalcoAlert): FlowContext {
   return { ...(protocol ? { protocol } : {}), ...(client ? { client } : {}), ...(server ? { server } : {}) };
 }
 
+/**
+ * What to capture for an alert. A Falco connect alert reports a connection that has usually
+ * happened already (a beacon, a reverse shell's first SYN): its exact client port will not be
+ * seen again. So by default the filter is the server side (protocol, address, port) of the
+ * alerted connection, which catches it again and its repeats, and the client port is dropped;
+ * `exactFlow` keeps the 5-tuple for long-lived connections.
+ */
+export function captureTargetOf(alert: FalcoAlert, exactFlow = false): FlowContext {
+  const flow = flowContextOf(alert);
+  if (exactFlow || !flow.server || flow.server.port === undefined || !flow.client) return flow;
+  return { ...flow, client: { ip: flow.client.ip } };
+}
+
 export interface PlanSettings {
+  /** Filter on the alerted connection's exact 5-tuple instead of its server side. */
+  exactFlow?: boolean;
   method?: CaptureMethod;
   tool?: CaptureTool;
   image?: string;
@@ -153,7 +168,7 @@ export function planForPod(
   if (pod.container) checkK8sName('container', pod.container);
   const notes: string[] = [];
   const caps = resolveCaps(settings.caps ?? {}, settings.maxCaps, notes);
-  const flow = alert ? flowContextOf(alert) : {};
+  const flow = alert ? captureTargetOf(alert, settings.exactFlow) : {};
   let filter: CapturePlan['filter'];
   if (settings.filterOverride !== undefined) {
     filter = { scope: 'pod', bpf: settings.filterOverride, display: '', description: 'filter given by the user', origin: 'user' };
