@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseClientHello, lastSni, SNIFF_DONE, SNIFF_NEED_MORE, SNIFF_NO_MATCH } from '../../../src/core/flows/tls.js';
 import { parseHttpRequest } from '../../../src/core/flows/http.js';
 import { analyzeFile } from '../../../src/core/flows/analyzeFile.js';
+import type { PacketRecord } from '../../../src/core/pcap/types.js';
 import { analyze, ascii, cat, clientHello, tcp4, u16, ACK, PSH, SYN } from './packets.js';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'pcap');
@@ -144,7 +145,7 @@ test('unfinished hellos do not starve later flows: the oldest buffers are given 
   (a as unknown as { hints: InstanceType<typeof HintExtractor> }).hints = new HintExtractor(a.table, {
     maxStreamBytes: 16384, maxBufferedBytes: 8192, maxHintChars: 1 << 20, maxDnsPerFlow: 16, maxAnswersPerName: 16, maxDnsMessagesPerFlow: 64,
   });
-  const rec = { buf: new Uint8Array(0), offset: 0, capLen: 0, origLen: 0, linkType: 1, tsSec: 1, tsNsec: 0, interfaceId: 0, sectionIndex: 0, index: 0, comments: [] as string[] };
+  const rec: PacketRecord = { buf: new Uint8Array(0), offset: 0, capLen: 0, origLen: 0, linkType: 1, tsSec: 1, tsNsec: 0, interfaceId: 0, sectionIndex: 0, index: 0, comments: [] };
   const send = (f: Uint8Array): void => {
     rec.buf = f;
     rec.capLen = rec.origLen = f.length;
