@@ -33,6 +33,8 @@ export function falcoStartupLines(hostname: string, started = new Date()): strin
   return lines.map((l) => `${d}: ${l}`);
 }
 
+const EVT_TIME = '@@falcoshark-lab-evt-time@@';
+
 function sortKeys(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
@@ -48,7 +50,7 @@ export function c2Alert(ev: TapConnect, ctx: AlertContext, tsNs = nowNs()): stri
   const cmdline = `${procName} ${ev.cmdline ?? ''}`.trim();
   const f: Record<string, unknown> = {
     'container.id': cid, 'container.image.repository': repo, 'container.image.tag': tag, 'container.name': ctx.container,
-    'evt.time': Number(tsNs), 'evt.type': 'connect',
+    'evt.time': EVT_TIME, 'evt.type': 'connect',
     'fd.cip': ev.lip, 'fd.cport': ev.lport, 'fd.l4proto': ev.proto, 'fd.lport': ev.lport, 'fd.name': fdName, 'fd.rport': ev.rport,
     'fd.sip': ev.rip, 'fd.sip.name': ev.domain ?? '', 'fd.sport': ev.rport, 'fd.type': 'ipv4',
     'k8s.ns.name': ctx.namespace, 'k8s.pod.name': ctx.pod,
@@ -57,10 +59,11 @@ export function c2Alert(ev: TapConnect, ctx: AlertContext, tsNs = nowNs()): stri
   };
   const info = `container_id=${cid} container_image=${repo} container_image_tag=${tag} container_name=${ctx.container} k8s_ns=${ctx.namespace} k8s_pod_name=${ctx.pod}`;
   const output = `${time.slice(11, 29)}: Warning Outbound connection to C2 server (c2_domain=${ev.domain ?? ''} c2_addr=${ev.rip} connection=${fdName} lport=${ev.lport} rport=${ev.rport} fd_type=ipv4 fd_proto=fd.l4proto evt_type=connect user=root user_uid=0 user_loginuid=-1 process=${procName} proc_exepath=${exe} parent=${ctx.parent} command=${cmdline} terminal=0 ${info})`;
+  // evt.time is a 19-digit integer (beyond 2^53): printed exactly, as Falco does.
   return JSON.stringify(sortKeys({
     hostname: ctx.hostname, output, output_fields: sortKeys(f), priority: 'Warning', rule: 'Outbound Connection to C2 Servers',
     source: 'syscall', tags: ['TA0011', 'container', 'host', 'maturity_deprecated', 'mitre_command_and_control', 'network'], time,
-  }));
+  })).replace(`"${EVT_TIME}"`, tsNs.toString());
 }
 
 function splitImage(image: string): [string, string] {

@@ -54,6 +54,7 @@ test('Falco alert: sorted keys, 9-digit time, rule text with the real connection
   assert.deepEqual(Object.keys(a), ['hostname', 'output', 'output_fields', 'priority', 'rule', 'source', 'tags', 'time']);
   assert.deepEqual(Object.keys(a.output_fields), [...Object.keys(a.output_fields)].sort());
   assert.equal(a.output_fields['container.id'], '0123456789ab');
+  assert.ok(line.includes('"evt.time":1700000000123456789,'), 'exact nanosecond integer');
   assert.equal(a.output_fields['fd.sport'], 4444);
   assert.ok(a.output.includes('fd_proto=fd.l4proto') && a.output.endsWith('k8s_ns=shop k8s_pod_name=api-1)'));
   assert.match(falcoStartupLines('n')[0], /^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}: Falco version: 0\.40\.0 \(x86_64\)$/);
