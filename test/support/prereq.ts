@@ -2,6 +2,7 @@
 // the test with the reason; under CI=true it FAILS, so a green CI never hides a skipped test.
 import type { TestContext } from 'node:test';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 
@@ -21,4 +22,32 @@ export function requireTool(t: TestContext, tool: string): boolean {
 export function requireRoot(t: TestContext): boolean {
   if (process.getuid?.() !== 0) return missing(t, 'root (network namespaces)');
   return true;
+}
+
+/** True when the file at `path` exists (a browser, a cached install…); otherwise skips (or fails under CI). */
+export function requirePath(t: TestContext, path: string, what: string): boolean {
+  if (!existsSync(path)) return missing(t, `${what} (${path})`);
+  return true;
+}
+
+/** Runs `fn` (an install step); when it throws, skips (or fails under CI) with its message. */
+export function requireSetup(t: TestContext, what: string, fn: () => void): boolean {
+  try {
+    fn();
+    return true;
+  } catch (e) {
+    return missing(t, `${what}: ${(e as Error).message}`);
+  }
+}
+
+/** Path of the Chromium that playwright-core drives (Debian's, or $FALCOSHARK_CHROMIUM);
+ *  undefined after skipping (or failing under CI) when it is not installed. */
+export function requireChromium(t: TestContext): string | undefined {
+  const path = process.env.FALCOSHARK_CHROMIUM || '/usr/bin/chromium';
+  const r = spawnSync(path, ['--version'], { stdio: 'ignore' });
+  if (r.error || r.status !== 0) {
+    missing(t, `Chromium at ${path} (apt-get install -y chromium)`);
+    return undefined;
+  }
+  return path;
 }
