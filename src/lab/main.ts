@@ -23,9 +23,12 @@ async function main(argv: string[]): Promise<number> {
   });
   process.stdout.write(`READY ${lab.server} ${lab.kubeconfigPath}\n`);
   await new Promise<void>((resolve) => {
+    // `on`, not `once`: a second signal (e.g. timeout(1) signalling the whole group) must not
+    // kill the process halfway through its cleanup.
     const stop = (): void => resolve();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGHUP', stop);
   });
   await lab.stop();
   return 0;
