@@ -72,13 +72,17 @@ function ipByVersion(buf: Uint8Array, off: number, end: number, out: LinkResult)
 
 /** Ethernet II / 802.3 with any number of 802.1Q/802.1ad tags, LLC/SNAP and PPPoE session. */
 export function decodeEthernet(buf: Uint8Array, off: number, end: number, out: LinkResult): LinkStatus {
-  let p = off + 12;
+  const p = off + 12;
   if (p + 2 > end) {
     out.reason = 'truncated ethernet header';
     return LinkStatus.Undecodable;
   }
-  let type = (buf[p] << 8) | buf[p + 1];
-  p += 2;
+  return etherPayload(buf, p + 2, end, (buf[p] << 8) | buf[p + 1], out, true);
+}
+
+/** What follows an EtherType field (Ethernet, SLL, SLL2): VLAN tags, 802.3 LLC/SNAP (when
+ *  `lengthField` allows a length there), MPLS, PPPoE session, then the network layer. */
+export function etherPayload(buf: Uint8Array, p: number, end: number, type: number, out: LinkResult, lengthField: boolean): LinkStatus {
   // VLAN tags (bounded: at most 8 stacked tags)
   for (let tags = 0; type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD; tags++) {
     if (tags === 8 || p + 4 > end) {
@@ -88,8 +92,8 @@ export function decodeEthernet(buf: Uint8Array, off: number, end: number, out: L
     type = (buf[p + 2] << 8) | buf[p + 3];
     p += 4;
   }
-  if (type < 0x0600) {
-    // 802.3 length field: LLC follows. Only SNAP (AA AA 03, OUI 0) carries an EtherType.
+  if (type < 0x0600 && lengthField) {
+    // 802.3 length field: LLC follows. Only SNAP (AA AA 03) carries an EtherType.
     if (p + 8 <= end && buf[p] === 0xaa && buf[p + 1] === 0xaa && buf[p + 2] === 0x03) {
       type = (buf[p + 6] << 8) | buf[p + 7];
       p += 8;
@@ -300,7 +304,8 @@ export function decodeLink(buf: Uint8Array, off: number, end: number, linkType: 
   }
 }
 
-/** SLL/SLL2 protocol field: an EtherType, except for a few ARPHRD types. */
+/** SLL/SLL2 protocol field: an EtherType (VLAN tags may follow in band), except for a few
+ *  ARPHRD types. */
 function sllPayload(buf: Uint8Array, off: number, end: number, hatype: number, out: LinkResult): LinkStatus {
   if (hatype === 824) {
     out.reason = 'netlink';
@@ -313,7 +318,7 @@ function sllPayload(buf: Uint8Array, off: number, end: number, hatype: number, o
   if (hatype === 778 /* ARPHRD_IPGRE */ || hatype === 776 /* ARPHRD_SIT */ || hatype === 768 /* IPIP */) {
     return ipByVersion(buf, off, end, out);
   }
-  return LinkStatus.Ok;
+  return etherPayload(buf, off, end, out.netType, out, false);
 }
 
 /** A short name for a non-IP EtherType (for the nonIp totals). */

@@ -109,3 +109,11 @@ test('802.11 data frame behind radiotap (127) with QoS, LLC/SNAP IPv4', () => {
   const frame = cat(radiotap, hdr, [0xaa, 0xaa, 3, 0, 0, 0, 8, 0], v4udp());
   assert.equal(one(analyze([{ data: frame, linkType: 127 }])).protocol, 'udp');
 });
+
+test('SLL and SLL2 with an in-band 802.1Q tag', () => {
+  const tagged = cat(u16(5), u16(0x0800), v4udp());
+  const sll = cat(u16(0), u16(1), u16(6), [2, 0, 0, 0, 0, 1, 0, 0], u16(0x8100), tagged);
+  const sll2 = cat(u16(0x8100), u16(0), [0, 0, 0, 3], u16(1), [4, 6], [2, 0, 0, 0, 0, 1, 0, 0], tagged);
+  const s = analyze([{ data: sll, linkType: 113 }, { data: sll2, linkType: 276 }]);
+  assert.equal(one(s).packets.fromClient, 2);
+});
