@@ -105,7 +105,7 @@ export class ApiServer {
     const user = this.authenticate(req);
     if (!user) { sendJson(res, 401, new ApiError(401, 'Unauthorized', 'Unauthorized').toStatus()); return; }
     this.o.log?.(`${user.role} ${method} ${req.url ?? ''}`);
-    if (!info.isResource) { await this.nonResource(req, res, info, user); return; }
+    if (!info.isResource) { this.nonResource(res, info); return; }
     if (info.group === 'authorization.k8s.io' && info.resource === 'selfsubjectaccessreviews') {
       if (method !== 'POST') throw methodNotAllowed();
       const body = await readBody(req);
@@ -200,7 +200,7 @@ export class ApiServer {
     };
   }
 
-  private async nonResource(req: IncomingMessage, res: ServerResponse, info: RequestInfo, _user: LabUser): Promise<void> {
+  private nonResource(res: ServerResponse, info: RequestInfo): void {
     const p = info.path.replace(/\/+$/, '') || '/';
     const segs = p.split('/').filter((s) => s);
     if (p === '/version') { sendJson(res, 200, SERVER_VERSION); return; }
@@ -219,7 +219,6 @@ export class ApiServer {
       const l = apiResourceList(segs[1], segs[2]);
       if (l) { sendJson(res, 200, l); return; }
     }
-    void req;
     sendJson(res, 404, new ApiError(404, 'NotFound', 'the server could not find the requested resource').toStatus());
   }
 }

@@ -120,7 +120,7 @@ export class Lab {
       const c2ns = await this.net.addHost('c2', `${C2_IP}/24`);
       this.c2 = spawnInNetns(c2ns, [process.execPath, join(this.dir, 'agents', 'c2.js'), String(C2_PORT)], { stdin: false, stdout: false, stderr: false });
       installScenario(this.workloads, this.runtime, {
-        agentsDir: join(this.dir, 'agents'), node: this.net.node, nodeName: this.nodeName, nodeBinary: process.execPath,
+        agentsDir: join(this.dir, 'agents'), nodeName: this.nodeName, nodeBinary: process.execPath,
         beaconEveryMs: this.options.beaconEveryMs ?? 15_000, trafficEveryMs: this.options.trafficEveryMs ?? 2_000,
       });
     } else {

@@ -14,7 +14,6 @@ export const DNS_IP = '10.96.0.10';
 
 export interface ScenarioOptions {
   agentsDir: string;
-  node: string;
   nodeName: string;
   /** Beacon period of the compromised pod. */
   beaconEveryMs: number;
