@@ -145,7 +145,8 @@ describe('falcoshark in the real VS Code workbench', { timeout: 600_000 }, () =>
     const editor = page.locator('.editor-instance .view-lines');
     await page.locator('.tab', { hasText: 'Shell' }).first().waitFor({ timeout: 20_000 });
     await page.waitForFunction(() => document.querySelector('.editor-instance .view-lines')?.textContent?.includes('onerror') ?? false, undefined, { timeout: 20_000 });
-    const text = (await editor.first().textContent()) ?? '';
+    // Monaco renders spaces as no-break spaces.
+    const text = ((await editor.first().textContent()) ?? '').replace(/\u00a0/g, ' ');
     assert.ok(text.includes('<img src=x onerror='), 'the document shows the markup as text');
     await wb.screenshot('02-hostile-alert-document');
     for (const f of page.frames()) {
@@ -192,8 +193,9 @@ describe('falcoshark in the real VS Code workbench', { timeout: 600_000 }, () =>
     if ((await capturesHeader.getAttribute('aria-expanded')) === 'false') await capturesHeader.click();
     const capRow = page.locator('.sidebar .monaco-list-row', { hasText: 'lo · ' }).first();
     await capRow.waitFor({ timeout: 20_000 });
-    await capRow.click();
-    await wb.runCommand('Falcoshark: Open in Wireshark');
+    // The row's inline action (a real click, as a user would).
+    await capRow.hover();
+    await capRow.locator('a.action-label[aria-label^="Open in Wireshark"]').click();
     let mine: string[] | undefined;
     const end = Date.now() + 30_000;
     while (!mine && Date.now() < end) {
