@@ -154,7 +154,7 @@ export function buildSummary(a: FlowAnalyzer, input: SummaryInput = {}): FlowSum
       overflow: { maxFlows: t.maxFlows, flowsRefused: a.flowsRefused, packets: a.overflowPackets, bytes: a.overflowBytes },
       hintsDropped: a.hints.dropped,
     },
-    activity: { start: isoTime(a.firstSec, a.firstNs), bucketSeconds, buckets: ACTIVITY_BUCKETS },
+    activity: { start: isoTime(a.activitySec, a.activityNs), bucketSeconds, buckets: ACTIVITY_BUCKETS },
     flows,
   };
   if (a.packets > 0) {

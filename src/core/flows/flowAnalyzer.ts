@@ -49,7 +49,9 @@ export class FlowAnalyzer implements CaptureSink {
   readonly sections: SectionInfo[] = [];
   readonly interfaces: InterfaceInfo[] = [];
 
-  // activity timeline
+  // activity timeline: starts at the first packet's time (earlier packets go to bucket 0)
+  activitySec = 0;
+  activityNs = 0;
   activityExp = MIN_ACTIVITY_EXP;
   private activityScale = 2 ** -MIN_ACTIVITY_EXP;
   private bucket = 0;
@@ -64,6 +66,7 @@ export class FlowAnalyzer implements CaptureSink {
   private payEnd = 0;
   private lastLinkType = -1;
   private lastLinkCount = 0;
+  private lastLinkUnknown = 0;
 
   constructor(opts: FlowAnalyzerOptions = {}) {
     const max = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
@@ -88,8 +91,8 @@ export class FlowAnalyzer implements CaptureSink {
     this.curSec = sec;
     this.curNs = ns;
     if (this.packets === 0) {
-      this.firstSec = this.lastSec = sec;
-      this.firstNs = this.lastNs = ns;
+      this.firstSec = this.lastSec = this.activitySec = sec;
+      this.firstNs = this.lastNs = this.activityNs = ns;
     } else {
       if (sec < this.firstSec || (sec === this.firstSec && ns < this.firstNs)) {
         this.firstSec = sec;
@@ -116,14 +119,16 @@ export class FlowAnalyzer implements CaptureSink {
     const link = this.link;
     const st = decodeLink(buf, rec.offset, end, lt, link);
     if (st === LinkStatus.Ok) this.network(buf, link.netOff, end, link.netType, 0);
-    else if (st === LinkStatus.UnknownLinkType) this.unknownLinkTypes.add(String(lt), 1);
+    else if (st === LinkStatus.UnknownLinkType) this.lastLinkUnknown++;
     else if (st === LinkStatus.NonIp) this.nonIp.add(link.reason, 1);
     else this.bad(link.reason);
   }
 
   private flushLinkCount(): void {
     if (this.lastLinkCount > 0) this.linkTypes.add(String(this.lastLinkType), this.lastLinkCount);
+    if (this.lastLinkUnknown > 0) this.unknownLinkTypes.add(String(this.lastLinkType), this.lastLinkUnknown);
     this.lastLinkCount = 0;
+    this.lastLinkUnknown = 0;
   }
 
   /** Call once after the last packet. */
@@ -134,7 +139,7 @@ export class FlowAnalyzer implements CaptureSink {
   }
 
   private bucketOf(sec: number, ns: number): number {
-    const rel = sec - this.firstSec + (ns - this.firstNs) * 1e-9;
+    const rel = sec - this.activitySec + (ns - this.activityNs) * 1e-9;
     if (!(rel > 0)) return 0;
     let b = Math.floor(rel * this.activityScale);
     while (b >= ACTIVITY_BUCKETS) {

@@ -119,3 +119,17 @@ test('activity buckets: a shared timeline whose width doubles as the capture gro
   assert.equal(u.activity.packets.length, 1);
   assert.equal(u.activity.firstBucket, Math.floor(100 / s.activity.bucketSeconds));
 });
+
+test('the activity timeline starts at the first packet; an earlier packet goes to bucket 0', () => {
+  const s = analyze([
+    { data: udp4(C, 1, S, 2), tsSec: 2000 },
+    { data: udp4(C, 1, S, 2), tsSec: 1990 },
+    { data: udp4(C, 1, S, 2), tsSec: 2010 },
+  ]);
+  assert.equal(s.activity.start, '1970-01-01T00:33:20.000000000Z');
+  assert.equal(s.totals.firstPacket, '1970-01-01T00:33:10.000000000Z');
+  assert.equal(s.flows[0].firstSeen, '1970-01-01T00:33:10.000000000Z');
+  assert.equal(s.flows[0].activity.firstBucket, 0);
+  assert.equal(s.flows[0].activity.packets[0], 2);
+  assert.equal(s.flows[0].activity.packets.reduce((a, b) => a + b, 0), 3);
+});
