@@ -16,6 +16,10 @@
 // Options: name (default unique), scenario (default true), beaconEveryMs, trafficEveryMs,
 // mode 'inprocess' | 'child' (child runs dist/lab.js if built, else src/lab/main.ts via tsx).
 // Labs are isolated (own netns set behind their own bridge), so tests can run side by side.
+// Demo facts for assertions: scenario.ts exports C2_IP (203.0.113.66), C2_PORT (4444),
+// C2_DOMAIN and DNS_IP (10.96.0.10); pods are in 10.244.0.0/24, ClusterIPs in 10.96.0.0/24
+// (api 10.96.0.21:8080, db 10.96.0.22:5432, frontend 10.96.0.20:80). Extra pods: in-process
+// `lab.lab.runtime.createPod(ns, podObject)`, or `kubectl run` with role 'admin'.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';

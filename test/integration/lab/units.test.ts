@@ -96,3 +96,22 @@ test('lab up without root says plainly that it needs root', { skip: process.getu
   assert.equal(status, 1, stderr);
   assert.match(stderr, /falcoshark lab needs root: its pods are Linux network namespaces/);
 });
+
+test('under CI=true a missing prerequisite fails loudly instead of skipping', { skip: process.getuid?.() !== 0 ? 'needs root to switch to an unprivileged user' : undefined }, () => {
+  const root = join(__dirname, '..', '..', '..');
+  const code = "const { labSkipReason } = require('./src/lab/testLab.ts'); console.log(String(labSkipReason()))";
+  const run = (ci: string): { status: number; out: string } => {
+    try {
+      return { status: 0, out: execFileSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: root, uid: 65534, gid: 65534, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: '/tmp', CI: ci } }) };
+    } catch (e) {
+      const err = e as { status?: number; stderr?: string };
+      return { status: err.status ?? -1, out: err.stderr ?? '' };
+    }
+  };
+  const local = run('');
+  assert.equal(local.status, 0);
+  assert.match(local.out, /lab tests need root/);
+  const ci = run('true');
+  assert.notEqual(ci.status, 0);
+  assert.match(ci.out, /CI=true: failing instead of skipping/);
+});
