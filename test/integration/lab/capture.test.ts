@@ -25,7 +25,7 @@ describe('capture in an ephemeral container', { skip }, () => {
     const core = lab.kubeConfig().makeApiClient(CoreV1Api);
     await core.patchNamespacedPodEphemeralcontainers({ namespace: 'shop', name: pod.metadata.name, body: { spec: { ephemeralContainers: [{
       name: 'capture', image: 'nicolaka/netshoot', targetContainerName: 'api', stdin: false, tty: false,
-      command: ['sh', '-c', 'sleep 1.5; exec tshark -Q -i eth0 -a duration:4 -F pcap -w -'],
+      command: ['sh', '-c', 'sleep 2.5; exec tshark -Q -i eth0 -a duration:4 -F pcap -w -'],
       securityContext: { capabilities: { add: ['NET_RAW', 'NET_ADMIN'] } },
     }] } } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
     for (let i = 0; i < 50; i++) {
