@@ -35,8 +35,8 @@ export interface FlowView {
   duration: number;
   alerted: boolean;
   flags: string[];
-  /** Lower-case text the filter searches. */
-  search: string;
+  /** Lower-case text the filter searches (built on first use: see searchText). */
+  search?: string;
   activity: { firstBucket: number; packets: number[]; bytes: number[] };
 }
 
@@ -116,11 +116,16 @@ export function buildFlowViews(flows: readonly unknown[], bucketLimit: number): 
       duration: Number.isFinite(firstSeen) && Number.isFinite(lastSeen) ? Math.max(0, lastSeen - firstSeen) : NaN,
       alerted: f.alerted === true,
       flags: Array.isArray(f.flags) ? (f.flags as unknown[]).filter((x): x is string => typeof x === 'string').slice(0, 8) : [],
-      search: [protocol, client.addr, client.label, server.addr, server.label, ...names].join('\n').toLowerCase(),
       activity: { firstBucket: Math.floor(num(a.firstBucket)), packets: numbers(a.packets, bucketLimit), bytes: numbers(a.bytes, bucketLimit) },
     };
   }
   return out;
+}
+
+/** Lower-case text the filter searches: protocol, addresses, identity labels, DNS/SNI/HTTP. */
+export function searchText(f: FlowView): string {
+  f.search ??= [f.protocol, f.client.addr, f.client.label, f.server.addr, f.server.label, ...f.names].join('\n').toLowerCase();
+  return f.search;
 }
 
 export type SortKey = 'alerted' | 'protocol' | 'client' | 'server' | 'names' | 'packetsOut' | 'packetsIn' | 'bytesOut' | 'bytesIn' | 'bytes' | 'duration' | 'firstSeen';
@@ -174,7 +179,10 @@ export function orderFlows(views: readonly FlowView[], sort: SortState, filter: 
     const f = views[i];
     if (filter.alertedOnly && !f.alerted) continue;
     if (filter.protocol && f.protocol !== filter.protocol) continue;
-    if (terms.length && !terms.every((t) => f.search.includes(t))) continue;
+    if (terms.length) {
+      const s = searchText(f);
+      if (!terms.every((t) => s.includes(t))) continue;
+    }
     keep.push(i);
   }
   const dir = sort.descending ? -1 : 1;

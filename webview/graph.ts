@@ -26,7 +26,7 @@ export function renderGraph(container: HTMLElement, views: readonly FlowView[], 
     return;
   }
   const width = Math.max(360, container.clientWidth || 520);
-  const height = Math.max(300, Math.min(520, 180 + data.nodes.length * 6));
+  const height = Math.max(340, Math.min(560, 200 + data.nodes.length * 6));
   const byId = new Map<string, SimNode>();
   const nodes: SimNode[] = data.nodes.map((n) => {
     const s: SimNode = { ...n };
@@ -39,8 +39,8 @@ export function renderGraph(container: HTMLElement, views: readonly FlowView[], 
   const stroke = scaleSqrt().domain([0, Math.max(1, max(edges, (e) => e.bytes) ?? 1)]).range([1, 7]);
 
   const sim = forceSimulation<SimNode>(nodes)
-    .force('link', forceLink<SimNode, SimEdge>(edges).id((d) => d.id).distance((e) => 60 + radius(e.source.bytes) + radius(e.target.bytes)).strength(0.4))
-    .force('charge', forceManyBody<SimNode>().strength(-220))
+    .force('link', forceLink<SimNode, SimEdge>(edges).id((d) => d.id).distance((e) => 90 + radius(e.source.bytes) + radius(e.target.bytes)).strength(0.4))
+    .force('charge', forceManyBody<SimNode>().strength(-320))
     .force('center', forceCenter(width / 2, height / 2))
     .force('x', forceX<SimNode>(width / 2).strength(0.06))
     .force('y', forceY<SimNode>(height / 2).strength(0.1))
@@ -78,16 +78,23 @@ export function renderGraph(container: HTMLElement, views: readonly FlowView[], 
       const p = ends(e);
       return `M${p.x1},${p.y1}L${p.x2},${p.y2}`;
     })
-    .attr('stroke-width', (e) => stroke(e.bytes) + (e.alerted ? 3 : 0))
+    .attr('stroke-width', (e) => (e.alerted ? Math.max(stroke(e.bytes) + 3, 6) : stroke(e.bytes)))
     .attr('marker-end', (e) => `url(#${e.alerted ? 'fs-arrow-alert' : 'fs-arrow'})`);
   edgeSel.append('title').text(edgeTitle);
 
   const alertedEdges = edges.filter((e) => e.alerted);
+  // The label sits past the target end of the edge (the far side from the busy source).
+  const labelAt = (e: SimEdge): { x: number; y: number } => {
+    const sx = e.source.x ?? 0, sy = e.source.y ?? 0, tx = e.target.x ?? 0, ty = e.target.y ?? 0;
+    const d = Math.hypot(tx - sx, ty - sy) || 1;
+    const r = radius(e.target.bytes) + 6;
+    return { x: tx + ((tx - sx) / d) * r, y: ty + ((ty - sy) / d) * r + 14 };
+  };
   layer.append('g').attr('class', 'edge-labels').selectAll('text').data(alertedEdges).join('text')
     .attr('class', 'edge-label alerted')
-    .attr('x', (e) => ((e.source.x ?? 0) + (e.target.x ?? 0)) / 2)
-    .attr('y', (e) => ((e.source.y ?? 0) + (e.target.y ?? 0)) / 2 - 8)
-    .attr('text-anchor', 'middle')
+    .attr('x', (e) => labelAt(e).x)
+    .attr('y', (e) => labelAt(e).y)
+    .attr('text-anchor', (e) => ((e.target.x ?? 0) >= (e.source.x ?? 0) ? 'start' : 'end'))
     .text((e) => `⚑ alert ${clip(e.services.join(', '), 40)} · ${formatBytes(e.bytes)}`);
 
   const nodeSel = layer.append('g').attr('class', 'nodes').selectAll<SVGGElement, SimNode>('g').data(nodes).join('g')

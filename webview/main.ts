@@ -125,10 +125,20 @@ new ResizeObserver(() => {
   }
 }).observe(charts);
 
+/** Runs `fn` under a performance measure named falcoshark:<name> (seen in dev tools and tests). */
+function timed<T>(name: string, fn: () => T): T {
+  const start = performance.now();
+  try {
+    return fn();
+  } finally {
+    performance.measure(`falcoshark:${name}`, { start, end: performance.now() });
+  }
+}
+
 function showSummary(summary: AnnotatedSummary, file: string, wiresharkAvailable: boolean): void {
   const a = summary.activity as unknown;
   const buckets = typeof a === 'object' && a !== null ? Math.min(4096, num((a as { buckets?: unknown }).buckets)) : 0;
-  const views = buildFlowViews(summary.flows, buckets);
+  const views = timed('views', () => buildFlowViews(summary.flows, buckets));
   loaded = { summary, file, views, wiresharkAvailable };
   banner.hidden = true;
   progress.hidden = true;
@@ -145,9 +155,9 @@ function showSummary(summary: AnnotatedSummary, file: string, wiresharkAvailable
     if (alerted) state.selected = alerted.index;
   }
   toolbar.setFilter(state.filter);
-  reorder();
+  timed('order', reorder);
   lastWidths = `${Math.round(timelineBox.clientWidth / 40)}:${Math.round(graphBox.clientWidth / 40)}`;
-  drawCharts();
+  timed('charts', drawCharts);
   table.select(state.selected);
   setSelected(state.selected, false);
   document.title = `Flows: ${clip(file, 100)}`;

@@ -6,7 +6,7 @@ import { append, clear, el } from './dom.js';
 import type { EndpointView, FlowView, SortKey, SortState } from './flowModel.js';
 import { clip, formatBytes, formatCount, formatDuration, TITLE_MAX } from './format.js';
 
-export const ROW_HEIGHT = 24;
+export const ROW_HEIGHT = 36;
 const OVERSCAN = 6;
 
 interface Column {
@@ -32,9 +32,12 @@ function fillEndpoint(e: EndpointView, cell: HTMLElement): void {
   badge.className = `kind kind-${e.kind}`;
   badge.hidden = !b;
   const named = e.label !== e.ip;
-  label.textContent = named ? clip(e.label, 160) : '';
-  label.hidden = !named;
-  addr.textContent = e.addr;
+  // "ns/pod (Deployment api, svc ns/api)": the name on the first line, the address and the
+  // parenthesised details on the second.
+  const m = named ? /^(.*?) \((.*)\)$/.exec(e.label) : null;
+  label.textContent = named ? clip(m ? m[1] : e.label, 160) : e.addr;
+  addr.textContent = named ? (m ? `${e.addr} · ${clip(m[2], 160)}` : e.addr) : '';
+  addr.hidden = !named;
   cell.title = clip(`${e.label}${named ? ` — ${e.addr}` : ''}${e.kind === 'external' ? ' (outside the cluster)' : ''}`, TITLE_MAX);
 }
 

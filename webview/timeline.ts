@@ -37,9 +37,13 @@ export function timelineFlows(views: readonly FlowView[], n: number): FlowView[]
   return [...alerted, ...top.filter((v) => !v.alerted)];
 }
 
-function flowLabel(f: FlowView): string {
-  const peer = (e: FlowView['server']): string => (e.label !== e.ip ? `${clip(e.label.replace(/ \(.*\)$/, ''), 40)} ` : '');
-  return `${f.alerted ? '⚑ ' : ''}${peer(f.client)}→ ${peer(f.server)}${f.server.addr}`;
+/** "→ svc shop/payments :8443", "⚑ → external 198.51.100.23:4444" (the client is in the title). */
+export function flowLabel(f: FlowView): string {
+  const s = f.server;
+  const name = s.label !== s.ip && s.kind !== 'external' ? s.label.replace(/ \(.*\)$/, '') : s.kind === 'external' ? 'external' : '';
+  const where = name ? `${name} ${s.port === undefined ? '' : `:${s.port}`}` : s.addr;
+  const text = `${f.alerted ? '⚑ ' : ''}${f.protocol} → ${s.kind === 'external' ? `external ${s.addr}` : where.trim()}`;
+  return text.length > 38 ? `${text.slice(0, 37)}…` : text;
 }
 
 export function renderTimeline(container: HTMLElement, input: TimelineInput, events: TimelineEvents): void {
@@ -89,7 +93,7 @@ export function renderTimeline(container: HTMLElement, input: TimelineInput, eve
   const fmt = utcFormat(span < 10 ? '%H:%M:%S.%L' : span < 2 * 86400 ? '%H:%M:%S' : '%b %d %H:%M');
   svg.append('g').attr('class', 'axis').attr('transform', `translate(0,${height - 24})`)
     .call(axisBottom<Date>(x).ticks(Math.max(2, Math.floor((width - LABEL_W) / 110))).tickFormat((d) => fmt(d)));
-  svg.append('text').attr('class', 'axis-caption').attr('x', LABEL_W - 8).attr('y', height - 10).attr('text-anchor', 'end').text('UTC');
+  svg.append('text').attr('class', 'axis-caption').attr('x', LABEL_W - 40).attr('y', height - 8).attr('text-anchor', 'end').text('time (UTC)');
 
   strips.forEach((s, i) => {
     const y0 = i * (ROW + GAP);
@@ -98,7 +102,7 @@ export function renderTimeline(container: HTMLElement, input: TimelineInput, eve
     g.append('title').text(s.title);
     g.append('rect').attr('class', 'strip-bg').attr('x', LABEL_W).attr('width', width - 12 - LABEL_W).attr('height', ROW);
     g.append('text').attr('class', 'strip-label').attr('x', LABEL_W - 8).attr('y', ROW / 2).attr('dy', '0.35em')
-      .attr('text-anchor', 'end').text(clip(s.label, 44));
+      .attr('text-anchor', 'end').text(s.label);
     const m = s.flow === null ? (max(s.bytes) ?? 0) : flowMax;
     const y = scaleSqrt().domain([0, Math.max(1, m)]).range([ROW - 1, 2]);
     const pts = s.bytes.map((b, k) => [s.first + k, b] as [number, number]);
