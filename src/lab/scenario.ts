@@ -25,13 +25,14 @@ export interface ScenarioOptions {
 export function zone(): Record<string, string> {
   return {
     'frontend.shop.svc.cluster.local': '10.96.0.20', 'api.shop.svc.cluster.local': '10.96.0.21', 'db.shop.svc.cluster.local': '10.96.0.22',
-    'kube-dns.kube-system.svc.cluster.local': DNS_IP, [C2_DOMAIN]: C2_IP,
+    'kube-dns.kube-system.svc.cluster.local': DNS_IP, 'kubernetes.default.svc.cluster.local': '10.96.0.1', [C2_DOMAIN]: C2_IP,
   };
 }
 
 export function installScenario(w: Workloads, rt: PodRuntime, o: ScenarioOptions): void {
   const agent = (f: string): string => join(o.agentsDir, f);
   w.addNamespace('default');
+  w.addKubernetesService('172.18.0.2');
   w.addNamespace('kube-system');
   w.addNamespace('falco', { 'pod-security.kubernetes.io/enforce': 'privileged' });
   w.addNamespace('shop', { 'pod-security.kubernetes.io/enforce': 'privileged' });

@@ -96,6 +96,16 @@ const BY_KIND: Record<string, { columns: Column[]; cells: (o: KObject) => unknow
   },
 };
 
+function sliceCells(o: KObject): unknown[] {
+  const eps = Array.isArray(o.endpoints) ? o.endpoints.filter(isRecord) : [];
+  const addrs = eps.flatMap((e) => (Array.isArray(e.addresses) ? e.addresses.map(String) : []));
+  const ps = Array.isArray(o.ports) ? o.ports.filter(isRecord).map((p) => String(p.port)) : [];
+  const shown = addrs.length > 3 ? `${addrs.slice(0, 3).join(',')} + ${addrs.length - 3} more...` : addrs.join(',') || '<unset>';
+  return [o.metadata.name, o.addressType ?? 'IPv4', ps.join(',') || '<unset>', shown, age(o.metadata.creationTimestamp)];
+}
+
+BY_KIND.EndpointSlice = { columns: [col('Name', 'string', 0, 'name'), col('AddressType'), col('Ports'), col('Endpoints'), col('Age')], cells: sliceCells };
+
 const DEFAULT = { columns: [col('Name', 'string', 0, 'name'), col('Age')], cells: (o: KObject) => [o.metadata.name, age(o.metadata.creationTimestamp)] };
 
 function partialMeta(o: KObject): Record<string, unknown> {

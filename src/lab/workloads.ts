@@ -75,6 +75,20 @@ export class Workloads {
     });
   }
 
+  /** default/kubernetes, as every cluster has it; its endpoint is the (fictional) node address. */
+  addKubernetesService(nodeIp: string): void {
+    this.store.create(SERVICES, {
+      apiVersion: 'v1', kind: 'Service', metadata: meta('kubernetes', 'default', { component: 'apiserver', provider: 'kubernetes' }),
+      spec: { type: 'ClusterIP', clusterIP: '10.96.0.1', clusterIPs: ['10.96.0.1'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', internalTrafficPolicy: 'Cluster', sessionAffinity: 'None', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] },
+      status: { loadBalancer: {} },
+    });
+    this.store.create(ENDPOINTSLICES, {
+      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4',
+      metadata: meta('kubernetes', 'default', { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' }),
+      endpoints: [{ addresses: [nodeIp], conditions: { ready: true } }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }],
+    });
+  }
+
   addWorkload(w: WorkloadSpec): void {
     this.specs.push(w);
     const podTemplate = { metadata: { labels: w.labels, ...(w.annotations ? { annotations: w.annotations } : {}) }, spec: { containers: w.containers } };
