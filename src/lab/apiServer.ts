@@ -139,9 +139,10 @@ export class ApiServer {
           return;
         }
         const rv = this.o.store.resourceVersion;
-        const items = this.o.store.list(type, ns).filter((o) => labels(o.metadata.labels) && fields(o));
-        if (asTable) { sendJson(res, 200, toTable(type.kind, items, rv)); return; }
-        sendJson(res, 200, { kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata: { resourceVersion: rv }, items });
+        const all = this.o.store.list(type, ns).filter((o) => labels(o.metadata.labels) && fields(o));
+        const { items, meta } = paginate(all, info.query, rv);
+        if (asTable) { sendJson(res, 200, { ...toTable(type.kind, items, rv), metadata: meta }); return; }
+        sendJson(res, 200, { kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata: meta, items });
         return;
       }
       case 'create': {
@@ -232,4 +233,19 @@ function verbOf(method: string, info: RequestInfo, watch: boolean): string {
     case 'DELETE': return info.name ? 'delete' : 'deletecollection';
     default: return method.toLowerCase();
   }
+}
+
+/** limit/continue: the continue token is an opaque offset into the (sorted) list. */
+function paginate(all: KObject[], q: URLSearchParams, rv: string): { items: KObject[]; meta: Record<string, unknown> } {
+  let start = 0;
+  const token = q.get('continue');
+  if (token) {
+    const m = /^(\d+):(\d+)$/.exec(Buffer.from(token, 'base64url').toString());
+    if (!m) throw badRequest('continue key is not valid: the continue token is malformed');
+    start = Number(m[2]);
+  }
+  const limit = Number(q.get('limit') ?? 0);
+  if (!Number.isInteger(limit) || limit <= 0 || start + limit >= all.length) return { items: all.slice(start), meta: { resourceVersion: rv } };
+  const next = Buffer.from(`${rv}:${start + limit}`).toString('base64url');
+  return { items: all.slice(start, start + limit), meta: { resourceVersion: rv, continue: next, remainingItemCount: all.length - start - limit } };
 }

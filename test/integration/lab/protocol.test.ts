@@ -73,6 +73,25 @@ describe('lab protocol details', { skip }, () => {
       (e: unknown) => { const s = apiBody(e); return s.code === 422 && s.message === 'Pod "box" is invalid: spec.ephemeralContainers[2].image: Required value'; });
   });
 
+  test('list with limit and continue pages through the items', async () => {
+    lab.lab?.workloads.addNamespace('page-a');
+    lab.lab?.workloads.addNamespace('page-b');
+    const ns = await core.listNamespace({ limit: 1 });
+    assert.equal(ns.items.length, 1);
+    assert.ok(ns.metadata?._continue, 'continue token');
+    assert.ok((ns.metadata?.remainingItemCount ?? 0) >= 0);
+    const all = await core.listNamespace();
+    const names: string[] = ns.items.map((i) => i.metadata?.name ?? '');
+    let cont: string | undefined = ns.metadata?._continue;
+    while (cont) {
+      const page = await core.listNamespace({ limit: 1, _continue: cont });
+      names.push(...page.items.map((i) => i.metadata?.name ?? ''));
+      cont = page.metadata?._continue;
+    }
+    assert.deepEqual(names, all.items.map((i) => i.metadata?.name ?? ''));
+    assert.equal(names.length, 3);
+  });
+
   test('logs with sinceTime only return newer lines', async () => {
     await new Promise((r) => setTimeout(r, 600));
     const since = new Date(Date.now() - 300).toISOString();
