@@ -14,6 +14,11 @@ export function clip(s: string, max = CELL_MAX): string {
   return `${cut}… (+${s.length - cut.length} chars)`;
 }
 
+/** Cuts a label to `max` characters with a plain ellipsis (charts: the full text is in the title). */
+export function shorten(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
 /** A string from untrusted data, or `fallback` when it is not one. Huge strings are cut. */
 export function str(v: unknown, fallback = '', max = 64 * 1024): string {
   if (typeof v !== 'string') return fallback;
@@ -56,6 +61,9 @@ export function parseIsoSeconds(s: unknown): number {
   if (typeof s !== 'string') return NaN;
   const m = ISO.exec(s);
   if (!m) {
+    // Other ISO 8601 forms only (an offset instead of Z, no seconds): Date.parse alone also
+    // accepts free text such as "javascript:x=3" as some date.
+    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(s)) return NaN;
     const t = Date.parse(s);
     return Number.isFinite(t) ? t / 1000 : NaN;
   }

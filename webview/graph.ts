@@ -5,7 +5,7 @@
 import { forceCenter, forceCollide, forceLink, forceManyBody, forceSimulation, forceX, forceY, max, scaleSqrt, select, zoom, type SimulationLinkDatum, type SimulationNodeDatum } from 'd3';
 import type { FlowView } from './flowModel.js';
 import { buildGraph, type GraphEdge, type GraphNode, OTHER } from './graphModel.js';
-import { clip, formatBytes, formatCount } from './format.js';
+import { clip, formatBytes, formatCount, shorten } from './format.js';
 
 export interface GraphEvents {
   /** Filter the table to this node's flows ('' clears). */
@@ -15,9 +15,11 @@ export interface GraphEvents {
 type SimNode = GraphNode & SimulationNodeDatum;
 type SimEdge = Omit<GraphEdge, 'source' | 'target'> & SimulationLinkDatum<SimNode> & { source: SimNode; target: SimNode };
 
+const MAX_LABELS = 30;
+
 const KIND_TEXT: Record<GraphNode['kind'], string> = { pod: 'pod', service: 'service', node: 'node', external: 'external', unknown: 'address', none: 'address', other: 'other' };
 
-export function renderGraph(container: HTMLElement, views: readonly FlowView[], events: GraphEvents, maxNodes = 200): void {
+export function renderGraph(container: HTMLElement, views: readonly FlowView[], events: GraphEvents, maxNodes = 120): void {
   const root = select(container);
   root.selectAll('*').remove();
   const data = buildGraph(views, maxNodes);
@@ -38,9 +40,14 @@ export function renderGraph(container: HTMLElement, views: readonly FlowView[], 
   const radius = scaleSqrt().domain([0, maxBytes]).range([4, 18]);
   const stroke = scaleSqrt().domain([0, Math.max(1, max(edges, (e) => e.bytes) ?? 1)]).range([1, 7]);
 
+  // Fewer nodes spread out more; many nodes pack closer so that they stay in view.
+  const linkBase = Math.max(16, 90 - nodes.length / 2);
+  // Labels for the busiest nodes and the alerted ones; every node has its title and aria-label.
+  const labelled = new Set(nodes.filter((n) => n.alerted).map((n) => n.id));
+  for (const n of [...nodes].sort((a, b) => b.bytes - a.bytes).slice(0, MAX_LABELS)) labelled.add(n.id);
   const sim = forceSimulation<SimNode>(nodes)
-    .force('link', forceLink<SimNode, SimEdge>(edges).id((d) => d.id).distance((e) => 90 + radius(e.source.bytes) + radius(e.target.bytes)).strength(0.4))
-    .force('charge', forceManyBody<SimNode>().strength(-320))
+    .force('link', forceLink<SimNode, SimEdge>(edges).id((d) => d.id).distance((e) => linkBase + radius(e.source.bytes) + radius(e.target.bytes)).strength(0.4))
+    .force('charge', forceManyBody<SimNode>().strength(-Math.min(320, 20000 / nodes.length)))
     .force('center', forceCenter(width / 2, height / 2))
     .force('x', forceX<SimNode>(width / 2).strength(0.06))
     .force('y', forceY<SimNode>(height / 2).strength(0.1))
@@ -73,7 +80,7 @@ export function renderGraph(container: HTMLElement, views: readonly FlowView[], 
     return { x1: sx + ((tx - sx) * rs) / d, y1: sy + ((ty - sy) * rs) / d, x2: tx - ((tx - sx) * rt) / d, y2: ty - ((ty - sy) * rt) / d };
   };
   const edgeSel = layer.append('g').attr('class', 'edges').selectAll('path').data([...edges].reverse()).join('path')
-    .attr('class', (e) => `edge${e.alerted ? ' alerted' : ''}`)
+    .attr('class', (e) => `edge${e.alerted ? ' alerted' : ''}${edges.length > 80 && !e.alerted ? ' faint' : ''}`)
     .attr('d', (e) => {
       const p = ends(e);
       return `M${p.x1},${p.y1}L${p.x2},${p.y2}`;
@@ -88,14 +95,14 @@ export function renderGraph(container: HTMLElement, views: readonly FlowView[], 
     const sx = e.source.x ?? 0, sy = e.source.y ?? 0, tx = e.target.x ?? 0, ty = e.target.y ?? 0;
     const d = Math.hypot(tx - sx, ty - sy) || 1;
     const r = radius(e.target.bytes) + 6;
-    return { x: tx + ((tx - sx) / d) * r, y: ty + ((ty - sy) / d) * r + 14 };
+    return { x: Math.max(4, Math.min(width - 4, tx + ((tx - sx) / d) * r)), y: Math.max(12, Math.min(height - 4, ty + ((ty - sy) / d) * r + 14)) };
   };
   layer.append('g').attr('class', 'edge-labels').selectAll('text').data(alertedEdges).join('text')
     .attr('class', 'edge-label alerted')
     .attr('x', (e) => labelAt(e).x)
     .attr('y', (e) => labelAt(e).y)
-    .attr('text-anchor', (e) => ((e.target.x ?? 0) >= (e.source.x ?? 0) ? 'start' : 'end'))
-    .text((e) => `⚑ alert ${clip(e.services.join(', '), 40)} · ${formatBytes(e.bytes)}`);
+    .attr('text-anchor', (e) => (labelAt(e).x < width / 2 ? 'start' : 'end'))
+    .text((e) => `⚑ alert ${shorten(e.services.join(', '), 40)} · ${formatBytes(e.bytes)}`);
 
   const nodeSel = layer.append('g').attr('class', 'nodes').selectAll<SVGGElement, SimNode>('g').data(nodes).join('g')
     .attr('class', (n) => `node kind-${n.kind}${n.alerted ? ' alerted' : ''}`)
@@ -104,7 +111,11 @@ export function renderGraph(container: HTMLElement, views: readonly FlowView[], 
     .attr('role', 'button')
     .attr('aria-label', (n) => clip(`${KIND_TEXT[n.kind]} ${n.label}: ${formatBytes(n.bytes)} in ${formatCount(n.flows)} flows${n.alerted ? ', part of the alerted flow' : ''}${n.id === OTHER ? '' : '. Enter filters the table to its flows'}`, 400));
   nodeSel.append('circle').attr('r', (n) => radius(n.bytes));
-  nodeSel.append('text').attr('class', 'node-label').attr('x', (n) => radius(n.bytes) + 4).attr('dy', '0.35em').text((n) => clip(n.label, 34));
+  const places = placeLabels(nodes.filter((n) => labelled.has(n.id)), radius, width, height);
+  nodeSel.filter((n) => places.has(n.id)).append('text').attr('class', 'node-label')
+    .attr('x', (n) => places.get(n.id)?.dx ?? 0).attr('y', (n) => places.get(n.id)?.dy ?? 0).attr('dy', '0.35em')
+    .attr('text-anchor', (n) => places.get(n.id)?.anchor ?? 'start')
+    .text((n) => shorten(n.label, 34));
   nodeSel.append('title').text((n) => `${KIND_TEXT[n.kind]} ${n.label}\n${formatBytes(n.bytes)} in ${formatCount(n.flows)} flows`);
 
   const highlight = (n: SimNode | null): void => {
@@ -135,4 +146,39 @@ export function renderGraph(container: HTMLElement, views: readonly FlowView[], 
   legend.append('span').attr('class', 'item edge-alerted').call((s) => s.append('span').attr('class', 'swatch'))
     .append('span').text('alerted flow');
   if (data.merged > 0) legend.append('span').attr('class', 'item note').text(`${formatCount(data.merged)} smaller endpoints merged into "other"`);
+}
+
+interface Place {
+  dx: number;
+  dy: number;
+  anchor: 'start' | 'middle' | 'end';
+}
+
+/** Greedy label placement, busiest node first: right, left, below or above the circle,
+ *  whichever overlaps no label and no circle placed so far (else right). Text boxes are
+ *  estimated (11px font), which is enough to keep labels apart. */
+function placeLabels(nodes: SimNode[], radius: (b: number) => number, width: number, height: number): Map<string, Place> {
+  type Box = [number, number, number, number];
+  const boxes: Box[] = nodes.map((n) => {
+    const r = radius(n.bytes);
+    return [(n.x ?? 0) - r, (n.y ?? 0) - r, (n.x ?? 0) + r, (n.y ?? 0) + r];
+  });
+  const hits = (b: Box, skip: number): boolean => b[0] < 0 || b[2] > width || b[1] < 0 || b[3] > height
+    || boxes.some((o, i) => i !== skip && b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3]);
+  const out = new Map<string, Place>();
+  const order = nodes.map((n, i) => ({ n, i })).sort((a, b) => b.n.bytes - a.n.bytes);
+  for (const { n, i } of order) {
+    const x = n.x ?? 0, y = n.y ?? 0, r = radius(n.bytes);
+    const w = Math.min(34, n.label.length) * 6.3, h = 13;
+    const candidates: [Place, Box][] = [
+      [{ dx: r + 4, dy: 0, anchor: 'start' }, [x + r + 4, y - h / 2, x + r + 4 + w, y + h / 2]],
+      [{ dx: -r - 4, dy: 0, anchor: 'end' }, [x - r - 4 - w, y - h / 2, x - r - 4, y + h / 2]],
+      [{ dx: 0, dy: r + 9, anchor: 'middle' }, [x - w / 2, y + r + 2, x + w / 2, y + r + 2 + h]],
+      [{ dx: 0, dy: -r - 9, anchor: 'middle' }, [x - w / 2, y - r - 2 - h, x + w / 2, y - r - 2]],
+    ];
+    const pick = candidates.find(([, b]) => !hits(b, i)) ?? candidates[0];
+    out.set(n.id, pick[0]);
+    boxes.push(pick[1]);
+  }
+  return out;
 }

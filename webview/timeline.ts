@@ -3,7 +3,7 @@
 // Tooltips are SVG <title> elements; every string is set with .text().
 import { area, axisBottom, curveStepAfter, max, scaleSqrt, scaleUtc, select, utcFormat } from 'd3';
 import type { FlowView } from './flowModel.js';
-import { clip, formatBytes, formatCount, formatDuration, num, parseIsoSeconds } from './format.js';
+import { clip, formatBytes, formatCount, formatDuration, num, parseIsoSeconds, shorten } from './format.js';
 
 export interface TimelineInput {
   activity: { start: unknown; bucketSeconds: unknown; buckets: unknown } | undefined;
@@ -43,7 +43,7 @@ export function flowLabel(f: FlowView): string {
   const name = s.label !== s.ip && s.kind !== 'external' ? s.label.replace(/ \(.*\)$/, '') : s.kind === 'external' ? 'external' : '';
   const where = name ? `${name} ${s.port === undefined ? '' : `:${s.port}`}` : s.addr;
   const text = `${f.alerted ? '⚑ ' : ''}${f.protocol} → ${s.kind === 'external' ? `external ${s.addr}` : where.trim()}`;
-  return text.length > 38 ? `${text.slice(0, 37)}…` : text;
+  return shorten(text, 38);
 }
 
 export function renderTimeline(container: HTMLElement, input: TimelineInput, events: TimelineEvents): void {

@@ -263,6 +263,8 @@ describe('flow summary webview', { timeout: 120_000 }, () => {
       '--vscode-list-activeSelectionForeground': '#000000', '--vscode-list-hoverBackground': '#f2f2f2', '--vscode-input-background': '#ffffff',
       '--vscode-input-border': '#cecece', '--vscode-charts-red': '#e51400', '--vscode-charts-blue': '#1a85ff', '--vscode-charts-orange': '#d18616',
       '--vscode-charts-green': '#388a34', '--vscode-charts-purple': '#652d90', '--vscode-charts-lines': 'rgba(59,59,59,0.5)', '--vscode-textCodeBlock-background': '#f2f2f2',
+      '--vscode-input-foreground': '#3b3b3b', '--vscode-dropdown-background': '#ffffff', '--vscode-dropdown-foreground': '#3b3b3b', '--vscode-dropdown-border': '#cecece',
+      '--vscode-button-secondaryBackground': '#e5e5e5', '--vscode-button-secondaryForeground': '#3b3b3b', '--vscode-button-secondaryHoverBackground': '#cccccc',
     };
     const w = await h.open({ themeVars: light });
     await loaded(w);

@@ -21,6 +21,8 @@ export interface PageOptions {
   /** CSS custom properties set on :root, as VS Code sets its theme's (e.g. a light theme). */
   themeVars?: Record<string, string>;
   viewport?: { width: number; height: number };
+  /** false: no CSP at all, to show that the webview's own code is safe, not only the policy. */
+  csp?: boolean;
 }
 
 export interface Harness {
@@ -61,10 +63,11 @@ export async function startHarness(executablePath: string): Promise<Harness> {
           return;
         }
         const csp = `default-src 'none'; script-src 'nonce-${p.nonce}'; style-src ${origin}; img-src ${origin} data:`;
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp });
+        const withCsp = p.options.csp !== false;
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...(withCsp ? { 'content-security-policy': csp } : {}) });
         res.end(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
+${withCsp ? `<meta http-equiv="Content-Security-Policy" content="${csp}">` : ''}
 <link rel="stylesheet" href="/theme/${m[2]}.css"><link rel="stylesheet" href="/main.css">
 <script nonce="${p.nonce}">
   window.__posted = []; window.__problems = []; window.__state = ${JSON.stringify(p.options.state ?? null)};
