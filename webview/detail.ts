@@ -27,7 +27,7 @@ export function flowText(f: FlowView, raw: unknown): string {
   return lines.join('\n').slice(0, 60 * 1024);
 }
 
-export function renderDetail(box: HTMLElement, f: FlowView | undefined, raw: unknown): void {
+export function renderDetail(box: HTMLElement, f: FlowView | undefined, raw: unknown, hiddenByFilter = false): void {
   box.replaceChildren();
   if (!f) {
     append(box, el('p', 'muted', 'Select a flow to see its details.'));
@@ -58,5 +58,5 @@ export function renderDetail(box: HTMLElement, f: FlowView | undefined, raw: unk
       field(dl, 'DNS', clip(`${str(d.name, '?', 1024)} ${str(d.type, '', 16)} ${str(d.rcode, '', 16)}${answers.length ? ` → ${answers.join(', ')}` : ''}`, 400), undefined, 'mono');
     }
   }
-  append(box, h, dl);
+  append(box, h, hiddenByFilter ? el('p', 'muted', 'This flow is hidden by the filter.') : null, dl);
 }

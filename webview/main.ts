@@ -78,19 +78,27 @@ function setSort(key: SortKey): void {
   reorder();
 }
 
+let order: Uint32Array = new Uint32Array(0);
+
+function showDetail(): void {
+  const i = state.selected;
+  renderDetail(detailBox, i === null ? undefined : loaded?.views[i], i === null ? undefined : loaded?.summary.flows[i], i !== null && !order.includes(i));
+}
+
 function setSelected(flowIndex: number | null, scroll: boolean): void {
   state.selected = flowIndex;
   if (scroll) table.select(flowIndex, true);
-  renderDetail(detailBox, flowIndex === null ? undefined : loaded?.views[flowIndex], flowIndex === null ? undefined : loaded?.summary.flows[flowIndex]);
+  showDetail();
   toolbar.setSelection(flowIndex !== null);
   save();
 }
 
 function reorder(): void {
   if (!loaded) return;
-  const order = orderFlows(loaded.views, state.sort, state.filter);
+  order = orderFlows(loaded.views, state.sort, state.filter);
   table.setOrder(order, state.sort);
   toolbar.setCount(order.length, loaded.views.length);
+  showDetail();
   save();
 }
 

@@ -1,0 +1,73 @@
+// The webview's data side without a browser: sanitised views, sort/filter over index arrays,
+// and the bounded graph (what is merged into "other" keeps its bytes).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { AnnotatedSummary } from '../../../src/shared/annotatedSummary.js';
+import { buildFlowViews, orderFlows, SORT_KEYS, type FilterState } from '../../../webview/flowModel.js';
+import { buildGraph, OTHER } from '../../../webview/graphModel.js';
+import { clip, formatBytes, formatDuration, parseIsoSeconds } from '../../../webview/format.js';
+
+const summary = JSON.parse(readFileSync('test/fixtures/webview/annotated-gen_lo.json', 'utf8')) as AnnotatedSummary;
+const views = buildFlowViews(summary.flows, summary.activity.buckets);
+const noFilter: FilterState = { text: '', protocol: '', alertedOnly: false, alertedFirst: false };
+
+test('every sort key orders all flows, both ways, stably', () => {
+  for (const key of SORT_KEYS) {
+    for (const descending of [false, true]) {
+      const o = orderFlows(views, { key, descending }, noFilter);
+      assert.equal(o.length, views.length, key);
+      assert.equal(new Set(o).size, views.length, key);
+    }
+  }
+  const asc = orderFlows(views, { key: 'bytesIn', descending: false }, noFilter);
+  for (let i = 1; i < asc.length; i++) {
+    const a = views[asc[i - 1]], b = views[asc[i]];
+    assert.ok(a.bytesIn < b.bytesIn || (a.bytesIn === b.bytesIn && a.index < b.index));
+  }
+});
+
+test('alerted first pins the alerted flow whatever the sort; filters combine', () => {
+  const alerted = summary.flows.findIndex((f) => f.alerted);
+  for (const key of SORT_KEYS) assert.equal(orderFlows(views, { key, descending: false }, { ...noFilter, alertedFirst: true })[0], alerted, key);
+  assert.deepEqual([...orderFlows(views, { key: 'bytes', descending: true }, { ...noFilter, alertedOnly: true })], [alerted]);
+  const dns = orderFlows(views, { key: 'bytes', descending: true }, { ...noFilter, text: 'KUBE-DNS  udp' });
+  assert.ok(dns.length > 10 && [...dns].every((i) => views[i].server.label === 'svc kube-system/kube-dns' && views[i].protocol === 'udp'));
+  assert.equal(orderFlows(views, { key: 'bytes', descending: true }, { ...noFilter, protocol: 'icmpv6' }).length, 1);
+});
+
+test('odd flow records become safe views', () => {
+  const v = buildFlowViews([null, 'x', { client: { ip: '::1', port: 70000 }, server: { ip: 'fe80::1', port: 22 }, bytes: { fromClient: -1, fromServer: Number.NaN }, alerted: 1, activity: { firstBucket: -3, bytes: [1, 'x', 2] } }], 2);
+  assert.equal(v.length, 3);
+  assert.equal(v[0].client.addr, '?');
+  assert.equal(v[2].client.addr, '::1');
+  assert.equal(v[2].server.addr, '[fe80::1]:22');
+  assert.equal(v[2].bytesOut + v[2].bytesIn, 0);
+  assert.equal(v[2].alerted, false);
+  assert.deepEqual(v[2].activity.bytes, [1, 0]);
+  assert.equal(v[2].activity.firstBucket, 0);
+});
+
+test('the graph merges all but the busiest nodes into "other", keeping bytes and the alerted edge', () => {
+  const full = buildGraph(views, 1000);
+  const small = buildGraph(views, 5);
+  assert.equal(small.nodes.length, 5);
+  assert.equal(small.nodes.at(-1)?.id, OTHER);
+  assert.equal(small.merged, full.nodes.length - 4);
+  const sum = (g: typeof full): number => g.nodes.reduce((s, n) => s + n.bytes, 0);
+  assert.equal(sum(small), sum(full));
+  assert.equal(small.edges.filter((e) => e.alerted).length, 1);
+  assert.ok(small.nodes.some((n) => n.id === 'ext:198.51.100.23' && n.alerted));
+  assert.deepEqual(full.edges.find((e) => e.alerted)?.services, ['4444/tcp']);
+});
+
+test('format helpers', () => {
+  assert.equal(clip('abcdef', 3), 'abc… (+3 chars)');
+  assert.equal(clip('a😀b', 2), 'a… (+3 chars)', 'a surrogate pair is not cut in half');
+  assert.equal(formatBytes(999), '999 B');
+  assert.equal(formatBytes(1_500_000), '1.5 MB');
+  assert.equal(formatDuration(0.0042), '4.2 ms');
+  assert.ok(Math.abs((parseIsoSeconds('2026-11-28T13:42:53.877858917Z') % 60) - 53.877858917) < 1e-6);
+  assert.ok(Number.isNaN(parseIsoSeconds('javascript:x=3')));
+  assert.ok(Number.isNaN(parseIsoSeconds(12)));
+});
