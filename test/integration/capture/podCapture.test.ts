@@ -15,6 +15,7 @@ import { runCapture } from '../../../src/core/capture/runCapture.js';
 import { analyzeFile } from '../../../src/core/flows/analyzeFile.js';
 import { annotateSummary, readSidecar } from '../../../src/core/annotate/annotateSummary.js';
 import { startTcpProxy } from '../../support/tcpProxy.js';
+import { findPodFor } from '../../../src/core/k8s/podTarget.js';
 
 const skip = labSkipReason(['tshark', 'dumpcap']);
 
@@ -87,6 +88,23 @@ describe('pod captures in the lab', { skip }, () => {
     const dns = s.flows.find((x) => x.dns?.some((d) => d.name === 'updates.cdn-telemetry.xyz'));
     assert.ok(dns, 'the suspicious lookup is in the capture');
     assert.equal(dns.serverIdentity?.kind, 'service');
+  });
+
+  test('exec method: the tool runs in the alerted container itself', async () => {
+    const plan = planFromAlert(alert, { method: 'exec', caps: { durationSeconds: 3 } });
+    assert.equal(plan.image, undefined);
+    const rec = await runCapture({ plan, outDir: out, kubeConfig: lab.kubeConfig('falcoshark'), alert });
+    assert.equal(rec.outcome, 'cap-reached', rec.reason);
+    execFileSync('tshark', ['-r', rec.file], { stdio: 'ignore' });
+  });
+
+  test('an alert without Kubernetes fields finds its pod from the container id or the pod IP', async () => {
+    const kc = lab.kubeConfig('falcoshark');
+    const byIp = await findPodFor(kc, { ips: [alert.network!.client.ip!] });
+    assert.deepEqual(byIp, { namespace: 'shop', pod: alert.pod });
+    const byId = await findPodFor(kc, { containerId: alert.container.id, node: alert.node });
+    assert.equal(byId?.pod, alert.pod);
+    assert.equal(await findPodFor(kc, { containerId: 'ffffffffffff', ips: ['192.0.2.1'] }), undefined);
   });
 
   test('without permission on ephemeral containers, the error names it', async () => {
