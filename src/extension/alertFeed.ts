@@ -63,7 +63,7 @@ export class AlertFeed extends EventEmitter<FeedEvents> {
     this.ac = ac;
     this.statuses.clear();
     this.webhookUrl = undefined;
-    this.setState(this.store.size > 0 ? 'ok' : 'starting');
+    this.setState('starting');
     const queue = new BoundedQueue<SourceEvent>(10_000);
     ac.signal.addEventListener('abort', () => queue.close(), { once: true });
     const fail = (source: string) => (e: unknown): void => {
@@ -104,7 +104,11 @@ export class AlertFeed extends EventEmitter<FeedEvents> {
         fail('cluster')(e);
       }
     }
-    if (this.store.size === 0) this.setState(sources === 0 ? 'noSources' : kubeMissing && sources === 1 ? 'noKubeconfig' : 'waiting');
+    this.log('info', `sources: ${[settings.clusterEnabled ? `cluster${settings.context ? ` (${settings.context})` : ''}` : '', settings.webhookPort !== undefined ? 'webhook' : '',
+      settings.sidekickUiUrl ? 'falcosidekick-ui' : '', settings.alertFile ? 'file' : ''].filter(Boolean).join(', ') || 'none'}`);
+    // The sources' condition, whatever alerts are already listed (the welcome content shows it
+    // once the view is empty); an alert arriving later sets 'ok'.
+    this.setState(sources === 0 ? 'noSources' : kubeMissing && sources === 1 ? 'noKubeconfig' : 'waiting');
     void this.consume(queue, ac.signal);
   }
 
@@ -114,7 +118,7 @@ export class AlertFeed extends EventEmitter<FeedEvents> {
       if (signal.aborted) break;
       if (ev.type === 'alert') { this.store.add(ev.alert); continue; }
       const problem = problemOf(ev);
-      if (problem && this.store.size === 0) this.setState(problem);
+      if (problem && this._state !== 'ok') this.setState(problem);
       if (ev.type === 'skipped') {
         if (ev.hint && !hinted) { hinted = true; this.log('warn', `[${ev.source}] ${ev.hint}`); this.setStatus({ source: ev.source, level: 'warning', message: ev.hint }); }
         continue;

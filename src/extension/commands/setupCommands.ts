@@ -20,7 +20,9 @@ export function registerSetupCommands(settings: () => Settings, webhookAddress: 
       }
       const current = settings().context ?? kc.getCurrentContext();
       const pick = await vscode.window.showQuickPick(names.map((n) => ({ label: n, description: n === current ? 'current' : '' })), { title: 'Kubernetes context for Falco alerts and captures' });
-      if (pick) await updateSetting('context', pick.label);
+      if (!pick) return;
+      await updateSetting('context', pick.label);
+      if (!settings().clusterEnabled) await updateSetting('cluster.enabled', true);
     }),
     vscode.commands.registerCommand('falcoshark.setFalcoSelector', async () => {
       const s = settings();

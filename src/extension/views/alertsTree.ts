@@ -12,7 +12,7 @@ import { alertOneLine } from './alertText.js';
 export interface MessageNode { kind: 'message'; id: string; status: SourceStatus }
 export type AlertsViewNode = AlertTreeNode | MessageNode;
 
-const WELCOME_STATES = new Set(['noKubeconfig', 'noFalcoPods', 'textOutput', 'forbidden', 'waiting', 'starting', 'noSources']);
+const PROBLEM_STATES: ReadonlySet<string> = new Set(['noKubeconfig', 'noFalcoPods', 'textOutput', 'forbidden', 'noSources']);
 
 export function priorityIcon(p: Priority | null): vscode.ThemeIcon {
   if (p !== null && atLeast(p, 'critical')) return new vscode.ThemeIcon('flame', new vscode.ThemeColor('errorForeground'));
@@ -82,8 +82,9 @@ export class AlertsTree extends Disposable implements vscode.TreeDataProvider<Al
       ...(this.filter.rule ? { rule: this.filter.rule } : {}), ...(this.filter.namespace ? { namespace: this.filter.namespace } : {}),
       ...(this.filter.text ? { text: this.filter.text } : {}) });
     const messages: MessageNode[] = this.feed.statusList.filter((s) => s.level !== 'info').map((status) => ({ kind: 'message', id: `m:${status.source}`, status }));
-    // With no alerts at all and a state the welcome content explains, show the welcome instead.
-    if (this.store.size === 0 && WELCOME_STATES.has(this.feed.state)) return [];
+    // With no alerts at all: a problem the welcome content explains shows that content; any
+    // other source errors show as message nodes; else the "waiting" welcome.
+    if (this.store.size === 0 && (PROBLEM_STATES.has(this.feed.state) || messages.length === 0)) return [];
     return [...messages, ...groupAlerts(entries, levelsOf(this.grouping))];
   }
 

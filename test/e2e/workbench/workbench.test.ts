@@ -216,4 +216,23 @@ describe('falcoshark in the real VS Code workbench', { timeout: 600_000 }, () =>
     await wb.screenshot('05-workbench-after-wireshark');
     assert.ok(existsSync(shot));
   });
+  it('explains a missing kubeconfig in the Alerts view\'s welcome content, with the next step', async (t) => {
+    if (!ready) { if (IN_CI) assert.fail('the workbench did not start'); t.skip('the workbench did not start'); return; }
+    // A second, fresh workbench: only the cluster source, and $KUBECONFIG names a file that does not exist.
+    const wb2 = new Workbench();
+    try {
+      await wb2.start({ settings: { 'falcoshark.cluster.enabled': true }, env: { KUBECONFIG: '/nonexistent/kubeconfig' } });
+      await wb2.page.locator('.activitybar a.action-label[aria-label^="Falcoshark"]').click();
+      const welcome = wb2.page.locator('.sidebar .welcome-view-content', { hasText: 'No kubeconfig' });
+      await welcome.waitFor({ timeout: 30_000 }).catch(async (e: unknown) => {
+        await wb2.screenshot('06-welcome-no-kubeconfig-FAILED');
+        throw new Error(`${(e as Error).message}\nfalcoshark log:\n${wb2.falcosharkLog().slice(-3000)}`);
+      });
+      assert.equal(await welcome.locator('a.monaco-button', { hasText: 'Pick a Context' }).count(), 1, 'the next step is a button');
+      assert.equal(await welcome.locator('a.monaco-button', { hasText: 'Add a Webhook Source' }).count(), 1);
+      await wb2.screenshot('06-welcome-no-kubeconfig');
+    } finally {
+      await wb2.close();
+    }
+  });
 });

@@ -135,6 +135,21 @@ export class Workbench {
     return out;
   }
 
+  /** The extension's own log (its LogOutputChannel "Falcoshark"). */
+  falcosharkLog(): string {
+    const found: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name === 'Falcoshark.log' || /falcoshark\.falcoshark.*\.log$/.test(p)) found.push(p);
+      }
+    };
+    const logs = join(this.userData, 'logs');
+    if (existsSync(logs)) walk(logs);
+    return found.map((p) => readFileSync(p, 'utf8')).join('\n');
+  }
+
   async screenshot(name: string): Promise<string> {
     mkdirSync(ARTIFACTS, { recursive: true });
     const p = join(ARTIFACTS, `${name}.png`);
