@@ -51,3 +51,20 @@ test('no path leaves the capture folder', async () => {
   }
   assert.equal((await fetch(`${base}api/v1/captures`, { ...auth, method: 'DELETE' })).status, 405);
 });
+
+test('the client lists and fetches captures into a local folder', async () => {
+  const { listRemoteCaptures, fetchRemoteCapture, CaptureApiError } = await import('../../../src/core/serve/captureApiClient.js');
+  const ep = { url: base, token };
+  const items = await listRemoteCaptures(ep);
+  assert.equal(items[0].id, id);
+  const local = mkdtempSync(join(tmpdir(), 'fs-api-local-'));
+  try {
+    const got = await fetchRemoteCapture(ep, id, local);
+    assert.deepEqual(readFileSync(got.file), pcap);
+    assert.match(readFileSync(got.sidecar, 'utf8'), /falcoshark-capture/);
+    await assert.rejects(listRemoteCaptures({ url: base, token: 'wrong-token-0123456789' }), (e: Error) => e instanceof CaptureApiError && /refused the token/.test(e.message));
+    await assert.rejects(fetchRemoteCapture(ep, '../../etc/passwd', local), /not a capture id/);
+  } finally {
+    rmSync(local, { recursive: true, force: true });
+  }
+});
