@@ -38,7 +38,14 @@ function fillEndpoint(e: EndpointView, cell: HTMLElement): void {
   label.textContent = named ? clip(m ? m[1] : e.label, 160) : e.addr;
   addr.textContent = named ? (m ? `${e.addr} · ${clip(m[2], 160)}` : e.addr) : '';
   addr.hidden = !named;
+  cell.classList.toggle('single', !named);
   cell.title = clip(`${e.label}${named ? ` — ${e.addr}` : ''}${e.kind === 'external' ? ' (outside the cluster)' : ''}`, TITLE_MAX);
+}
+
+function fillNames(f: FlowView, cell: HTMLElement): void {
+  // Up to two lines, clamped, in a child that the cell centres vertically.
+  (cell.firstElementChild as HTMLElement).textContent = clip(f.names.join(' · '), 200);
+  cell.title = clip(f.names.join('\n'), TITLE_MAX);
 }
 
 const num = (n: number): string => formatCount(n);
@@ -47,7 +54,7 @@ export const COLUMNS: readonly Column[] = [
   { key: 'protocol', title: 'Protocol', label: 'Proto', cls: 'c-proto', fill: (f, c) => setText(c, f.protocol, f.flags.length ? `TCP flags seen: ${f.flags.join(' ')}` : undefined) },
   { key: 'client', title: 'Client (who started the flow)', label: 'Client', cls: 'c-ep', fill: (f, c) => fillEndpoint(f.client, c) },
   { key: 'server', title: 'Server', label: 'Server', cls: 'c-ep', fill: (f, c) => fillEndpoint(f.server, c) },
-  { key: 'names', title: 'DNS names, TLS SNI, HTTP host and path', label: 'Names', cls: 'c-names', fill: (f, c) => setText(c, clip(f.names.join(' · '), 200), clip(f.names.join('\n'), TITLE_MAX)) },
+  { key: 'names', title: 'DNS names, TLS SNI, HTTP host and path', label: 'Names', cls: 'c-names', fill: (f, c) => fillNames(f, c) },
   { key: 'packetsOut', title: 'Packets client → server', label: 'Pkts →', cls: 'c-num', fill: (f, c) => setText(c, num(f.packetsOut)) },
   { key: 'packetsIn', title: 'Packets server → client', label: 'Pkts ←', cls: 'c-num', fill: (f, c) => setText(c, num(f.packetsIn)) },
   { key: 'bytesOut', title: 'Bytes client → server', label: 'Bytes →', cls: 'c-num', fill: (f, c) => setText(c, formatBytes(f.bytesOut), `${num(f.bytesOut)} bytes`) },
@@ -214,6 +221,7 @@ export class FlowTable {
       const cell = el('div', `cell ${c.cls}`);
       cell.setAttribute('role', 'gridcell');
       if (c.cls === 'c-ep') append(cell, el('span', 'kind'), el('span', 'label'), el('span', 'addr'));
+      if (c.cls === 'c-names') append(cell, el('span', 'clamp'));
       append(row, cell);
       return cell;
     });

@@ -90,9 +90,13 @@ export function renderTimeline(container: HTMLElement, input: TimelineInput, eve
   const svg = root.append('svg').attr('class', 'timeline').attr('width', width).attr('height', height)
     .attr('viewBox', `0 0 ${width} ${height}`).attr('role', 'img').attr('aria-label', 'Traffic over time per flow');
   const span = buckets * bucketSeconds;
-  const fmt = utcFormat(span < 10 ? '%H:%M:%S.%L' : span < 2 * 86400 ? '%H:%M:%S' : '%b %d %H:%M');
+  const long = span >= 2 * 86400;
+  const fmtS = utcFormat(long ? '%b %d %H:%M' : '%H:%M:%S');
+  const fmtMs = utcFormat('%H:%M:%S.%L');
+  const ticks = x.ticks(Math.max(2, Math.floor((width - LABEL_W) / 120)));
+  const anyMs = ticks.some((d) => d.getUTCMilliseconds() !== 0);
   svg.append('g').attr('class', 'axis').attr('transform', `translate(0,${height - 24})`)
-    .call(axisBottom<Date>(x).ticks(Math.max(2, Math.floor((width - LABEL_W) / 110))).tickFormat((d) => fmt(d)));
+    .call(axisBottom<Date>(x).tickValues(ticks).tickFormat((d) => (anyMs ? fmtMs(d) : fmtS(d))));
   svg.append('text').attr('class', 'axis-caption').attr('x', LABEL_W - 40).attr('y', height - 8).attr('text-anchor', 'end').text('time (UTC)');
 
   strips.forEach((s, i) => {

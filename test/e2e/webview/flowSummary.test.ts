@@ -231,7 +231,7 @@ describe('flow summary webview', { timeout: 120_000 }, () => {
     assert.equal(c.areas, c.strips);
     assert.match(c.alertedStrip, /^⚑ /);
     assert.ok(c.ticks >= 2);
-    assert.match(c.tick0, /^13:42:5\d\.\d{3}$/, 'real (UTC) time on the axis');
+    assert.match(c.tick0, /^13:42:5\d(\.\d{3})?$/, 'real (UTC) time on the axis');
     assert.ok(c.circles >= 8, `circles: ${c.circles}`);
     assert.ok(c.edges >= 7, `edges: ${c.edges}`);
     assert.equal(c.alertedEdges, 1);
