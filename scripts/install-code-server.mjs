@@ -1,7 +1,7 @@
 // Installs code-server (the real VS Code workbench, served to a browser) into the git-ignored
 // cache .vscode-test/code-server, as ../shared/docs/vscode-e2e.md describes. Idempotent: does
 // nothing when the pinned version is already there. Usage: node scripts/install-code-server.mjs
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
@@ -22,7 +22,32 @@ function run(cmd, args, env) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
 }
 
+/** One install at a time (test files run in parallel): a lock file created exclusively; a lock
+ *  older than 10 minutes is from a dead run and is taken over. */
+function withLock(fn) {
+  mkdirSync(join(root, '.vscode-test'), { recursive: true });
+  const lock = join(root, '.vscode-test', 'code-server.lock');
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      try { if (Date.now() - statSync(lock).mtimeMs > 10 * 60_000) { rmSync(lock, { force: true }); continue; } } catch { continue; }
+      if (Date.now() > deadline) throw new Error(`${lock} is held by another install for too long`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try { return fn(); } finally { rmSync(lock, { force: true }); }
+}
+
 export function installCodeServer() {
+  if (existsSync(bin) && installedVersion() === CODE_SERVER_VERSION) return bin;
+  return withLock(install);
+}
+
+function install() {
   if (existsSync(bin) && installedVersion() === CODE_SERVER_VERSION) return bin;
   const rg = ['/usr/bin/rg', '/usr/local/bin/rg'].find((p) => existsSync(p));
   if (!rg) throw new Error('ripgrep is not installed (apt-get install ripgrep): code-server\'s @vscode/ripgrep would try to download it');

@@ -13,7 +13,8 @@ export const ROOT = resolve(__dirname, '..', '..', '..');
 export const CODE_SERVER = join(ROOT, '.vscode-test', 'code-server', 'node_modules', '.bin', 'code-server');
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'e2e');
-export const VSIX = join(ROOT, 'dist', 'falcoshark.vsix');
+/** Per test process: test files run in parallel and each packages the extension. */
+export const VSIX = join(ROOT, 'dist', `falcoshark-e2e-${process.pid}.vsix`);
 
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -43,6 +44,7 @@ export function packageVsix(): string {
   if (!existsSync(join(ROOT, 'dist', 'extension.js')) || !existsSync(join(ROOT, 'dist', 'analyzeWorker.js'))) {
     run(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], 'npm run build');
   }
+  process.on('exit', () => { try { rmSync(VSIX, { force: true }); } catch { /* best effort */ } });
   run(join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', VSIX], 'vsce package');
   return VSIX;
 }
