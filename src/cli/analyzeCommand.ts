@@ -2,10 +2,12 @@
 import { parseArgs } from 'node:util';
 import { stat } from 'node:fs/promises';
 import type { CliCommand } from './command.js';
-import { analyzeFile } from '../core/flows/analyzeFile.js';
+import { analyzeFile, analyzeFileStreamed, type StreamedSummary } from '../core/flows/analyzeFile.js';
 import { CaptureFormatError } from '../core/pcap/types.js';
 import { renderSummary } from './flowTable.js';
-import { annotateSummary, readSidecar } from '../core/annotate/annotateSummary.js';
+import { annotateSummary, identify, isAlertedFlow, readSidecar, type CaptureSidecar } from '../core/annotate/annotateSummary.js';
+import type { AnnotatedFlow } from '../shared/annotatedSummary.js';
+import type { FlowRecord } from '../shared/flowSummary.js';
 import { ProgressBar } from './progressBar.js';
 
 /** Exit codes: 0 ok; 1 the input cannot be read as a capture; 2 usage; 3 the summary was
@@ -63,19 +65,24 @@ export const analyzeCommand: CliCommand = {
         process.stderr.write(`falcoshark analyze: ignoring the sidecar: ${(e as Error).message}\n`);
         return undefined;
       });
-      const plain = await analyzeFile(file, {
-        signal: ac.signal,
-        onProgress: size > 32 * 1024 * 1024 && bar.enabled ? (done: number, total: number | undefined) => bar.update(done, total ?? size) : undefined,
-      });
-      const summary = annotateSummary(plain, sidecar);
-      bar.done();
+      const onProgress = size > 32 * 1024 * 1024 && bar.enabled
+        ? (done: number, total: number | undefined) => bar.update(done, total ?? size) : undefined;
+      let truncated;
       if (values.json) {
-        await writeJson(summary);
+        // Streamed from the flow table: the whole flow list never exists at once.
+        const streamed = await analyzeFileStreamed(file, { signal: ac.signal, onProgress });
+        bar.done();
+        truncated = streamed.head.truncated;
+        await writeJson(streamed, sidecar);
       } else {
+        const plain = await analyzeFile(file, { signal: ac.signal, onProgress });
+        const summary = annotateSummary(plain, sidecar);
+        bar.done();
+        truncated = summary.truncated;
         process.stdout.write(renderSummary(summary, file, top));
       }
-      if (summary.truncated) {
-        if (values.json) process.stderr.write(`falcoshark analyze: input cut short at byte ${summary.truncated.offset}: ${summary.truncated.reason}\n`);
+      if (truncated) {
+        if (values.json) process.stderr.write(`falcoshark analyze: input cut short at byte ${truncated.offset}: ${truncated.reason}\n`);
         return EXIT_PARTIAL;
       }
       return 0;
@@ -93,9 +100,21 @@ export const analyzeCommand: CliCommand = {
   },
 };
 
-/** Streams the JSON out flow by flow: a summary of 1 M flows never becomes one giant string. */
-async function writeJson(summary: import('../shared/annotatedSummary.js').AnnotatedSummary): Promise<void> {
-  const { flows, ...rest } = summary;
+/** The record as annotateSummary annotates it (identities, alerted) when there is a sidecar. */
+function annotateFlow(f: FlowRecord, sidecar: CaptureSidecar | undefined): FlowRecord | AnnotatedFlow {
+  if (!sidecar) return f;
+  return {
+    ...f,
+    clientIdentity: identify(f.client.ip, sidecar.snapshot),
+    serverIdentity: identify(f.server.ip, sidecar.snapshot),
+    ...(isAlertedFlow(f, sidecar.plan.flow) ? { alerted: true } : {}),
+  };
+}
+
+/** Streams the JSON out flow by flow, each record made from the flow table as it is written:
+ *  a summary of 1 M flows never becomes one giant string nor one giant array. */
+async function writeJson(streamed: StreamedSummary, sidecar: CaptureSidecar | undefined): Promise<void> {
+  const { flows: _none, ...rest } = annotateSummary(streamed.head, sidecar);
   const head = JSON.stringify({ ...rest, flows: [] }, null, 0);
   const out = process.stdout;
   const write = (s: string): Promise<void> => new Promise((resolve, reject) => {
@@ -104,8 +123,10 @@ async function writeJson(summary: import('../shared/annotatedSummary.js').Annota
   });
   await write(head.slice(0, -2));
   let chunk = '';
-  for (let i = 0; i < flows.length; i++) {
-    chunk += (i ? ',' : '') + JSON.stringify(flows[i]);
+  let first = true;
+  for (const f of streamed.flows()) {
+    chunk += (first ? '' : ',') + JSON.stringify(annotateFlow(f, sidecar));
+    first = false;
     if (chunk.length > 1 << 16) { await write(chunk); chunk = ''; }
   }
   await write(`${chunk}]}\n`);

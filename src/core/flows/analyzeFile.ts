@@ -2,10 +2,10 @@
 // analyzer. A file unreadable from its first bytes throws the reader's CaptureFormatError;
 // a file that breaks part-way gives the summary of what was read, with `truncated` set.
 
-import type { FlowSummary } from '../../shared/flowSummary.js';
+import type { FlowRecord, FlowSummary } from '../../shared/flowSummary.js';
 import { readCaptureFile, readCaptureStream, type ReadCaptureResult } from '../pcap/readCaptureFile.js';
 import { FlowAnalyzer } from './flowAnalyzer.js';
-import { buildSummary } from './buildSummary.js';
+import { buildSummary, flowRecords, summaryHead } from './buildSummary.js';
 
 export interface AnalyzeOptions {
   signal?: AbortSignal;
@@ -29,4 +29,19 @@ export async function analyzeStream(stream: AsyncIterable<Uint8Array>, opts: Ana
   const analyzer = new FlowAnalyzer({ maxFlows: opts.maxFlows });
   const r = await readCaptureStream(stream, analyzer, { signal: opts.signal, onProgress: opts.onProgress });
   return finish(analyzer, r);
+}
+
+/** The summary without its flows (`head.flows` is empty) and the flows one at a time, made
+ *  from the flow table as they are consumed: for output that streams (`analyze --json`), so
+ *  a summary of many flows never exists whole in memory. */
+export interface StreamedSummary {
+  head: FlowSummary;
+  flows(): Generator<FlowRecord, void, undefined>;
+}
+
+export async function analyzeFileStreamed(path: string, opts: AnalyzeOptions = {}): Promise<StreamedSummary> {
+  const analyzer = new FlowAnalyzer({ maxFlows: opts.maxFlows });
+  const r = await readCaptureFile(path, analyzer, { signal: opts.signal, onProgress: opts.onProgress });
+  const head = summaryHead(analyzer, { end: r.end, fileBytes: r.fileBytes });
+  return { head, flows: () => flowRecords(analyzer) };
 }

@@ -39,25 +39,27 @@ export interface SummaryInput {
   fileBytes?: number;
 }
 
-export function buildSummary(a: FlowAnalyzer, input: SummaryInput = {}): FlowSummary {
-  a.finish();
-  const t = a.table;
-  const flows: FlowRecord[] = [];
-  const protocols: Record<string, ProtocolTotals> = {};
-  // one string per IPv4 address (servers recur in many flows)
-  const v4 = new Map<number, string>();
-  const ipv4Text = (a: number): string => {
-    let s = v4.get(a);
+/** Turns flow f of the analyzer into its JSON record (strings made here). `v4` caches one
+ *  string per IPv4 address (servers recur in many flows). */
+export class FlowRecordMaker {
+  private readonly v4 = new Map<number, string>();
+
+  constructor(private readonly a: FlowAnalyzer) {}
+
+  private ipv4Text(x: number): string {
+    let s = this.v4.get(x);
     if (s === undefined) {
-      s = formatIpv4(a);
-      v4.set(a, s);
+      s = formatIpv4(x);
+      this.v4.set(x, s);
     }
     return s;
-  };
-  const endpoint = (f: number, side: 0 | 1, proto: number): FlowEndpoint => {
+  }
+
+  private endpoint(f: number, side: 0 | 1, proto: number): FlowEndpoint {
+    const t = this.a.table;
     const w = side === 0 ? 1 : 5;
     const ip = t.ipVersion(f) === 4
-      ? ipv4Text(t.keyWord(f, w) >>> 0)
+      ? this.ipv4Text(t.keyWord(f, w) >>> 0)
       : formatIpv6Words(t.keyWord(f, w), t.keyWord(f, w + 1), t.keyWord(f, w + 2), t.keyWord(f, w + 3));
     const e: FlowEndpoint = { ip };
     if (hasPorts(proto)) {
@@ -65,12 +67,12 @@ export function buildSummary(a: FlowAnalyzer, input: SummaryInput = {}): FlowSum
       e.port = side === 0 ? ports >>> 16 : ports & 0xffff;
     }
     return e;
-  };
-  for (let f = 0; f < t.count; f++) {
+  }
+
+  record(f: number): FlowRecord {
+    const a = this.a;
+    const t = a.table;
     const proto = t.protocol(f);
-    const name = protocolName(proto);
-    const pc = t.stat(f, S_PKTS);
-    const ps = t.stat(f, S_PKTS + 1);
     const fl = t.flags[f];
     let lo = 0;
     let hi = ACTIVITY_BUCKETS;
@@ -83,22 +85,22 @@ export function buildSummary(a: FlowAnalyzer, input: SummaryInput = {}): FlowSum
       actBytes[i - lo] = small(t.activityBytes(f, i));
     }
     const rec: FlowRecord = {
-      protocol: name,
-      client: endpoint(f, 0, proto),
-      server: endpoint(f, 1, proto),
-      packets: { fromClient: small(pc), fromServer: small(ps) },
+      protocol: protocolName(proto),
+      client: this.endpoint(f, 0, proto),
+      server: this.endpoint(f, 1, proto),
+      packets: { fromClient: small(t.stat(f, S_PKTS)), fromServer: small(t.stat(f, S_PKTS + 1)) },
       bytes: { fromClient: small(t.stat(f, S_BYTES)), fromServer: small(t.stat(f, S_BYTES + 1)) },
       firstSeen: isoTime(t.firstSec(f), t.firstNs(f)),
       lastSeen: isoTime(t.lastSec(f), t.lastNs(f)),
       clientBy: fl & FLAG_CLIENT_BY_SYN ? 'syn' : fl & FLAG_CLIENT_BY_SYNACK ? 'syn-ack' : 'first-packet',
       activity: { firstBucket: lo, packets: actPkts, bytes: actBytes },
     };
-    const fragC = t.fragPkts[f * 2];
-    const fragS = t.fragPkts[f * 2 + 1];
+    const fragC = t.fragPkts(f, 0);
+    const fragS = t.fragPkts(f, 1);
     if (fragC || fragS) {
       rec.ipFragments = {
         packets: { fromClient: fragC, fromServer: fragS },
-        bytes: { fromClient: t.fragBytes[f * 2], fromServer: t.fragBytes[f * 2 + 1] },
+        bytes: { fromClient: t.fragBytes(f, 0), fromServer: t.fragBytes(f, 1) },
       };
     }
     if (proto === 6) {
@@ -116,10 +118,31 @@ export function buildSummary(a: FlowAnalyzer, input: SummaryInput = {}): FlowSum
       if (h.tlsSni !== undefined) rec.tlsSni = h.tlsSni;
       if (h.http) rec.http = h.http;
     }
-    flows.push(rec);
-    const pt = (protocols[name] ??= { flows: 0, packets: 0, bytes: 0 });
-    pt.flows++;
+    return rec;
   }
+}
+
+/** Every flow's record, in flow order, made one at a time (for streaming output: the whole
+ *  list never exists at once). Call `summaryHead` first (it finishes the analysis). */
+export function* flowRecords(a: FlowAnalyzer): Generator<FlowRecord, void, undefined> {
+  const m = new FlowRecordMaker(a);
+  const n = a.table.count;
+  for (let f = 0; f < n; f++) yield m.record(f);
+}
+
+/** The summary without its flows (`flows: []`): totals, timeline, interfaces, end state.
+ *  Finishes the analysis (call once, after the last packet). */
+export function summaryHead(a: FlowAnalyzer, input: SummaryInput = {}): FlowSummary {
+  a.finish();
+  const t = a.table;
+  const protocols: Record<string, ProtocolTotals> = {};
+  // flows per protocol, keys in order of each protocol's first flow (as the flow list has them)
+  const flowsPerProto = new Float64Array(256);
+  for (let f = 0; f < t.count; f++) {
+    const p = t.protocol(f);
+    if (flowsPerProto[p]++ === 0) protocols[protocolName(p)] = { flows: 0, packets: 0, bytes: 0 };
+  }
+  for (let p = 0; p < 256; p++) if (flowsPerProto[p] > 0) protocols[protocolName(p)].flows = flowsPerProto[p];
   for (let p = 0; p < 256; p++) {
     if (a.protoPkts[p] === 0) continue;
     const pt = (protocols[protocolName(p)] ??= { flows: 0, packets: 0, bytes: 0 });
@@ -155,7 +178,7 @@ export function buildSummary(a: FlowAnalyzer, input: SummaryInput = {}): FlowSum
       hintsDropped: a.hints.dropped,
     },
     activity: { start: isoTime(a.activitySec, a.activityNs), bucketSeconds, buckets: ACTIVITY_BUCKETS },
-    flows,
+    flows: [],
   };
   if (a.packets > 0) {
     summary.totals.firstPacket = isoTime(a.firstSec, a.firstNs);
@@ -164,5 +187,13 @@ export function buildSummary(a: FlowAnalyzer, input: SummaryInput = {}): FlowSum
   if (input.end?.format) summary.format = input.end.format;
   if (input.end?.truncated) summary.truncated = { offset: input.end.truncated.offset, reason: input.end.truncated.reason };
   if (input.fileBytes !== undefined) summary.fileBytes = input.fileBytes;
+  return summary;
+}
+
+/** The whole summary, every flow in it. */
+export function buildSummary(a: FlowAnalyzer, input: SummaryInput = {}): FlowSummary {
+  const summary = summaryHead(a, input);
+  const flows = summary.flows;
+  for (const r of flowRecords(a)) flows.push(r);
   return summary;
 }

@@ -365,9 +365,7 @@ export class FlowAnalyzer implements CaptureSink {
         if (f >= 0) {
           e.flow = f;
           e.fromClient = t.fromClient;
-          const d = f * 2 + (e.fromClient ? 0 : 1);
-          t.fragPkts[d] += e.pendingPkts;
-          t.fragBytes[d] += e.pendingBytes;
+          if (e.pendingPkts > 0) t.addFrag(f, e.fromClient, e.pendingPkts, e.pendingBytes);
           e.pendingPkts = 0;
           e.pendingBytes = 0;
           if (ip.proto === 6) this.tcpFlagsSeen(f);
@@ -392,9 +390,7 @@ export class FlowAnalyzer implements CaptureSink {
       t.k[0] = t.keyWord(f, 0);
       this.account(f, e.fromClient);
     } else {
-      const d = f * 2 + (e.fromClient ? 0 : 1);
-      t.fragPkts[d]++;
-      t.fragBytes[d] += len;
+      t.addFrag(f, e.fromClient, 1, len);
       t.activity(f, this.bucket, this.activityExp, len);
     }
   }

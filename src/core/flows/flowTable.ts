@@ -71,9 +71,9 @@ export class FlowTable {
   /** The records (see the top of this file), as int32 words and as float64s. */
   private rec: Int32Array;
   private recF: Float64Array;
-  /** [fromClient, fromServer] per flow (fragments are rare: kept apart). */
-  fragPkts: Float64Array;
-  fragBytes: Float64Array;
+  /** Flow → [packets c→s, s→c, bytes c→s, s→c] of IP fragments not counted in the flow's
+   *  packets (fragments are rare: kept apart, only for flows that have some). */
+  private readonly frag = new Map<number, Float64Array>();
   flags: Uint8Array;
   depth: Uint8Array;
   /** Per-flow application-hint state (owned by the hint extractor). */
@@ -97,8 +97,6 @@ export class FlowTable {
     const buf = new ArrayBuffer(c * REC_WORDS * 4);
     this.rec = new Int32Array(buf);
     this.recF = new Float64Array(buf);
-    this.fragPkts = new Float64Array(c * 2);
-    this.fragBytes = new Float64Array(c * 2);
     this.flags = new Uint8Array(c);
     this.depth = new Uint8Array(c);
     this.hintState = new Uint8Array(c);
@@ -338,13 +336,37 @@ export class FlowTable {
     };
     sw(this.recF, f * REC_DOUBLES + D_STATS + S_PKTS);
     sw(this.recF, f * REC_DOUBLES + D_STATS + S_BYTES);
-    sw(this.fragPkts, f * 2);
-    sw(this.fragBytes, f * 2);
+    const fr = this.frag.get(f);
+    if (fr) {
+      sw(fr, 0);
+      sw(fr, 2);
+    }
     sw(this.rec, w + W_BASE_C);
     const fl = this.flags[f];
     const bc = fl & FLAG_BASE_C ? FLAG_BASE_S : 0;
     const bs = fl & FLAG_BASE_S ? FLAG_BASE_C : 0;
     this.flags[f] = (fl & ~(FLAG_BASE_C | FLAG_BASE_S)) | bc | bs;
+  }
+
+  /** Counts IP fragments (not in the flow's packets) of flow f, direction `fromClient`. */
+  addFrag(f: number, fromClient: number, pkts: number, bytes: number): void {
+    let fr = this.frag.get(f);
+    if (fr === undefined) {
+      fr = new Float64Array(4);
+      this.frag.set(f, fr);
+    }
+    const d = fromClient ? 0 : 1;
+    fr[d] += pkts;
+    fr[2 + d] += bytes;
+  }
+
+  /** IP fragment packets of flow f not counted in its packets; side 0 client, 1 server. */
+  fragPkts(f: number, side: number): number {
+    return this.frag.get(f)?.[side] ?? 0;
+  }
+
+  fragBytes(f: number, side: number): number {
+    return this.frag.get(f)?.[2 + side] ?? 0;
   }
 
   /** Protocol number of flow f. */
@@ -363,14 +385,11 @@ export class FlowTable {
 
   private grow(): void {
     const c = Math.min(this.cap * 2, this.maxFlows);
-    const g64 = (a: Float64Array, n: number): Float64Array => { const x = new Float64Array(c * n); x.set(a); return x; };
     const gu8 = (a: Uint8Array): Uint8Array => { const x = new Uint8Array(c); x.set(a); return x; };
     const buf = new ArrayBuffer(c * REC_WORDS * 4);
     new Int32Array(buf).set(this.rec);
     this.rec = new Int32Array(buf);
     this.recF = new Float64Array(buf);
-    this.fragPkts = g64(this.fragPkts, 2);
-    this.fragBytes = g64(this.fragBytes, 2);
     this.flags = gu8(this.flags);
     this.depth = gu8(this.depth);
     this.hintState = gu8(this.hintState);
