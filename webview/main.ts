@@ -10,7 +10,7 @@ import { clip, formatBytes, num } from './format.js';
 import { renderGraph } from './graph.js';
 import { connect, type PersistedState } from './messages.js';
 import { FlowTable } from './table.js';
-import { renderTimeline } from './timeline.js';
+import { markTimelineSelection, renderTimeline } from './timeline.js';
 import { Toolbar } from './toolbar.js';
 
 interface Loaded {
@@ -89,6 +89,7 @@ function setSelected(flowIndex: number | null, scroll: boolean): void {
   state.selected = flowIndex;
   if (scroll) table.select(flowIndex, true);
   showDetail();
+  markTimelineSelection(timelineBox, flowIndex);
   toolbar.setSelection(flowIndex !== null);
   save();
 }
@@ -165,9 +166,13 @@ function showSummary(summary: AnnotatedSummary, file: string, wiresharkAvailable
   toolbar.setFilter(state.filter);
   timed('order', reorder);
   lastWidths = `${Math.round(timelineBox.clientWidth / 40)}:${Math.round(graphBox.clientWidth / 40)}`;
-  timed('charts', drawCharts);
   table.select(state.selected);
   setSelected(state.selected, false);
+  // The table first; the charts (force layout over up to 120 nodes) right after it is painted.
+  const drawn = loaded;
+  setTimeout(() => {
+    if (loaded === drawn) timed('charts', drawCharts);
+  }, 0);
   document.title = `Flows: ${clip(file, 100)}`;
 }
 

@@ -102,7 +102,8 @@ export function renderTimeline(container: HTMLElement, input: TimelineInput, eve
   strips.forEach((s, i) => {
     const y0 = i * (ROW + GAP);
     const g = svg.append('g').attr('class', `strip${s.flow?.alerted ? ' alerted' : ''}${s.flow === null ? ' total' : ''}${s.flow && s.flow.index === input.selected ? ' selected' : ''}`)
-      .attr('transform', `translate(0,${y0})`);
+      .attr('transform', `translate(0,${y0})`)
+      .attr('data-flow', s.flow ? String(s.flow.index) : null);
     g.append('title').text(s.title);
     g.append('rect').attr('class', 'strip-bg').attr('x', LABEL_W).attr('width', width - 12 - LABEL_W).attr('height', ROW);
     g.append('text').attr('class', 'strip-label').attr('x', LABEL_W - 8).attr('y', ROW / 2).attr('dy', '0.35em')
@@ -133,5 +134,12 @@ export function renderTimeline(container: HTMLElement, input: TimelineInput, eve
           }
         });
     }
+  });
+}
+
+/** Marks the strip of the selected flow (if drawn) without redrawing. */
+export function markTimelineSelection(container: HTMLElement, flowIndex: number | null): void {
+  select(container).selectAll<SVGGElement, unknown>('g.strip').classed('selected', function () {
+    return flowIndex !== null && this.dataset.flow === String(flowIndex);
   });
 }

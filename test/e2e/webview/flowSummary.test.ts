@@ -247,9 +247,14 @@ describe('flow summary webview', { timeout: 120_000 }, () => {
     await w.page.keyboard.press('Enter');
     await until(w.page, 'graph filter', () => (document.querySelector('.filter-text') as HTMLInputElement).value === 'svc kube-system/kube-dns');
     assert.ok((await rowsText(w)).every((r) => /kube-dns/.test(r.cells[3])));
-    await w.page.click('svg.timeline .strip:nth-of-type(3)');
+    assert.equal(await w.page.getAttribute('svg.timeline .strip.selected', 'data-flow'), String(ALERTED), 'the selected flow is marked in the timeline');
+    const strip = w.page.locator('svg.timeline .strip[data-flow]:not(.alerted)').first();
+    const stripFlow = Number(await strip.getAttribute('data-flow'));
+    await strip.click();
     const sel = (await rowsText(w)).find((r) => r.selected);
-    assert.ok(sel, 'a strip selects its flow (the filter is cleared when it hides the flow)');
+    assert.equal(sel?.flow, stripFlow, 'a strip selects its flow (the filter is cleared when it hides the flow)');
+    assert.equal(await w.page.inputValue('.filter-text'), '');
+    assert.equal(await w.page.getAttribute('svg.timeline .strip.selected', 'data-flow'), String(stripFlow));
     assert.deepEqual(await w.problems(), []);
     await w.page.close();
   });
@@ -268,6 +273,7 @@ describe('flow summary webview', { timeout: 120_000 }, () => {
     };
     const w = await h.open({ themeVars: light });
     await loaded(w);
+    await until(w.page, 'graph', () => document.querySelector('svg.graph path.edge.alerted') !== null);
     assert.equal(await w.page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(255, 255, 255)');
     const red = await w.page.evaluate(() => getComputedStyle(document.querySelector('svg.graph path.edge.alerted') as Element).stroke);
     assert.equal(red, 'rgb(229, 20, 0)');
