@@ -13,6 +13,7 @@ import { CaptureFiles } from './commands/fileCommands.js';
 import { registerAlertCommands } from './commands/alertCommands.js';
 import { registerSetupCommands } from './commands/setupCommands.js';
 import { FlowPanel } from './webview/flowPanel.js';
+import { resolveExplorerNode } from './kubernetesExplorer.js';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = createLog();
@@ -44,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
   for (const d of [
     ...registerAlertCommands(store, alerts, runner, restart),
     ...registerSetupCommands(getSettings, () => feed.webhookAddress),
-    vscode.commands.registerCommand('falcoshark.capturePod', (node: unknown) => runner.capturePod(node)),
+    vscode.commands.registerCommand('falcoshark.capturePod', async (node: unknown) => runner.capturePod(await resolveExplorerNode(node))),
     vscode.commands.registerCommand('falcoshark.openSummary', withFile((f) => files.openSummary(f))),
     vscode.commands.registerCommand('falcoshark.openInWireshark', withFile((f) => files.openInWireshark(f))),
     vscode.commands.registerCommand('falcoshark.revealCapture', withFile((f) => files.reveal(f))),

@@ -21,6 +21,7 @@ export class FlowPanel extends Disposable {
   private ready = false;
   private queue: HostMessage[] = [];
   private summary: AnnotatedSummary | undefined;
+  private lastSummary: HostMessage | undefined;
   readonly panel: vscode.WebviewPanel;
 
   /** The panel of `file`, revealed if it exists, else a new one. */
@@ -60,7 +61,7 @@ export class FlowPanel extends Disposable {
   }
 
   post(m: HostMessage): void {
-    if (m.type === 'summary') this.summary = m.summary;
+    if (m.type === 'summary') { this.summary = m.summary; this.lastSummary = m; }
     if (!this.ready) {
       // Progress is only worth its latest value.
       if (m.type === 'progress') this.queue = this.queue.filter((q) => q.type !== 'progress');
@@ -78,9 +79,12 @@ export class FlowPanel extends Disposable {
     const m: WebviewMessage = raw;
     switch (m.type) {
       case 'ready': {
+        // A second `ready` is a reloaded webview: it gets the summary again.
+        const again = this.ready;
         this.ready = true;
         const q = this.queue;
         this.queue = [];
+        if (again && this.lastSummary) q.unshift(this.lastSummary);
         for (const x of q) void this.panel.webview.postMessage(x);
         break;
       }
