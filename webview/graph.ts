@@ -4,6 +4,7 @@
 // drawn in the theme's red, thicker, with a label.
 import { forceCenter, forceCollide, forceLink, forceManyBody, forceSimulation, forceX, forceY, max, scaleSqrt, select, zoom, type SimulationLinkDatum, type SimulationNodeDatum } from 'd3';
 import type { FlowView } from './flowModel.js';
+import { moveFocus } from './dom.js';
 import { buildGraph, type GraphEdge, type GraphNode, OTHER } from './graphModel.js';
 import { clip, formatBytes, formatCount, shorten } from './format.js';
 
@@ -61,7 +62,7 @@ export function renderGraph(container: HTMLElement, views: readonly FlowView[], 
   }
 
   const svg = root.append('svg').attr('class', 'graph').attr('width', width).attr('height', height)
-    .attr('viewBox', `0 0 ${width} ${height}`).attr('role', 'group').attr('aria-label', 'Who talked to whom');
+    .attr('viewBox', `0 0 ${width} ${height}`).attr('role', 'group').attr('aria-label', 'Who talked to whom: arrow keys move between endpoints, Enter filters the table');
   const defs = svg.append('defs');
   for (const [id, cls] of [['fs-arrow', 'arrow'], ['fs-arrow-alert', 'arrow alerted']]) {
     defs.append('marker').attr('id', id).attr('class', cls).attr('viewBox', '0 -4 8 8').attr('refX', 8).attr('refY', 0)
@@ -107,7 +108,7 @@ export function renderGraph(container: HTMLElement, views: readonly FlowView[], 
   const nodeSel = layer.append('g').attr('class', 'nodes').selectAll<SVGGElement, SimNode>('g').data(nodes).join('g')
     .attr('class', (n) => `node kind-${n.kind}${n.alerted ? ' alerted' : ''}`)
     .attr('transform', (n) => `translate(${n.x ?? 0},${n.y ?? 0})`)
-    .attr('tabindex', 0)
+    .attr('tabindex', (_n, i) => (i === 0 ? 0 : -1))
     .attr('role', 'button')
     .attr('aria-label', (n) => clip(`${KIND_TEXT[n.kind]} ${n.label}: ${formatBytes(n.bytes)} in ${formatCount(n.flows)} flows${n.alerted ? ', part of the alerted flow' : ''}${n.id === OTHER ? '' : '. Enter filters the table to its flows'}`, 400));
   nodeSel.append('circle').attr('r', (n) => radius(n.bytes));
@@ -130,10 +131,12 @@ export function renderGraph(container: HTMLElement, views: readonly FlowView[], 
     .on('mouseenter', (_e: MouseEvent, n) => highlight(n))
     .on('mouseleave', () => highlight(null))
     .on('click', (_e: MouseEvent, n) => choose(n))
-    .on('keydown', (e: KeyboardEvent, n) => {
+    .on('keydown', function (e: KeyboardEvent, n) {
       if (e.key === 'Enter' || e.key === ' ') {
         e.preventDefault();
         choose(n);
+      } else if (moveFocus(nodeSel.nodes(), this, e.key)) {
+        e.preventDefault();
       }
     });
 

@@ -2,6 +2,7 @@
 // on a real-time (UTC) axis: all traffic, then the top flows by bytes plus the alerted ones.
 // Tooltips are SVG <title> elements; every string is set with .text().
 import { area, axisBottom, curveStepAfter, max, scaleSqrt, scaleUtc, select, utcFormat } from 'd3';
+import { moveFocus } from './dom.js';
 import type { FlowView } from './flowModel.js';
 import { clip, formatBytes, formatCount, formatDuration, num, parseIsoSeconds, shorten } from './format.js';
 
@@ -125,12 +126,14 @@ export function renderTimeline(container: HTMLElement, input: TimelineInput, eve
     }
     if (s.flow) {
       const idx = s.flow.index;
-      g.attr('tabindex', 0).attr('role', 'button').attr('aria-label', `select flow: ${clip(s.title.replace(/\n/g, ', '), 300)}`)
+      g.attr('tabindex', i === 1 ? 0 : -1).attr('role', 'button').attr('aria-label', `select flow: ${clip(s.title.replace(/\n/g, ', '), 300)}`)
         .on('click', () => events.select(idx))
-        .on('keydown', (e: KeyboardEvent) => {
+        .on('keydown', function (e: KeyboardEvent) {
           if (e.key === 'Enter' || e.key === ' ') {
             e.preventDefault();
             events.select(idx);
+          } else if (moveFocus(svg.selectAll<SVGGElement, unknown>('g.strip[role=button]').nodes(), this, e.key)) {
+            e.preventDefault();
           }
         });
     }

@@ -225,7 +225,8 @@ describe('flow summary webview', { timeout: 120_000 }, () => {
       otherStroke: getComputedStyle(document.querySelector('svg.graph path.edge:not(.alerted)') as Element).stroke,
       edgeLabel: document.querySelector('svg.graph .edge-label.alerted')?.textContent ?? '',
       nodeLabels: Array.from(document.querySelectorAll('svg.graph .node')).map((n) => n.getAttribute('aria-label') ?? ''),
-      focusable: Array.from(document.querySelectorAll('svg.graph .node')).every((n) => n.getAttribute('tabindex') === '0'),
+      tabbable: Array.from(document.querySelectorAll('svg.graph .node')).filter((n) => n.getAttribute('tabindex') === '0').length,
+      focusable: Array.from(document.querySelectorAll('svg.graph .node')).every((n) => n.getAttribute('tabindex') === '0' || n.getAttribute('tabindex') === '-1'),
     }));
     assert.equal(c.strips, 1 + 12, 'all traffic + the top 12 flows (the alerted one is among them)');
     assert.equal(c.areas, c.strips);
@@ -239,6 +240,14 @@ describe('flow summary webview', { timeout: 120_000 }, () => {
     assert.notEqual(c.alertedStroke, c.otherStroke);
     assert.match(c.edgeLabel, /alert 4444\/tcp/);
     assert.ok(c.focusable);
+    assert.equal(c.tabbable, 1, 'one node in the Tab order (roving focus)');
+    // Arrow keys move between nodes.
+    await w.page.focus('svg.graph .node[tabindex="0"]');
+    const firstNode = await w.page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+    await w.page.keyboard.press('ArrowRight');
+    const secondNode = await w.page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+    assert.notEqual(firstNode, secondNode);
+    assert.match(secondNode ?? '', / in \d+ flows/);
     assert.ok(c.nodeLabels.some((l) => /^pod shop\/api-7d9c5b6f4-x2x8q: .*part of the alerted flow/.test(l)), c.nodeLabels.join('\n'));
     assert.ok(c.nodeLabels.some((l) => /^external 198\.51\.100\.23/.test(l)));
     assert.ok(c.nodeLabels.some((l) => /^service svc kube-system\/kube-dns/.test(l)));
