@@ -216,6 +216,30 @@ describe('falcoshark in the real VS Code workbench', { timeout: 600_000 }, () =>
     await wb.screenshot('05-workbench-after-wireshark');
     assert.ok(existsSync(shot));
   });
+  it('the webview\'s Open in Wireshark on a selected flow starts Wireshark filtered to that flow', async (t) => {
+    if (!ready) { if (IN_CI) assert.fail('the workbench did not start'); t.skip('the workbench did not start'); return; }
+    if (!existsSync(join(ROOT, 'webview', 'main.ts'))) { t.skip('webview/main.ts does not exist yet'); return; }
+    if (!requirePath(t, '/usr/bin/wireshark', 'wireshark-qt') || !xvfb) return;
+    const page = wb.page;
+    await page.locator('.tab', { hasText: 'Flows: e2e-gen-lo.pcapng' }).first().click();
+    const frame = await wb.findFrame('.row', 30_000);
+    const row = frame.locator('.row', { hasText: '127.157.81.44' }).first();
+    await row.click();
+    const before = new Set(wiresharkProcesses().map((p) => p[0]));
+    await frame.locator('button.open-wireshark').click();
+    let mine: string[] | undefined;
+    const end = Date.now() + 30_000;
+    while (!mine && Date.now() < end) {
+      mine = wiresharkProcesses().find((p) => !before.has(p[0]));
+      if (!mine) await sleep(250);
+    }
+    assert.ok(mine, `a wireshark process was started; falcoshark log:\n${wb.falcosharkLog().slice(-2000)}`);
+    startedWiresharks.push(mine[0]);
+    assert.deepEqual(mine.slice(2), ['-r', join(wb.workspace, '.falcoshark', 'captures', 'e2e-gen-lo.pcapng'), '-Y',
+      'ip.addr==127.157.81.44 && ip.addr==127.0.0.1 && tcp.port==40731 && tcp.port==7000']);
+    await wb.screenshot('05b-webview-selected-flow');
+  });
+
   it('explains a missing kubeconfig in the Alerts view\'s welcome content, with the next step', async (t) => {
     if (!ready) { if (IN_CI) assert.fail('the workbench did not start'); t.skip('the workbench did not start'); return; }
     // A second, fresh workbench: only the cluster source, and $KUBECONFIG names a file that does not exist.
