@@ -72,6 +72,10 @@ describe('flow summary webview', { timeout: 120_000 }, () => {
     assert.equal(await w.page.textContent('.toolbar .count'), '112 flows');
     assert.deepEqual(await w.problems(), []);
     await w.screenshot('flow-summary-dark');
+    // A narrow editor column: the charts stack and are redrawn to the new width.
+    await w.page.setViewportSize({ width: 820, height: 1000 });
+    await until(w.page, 'narrow redraw', () => Number(document.querySelector('svg.graph')?.getAttribute('width')) > 600);
+    await w.screenshot('flow-summary-narrow');
     await w.page.close();
   });
 
