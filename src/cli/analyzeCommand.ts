@@ -111,6 +111,10 @@ function annotateFlow(f: FlowRecord, sidecar: CaptureSidecar | undefined): FlowR
   };
 }
 
+function* mapIter<T, U>(it: Iterable<T>, fn: (x: T) => U): Generator<U, void, undefined> {
+  for (const x of it) yield fn(x);
+}
+
 /** Streams the JSON out flow by flow, each record made from the flow table as it is written:
  *  a summary of 1 M flows never becomes one giant string nor one giant array. */
 async function writeJson(streamed: StreamedSummary, sidecar: CaptureSidecar | undefined): Promise<void> {
@@ -124,8 +128,10 @@ async function writeJson(streamed: StreamedSummary, sidecar: CaptureSidecar | un
   await write(head.slice(0, -2));
   let chunk = '';
   let first = true;
-  for (const f of streamed.flows()) {
-    chunk += (first ? '' : ',') + JSON.stringify(annotateFlow(f, sidecar));
+  // Without a sidecar each flow's text comes straight from the table (no record object).
+  const texts = sidecar ? mapIter(streamed.flows(), (f) => JSON.stringify(annotateFlow(f, sidecar))) : streamed.flowTexts();
+  for (const text of texts) {
+    chunk += (first ? '' : ',') + text;
     first = false;
     if (chunk.length > 1 << 16) { await write(chunk); chunk = ''; }
   }

@@ -5,7 +5,7 @@
 import type { FlowRecord, FlowSummary } from '../../shared/flowSummary.js';
 import { readCaptureFile, readCaptureStream, type ReadCaptureResult } from '../pcap/readCaptureFile.js';
 import { FlowAnalyzer } from './flowAnalyzer.js';
-import { buildSummary, flowRecords, summaryHead } from './buildSummary.js';
+import { buildSummary, flowJsonTexts, flowRecords, summaryHead } from './buildSummary.js';
 
 export interface AnalyzeOptions {
   signal?: AbortSignal;
@@ -37,11 +37,13 @@ export async function analyzeStream(stream: AsyncIterable<Uint8Array>, opts: Ana
 export interface StreamedSummary {
   head: FlowSummary;
   flows(): Generator<FlowRecord, void, undefined>;
+  /** The same flows as JSON text (each equal to `JSON.stringify` of its record). */
+  flowTexts(): Generator<string, void, undefined>;
 }
 
 export async function analyzeFileStreamed(path: string, opts: AnalyzeOptions = {}): Promise<StreamedSummary> {
   const analyzer = new FlowAnalyzer({ maxFlows: opts.maxFlows });
   const r = await readCaptureFile(path, analyzer, { signal: opts.signal, onProgress: opts.onProgress });
   const head = summaryHead(analyzer, { end: r.end, fileBytes: r.fileBytes });
-  return { head, flows: () => flowRecords(analyzer) };
+  return { head, flows: () => flowRecords(analyzer), flowTexts: () => flowJsonTexts(analyzer) };
 }

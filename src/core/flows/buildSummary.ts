@@ -56,14 +56,9 @@ export class FlowRecordMaker {
   }
 
   private endpoint(f: number, side: 0 | 1, proto: number): FlowEndpoint {
-    const t = this.a.table;
-    const w = side === 0 ? 1 : 5;
-    const ip = t.ipVersion(f) === 4
-      ? this.ipv4Text(t.keyWord(f, w) >>> 0)
-      : formatIpv6Words(t.keyWord(f, w), t.keyWord(f, w + 1), t.keyWord(f, w + 2), t.keyWord(f, w + 3));
-    const e: FlowEndpoint = { ip };
+    const e: FlowEndpoint = { ip: this.ipText(f, side === 0 ? 1 : 5) };
     if (hasPorts(proto)) {
-      const ports = t.keyWord(f, 9);
+      const ports = this.a.table.keyWord(f, 9);
       e.port = side === 0 ? ports >>> 16 : ports & 0xffff;
     }
     return e;
@@ -73,7 +68,7 @@ export class FlowRecordMaker {
     const a = this.a;
     const t = a.table;
     const proto = t.protocol(f);
-    const fl = t.flags[f];
+    const fl = t.flagsOf(f);
     let lo = 0;
     let hi = ACTIVITY_BUCKETS;
     while (lo < hi && t.activityPackets(f, lo) === 0) lo++;
@@ -111,7 +106,8 @@ export class FlowRecordMaker {
       if (fl & FLAG_RST) flags.push('RST');
       rec.flags = flags;
     }
-    if (t.depth[f] > 0) rec.tunnelDepth = t.depth[f];
+    const depth = t.depthOf(f);
+    if (depth > 0) rec.tunnelDepth = depth;
     const h = a.hints.byFlow.get(f);
     if (h) {
       if (h.dns && h.dns.length) rec.dns = h.dns;
@@ -120,6 +116,75 @@ export class FlowRecordMaker {
     }
     return rec;
   }
+  /** `JSON.stringify(this.record(f))`, written straight from the table (no record object,
+   *  no arrays): the same text, key for key, at a fraction of the cost. */
+  json(f: number): string {
+    const a = this.a;
+    const t = a.table;
+    const proto = t.protocol(f);
+    const fl = t.flagsOf(f);
+    const ports = t.keyWord(f, 9);
+    const withPorts = hasPorts(proto);
+    let s = `{"protocol":"${protocolName(proto)}","client":{"ip":"${this.ipText(f, 1)}"`;
+    if (withPorts) s += `,"port":${ports >>> 16}`;
+    s += `},"server":{"ip":"${this.ipText(f, 5)}"`;
+    if (withPorts) s += `,"port":${ports & 0xffff}`;
+    s += `},"packets":{"fromClient":${t.stat(f, S_PKTS)},"fromServer":${t.stat(f, S_PKTS + 1)}}` +
+      `,"bytes":{"fromClient":${t.stat(f, S_BYTES)},"fromServer":${t.stat(f, S_BYTES + 1)}}` +
+      `,"firstSeen":"${isoTime(t.firstSec(f), t.firstNs(f))}","lastSeen":"${isoTime(t.lastSec(f), t.lastNs(f))}"` +
+      `,"clientBy":"${fl & FLAG_CLIENT_BY_SYN ? 'syn' : fl & FLAG_CLIENT_BY_SYNACK ? 'syn-ack' : 'first-packet'}"`;
+    let lo = 0;
+    let hi = ACTIVITY_BUCKETS;
+    while (lo < hi && t.activityPackets(f, lo) === 0) lo++;
+    while (hi > lo && t.activityPackets(f, hi - 1) === 0) hi--;
+    let pk = '';
+    let by = '';
+    for (let i = lo; i < hi; i++) {
+      const sep = i > lo ? ',' : '';
+      pk += sep + t.activityPackets(f, i);
+      by += sep + t.activityBytes(f, i);
+    }
+    s += `,"activity":{"firstBucket":${lo},"packets":[${pk}],"bytes":[${by}]}`;
+    const fragC = t.fragPkts(f, 0);
+    const fragS = t.fragPkts(f, 1);
+    if (fragC || fragS) {
+      s += `,"ipFragments":{"packets":{"fromClient":${fragC},"fromServer":${fragS}},` +
+        `"bytes":{"fromClient":${t.fragBytes(f, 0)},"fromServer":${t.fragBytes(f, 1)}}}`;
+    }
+    if (proto === 6) {
+      let names = '';
+      if (fl & FLAG_SYN) names += ',"SYN"';
+      if (fl & FLAG_SYNACK) names += ',"SYN-ACK"';
+      if (fl & FLAG_FIN) names += ',"FIN"';
+      if (fl & FLAG_RST) names += ',"RST"';
+      s += `,"flags":[${names.slice(1)}]`;
+    }
+    const depth = t.depthOf(f);
+    if (depth > 0) s += `,"tunnelDepth":${depth}`;
+    const h = a.hints.byFlow.get(f);
+    if (h) {
+      if (h.dns && h.dns.length) s += `,"dns":${JSON.stringify(h.dns)}`;
+      if (h.tlsSni !== undefined) s += `,"tlsSni":${JSON.stringify(h.tlsSni)}`;
+      if (h.http) s += `,"http":${JSON.stringify(h.http)}`;
+    }
+    return `${s}}`;
+  }
+
+  /** Address text of the side whose key words start at `w` (1 client, 5 server); no quotes
+   *  or backslashes can occur in it. */
+  private ipText(f: number, w: number): string {
+    const t = this.a.table;
+    return t.ipVersion(f) === 4
+      ? this.ipv4Text(t.keyWord(f, w) >>> 0)
+      : formatIpv6Words(t.keyWord(f, w), t.keyWord(f, w + 1), t.keyWord(f, w + 2), t.keyWord(f, w + 3));
+  }
+}
+
+/** Every flow as its JSON text (as `JSON.stringify` of its record), in flow order. */
+export function* flowJsonTexts(a: FlowAnalyzer): Generator<string, void, undefined> {
+  const m = new FlowRecordMaker(a);
+  const n = a.table.count;
+  for (let f = 0; f < n; f++) yield m.json(f);
 }
 
 /** Every flow's record, in flow order, made one at a time (for streaming output: the whole

@@ -224,9 +224,9 @@ export class FlowAnalyzer implements CaptureSink {
       if (synAck) t.reverseKey();
       if (f < 0) return this.overflow();
       if (tcp) {
-        if (fl === 0x02) t.flags[f] |= FLAG_CLIENT_BY_SYN;
+        if (fl === 0x02) t.addFlags(f, FLAG_CLIENT_BY_SYN);
         else if (synAck) {
-          t.flags[f] |= FLAG_CLIENT_BY_SYNACK;
+          t.addFlags(f, FLAG_CLIENT_BY_SYNACK);
           t.fromClient = 0;
         }
         t.tcpSeq(f, t.fromClient, this.tcpSeq, false);
@@ -236,9 +236,9 @@ export class FlowAnalyzer implements CaptureSink {
       if (t.tcpSeq(f, dir, this.tcpSeq, fl === 0x02)) {
         f = t.replace(this.curSec, this.curNs, depth, this.activityExp);
         if (f < 0) return this.overflow();
-        t.flags[f] |= FLAG_CLIENT_BY_SYN;
+        t.addFlags(f, FLAG_CLIENT_BY_SYN);
         t.tcpSeq(f, 1, this.tcpSeq, false);
-      } else if ((fl === 0x02 || fl === 0x12) && !(t.flags[f] & (FLAG_CLIENT_BY_SYN | FLAG_CLIENT_BY_SYNACK))) {
+      } else if ((fl === 0x02 || fl === 0x12) && !(t.flagsOf(f) & (FLAG_CLIENT_BY_SYN | FLAG_CLIENT_BY_SYNACK))) {
         // The flow began with a packet that named no client (joined mid-stream, or a stray
         // packet before the handshake): the handshake decides now.
         const senderIsClient = fl === 0x02;
@@ -246,7 +246,7 @@ export class FlowAnalyzer implements CaptureSink {
           t.swapSides(f);
           t.fromClient = dir ? 0 : 1;
         }
-        t.flags[f] |= senderIsClient ? FLAG_CLIENT_BY_SYN : FLAG_CLIENT_BY_SYNACK;
+        t.addFlags(f, senderIsClient ? FLAG_CLIENT_BY_SYN : FLAG_CLIENT_BY_SYNACK);
       }
     }
     return f;
@@ -273,7 +273,7 @@ export class FlowAnalyzer implements CaptureSink {
     if (x & 0x02) add |= x & 0x10 ? FLAG_SYNACK : FLAG_SYN;
     if (x & 0x01) add |= FLAG_FIN;
     if (x & 0x04) add |= FLAG_RST;
-    if (add) this.table.flags[f] |= add;
+    if (add) this.table.addFlags(f, add);
   }
 
   private transport(buf: Uint8Array, depth: number): void {
@@ -290,7 +290,7 @@ export class FlowAnalyzer implements CaptureSink {
       this.account(f, dir);
       if (proto === 6) {
         this.tcpFlagsSeen(f);
-        if (this.payEnd > this.payOff && t.hintState[f] !== HINT_DONE) {
+        if (this.payEnd > this.payOff && t.hintOf(f) !== HINT_DONE) {
           this.hints.tcp(f, dir, this.tcpSeq, buf, this.payOff, this.payEnd);
         }
       } else if (proto === 17) {

@@ -16,7 +16,13 @@
 //   word 12            pending activity bucket (-1: none), in the flow's `actExp` timeline
 //   word 13            pending activity packets
 //   float64 7          pending activity bytes (bytes 56..63)
-//   float64 8..15      packets c→s, s→c, bytes c→s, s→c, first sec, first ns, last sec, last ns
+//   float64 8..11      packets c→s, s→c, bytes c→s, s→c
+//   float64 12, 13     first sec, last sec
+//   word 28, 29        first ns, last ns
+//   bytes 120..123     flags, hint state, activity exponent (int8), tunnel depth
+//   uint16 62          DNS messages parsed (owned by the hint extractor; saturates at 65535)
+// The small per-flow fields live in the record (not in arrays of their own) because a
+// packet reads them: a separate array is one more cache line per packet.
 
 export const ACTIVITY_BUCKETS = 32;
 const KEY_WORDS = 10;
@@ -30,9 +36,16 @@ const D_STATS = 8;
 export const S_PKTS = 0;
 export const S_BYTES = 2;
 const S_FIRST_SEC = 4;
-const S_FIRST_NS = 5;
-const S_LAST_SEC = 6;
-const S_LAST_NS = 7;
+const S_LAST_SEC = 5;
+const W_FIRST_NS = 28;
+const W_LAST_NS = 29;
+const REC_BYTES = REC_WORDS * 4;
+const B_FLAGS = 120;
+const B_HINT = 121;
+const B_ACT_EXP = 122;
+const B_DEPTH = 123;
+const H_DNS = 62; // uint16 index in the record
+const REC_HALVES = REC_WORDS * 2;
 
 export const FLAG_SYN = 1;
 export const FLAG_SYNACK = 2;
@@ -71,14 +84,12 @@ export class FlowTable {
   /** The records (see the top of this file), as int32 words and as float64s. */
   private rec: Int32Array;
   private recF: Float64Array;
+  private recB: Uint8Array;
+  private recI8: Int8Array;
+  private recH: Uint16Array;
   /** Flow → [packets c→s, s→c, bytes c→s, s→c] of IP fragments not counted in the flow's
    *  packets (fragments are rare: kept apart, only for flows that have some). */
   private readonly frag = new Map<number, Float64Array>();
-  flags: Uint8Array;
-  depth: Uint8Array;
-  /** Per-flow application-hint state (owned by the hint extractor). */
-  hintState: Uint8Array;
-  actExp: Int8Array;
   /** Activity per flow and bucket, packets (u32) and bytes (f32) side by side in one buffer:
    *  element 2·(f·BUCKETS + b) is the packet count in `actPkts`, element 2·(f·BUCKETS + b) + 1
    *  the bytes in `actBytes`. Up to date after `finalizeActivity`. */
@@ -94,13 +105,12 @@ export class FlowTable {
   constructor(readonly maxFlows: number, initialCap = 1024) {
     this.cap = Math.max(16, Math.min(initialCap, maxFlows));
     const c = this.cap;
-    const buf = new ArrayBuffer(c * REC_WORDS * 4);
+    const buf = new ArrayBuffer(c * REC_BYTES);
     this.rec = new Int32Array(buf);
     this.recF = new Float64Array(buf);
-    this.flags = new Uint8Array(c);
-    this.depth = new Uint8Array(c);
-    this.hintState = new Uint8Array(c);
-    this.actExp = new Int8Array(c);
+    this.recB = new Uint8Array(buf);
+    this.recI8 = new Int8Array(buf);
+    this.recH = new Uint16Array(buf);
     const act = new ArrayBuffer(c * ACTIVITY_BUCKETS * 8);
     this.actPkts = new Uint32Array(act);
     this.actBytes = new Float32Array(act);
@@ -194,36 +204,38 @@ export class FlowTable {
     this.rec[f * REC_WORDS + W_CUR_BUCKET] = -1;
     const d = f * REC_DOUBLES + D_STATS;
     this.recF[d + S_FIRST_SEC] = sec;
-    this.recF[d + S_FIRST_NS] = ns;
     this.recF[d + S_LAST_SEC] = sec;
-    this.recF[d + S_LAST_NS] = ns;
-    this.depth[f] = depth;
-    this.actExp[f] = actExp;
+    this.rec[f * REC_WORDS + W_FIRST_NS] = ns;
+    this.rec[f * REC_WORDS + W_LAST_NS] = ns;
+    this.recB[f * REC_BYTES + B_DEPTH] = depth;
+    this.recI8[f * REC_BYTES + B_ACT_EXP] = actExp;
     return f;
   }
 
   /** Counts a packet of `len` bytes in flow f, direction `fromClient`, at sec/ns. */
   count1(f: number, fromClient: number, len: number, sec: number, ns: number): void {
     const st = this.recF;
+    const w = this.rec;
     const b = f * REC_DOUBLES + D_STATS;
+    const wb = f * REC_WORDS;
     const d = fromClient ? 0 : 1;
     if (st[b + S_PKTS] + st[b + S_PKTS + 1] === 0) {
       // The first counted packet sets the times (a flow named by a first IP fragment
       // starts when its datagram completes, as tshark's conversations do).
       st[b + S_FIRST_SEC] = st[b + S_LAST_SEC] = sec;
-      st[b + S_FIRST_NS] = st[b + S_LAST_NS] = ns;
+      w[wb + W_FIRST_NS] = w[wb + W_LAST_NS] = ns;
     }
     st[b + S_PKTS + d]++;
     st[b + S_BYTES + d] += len;
     const ls = st[b + S_LAST_SEC];
-    if (sec > ls || (sec === ls && ns >= st[b + S_LAST_NS])) {
+    if (sec > ls || (sec === ls && ns >= w[wb + W_LAST_NS])) {
       st[b + S_LAST_SEC] = sec;
-      st[b + S_LAST_NS] = ns;
+      w[wb + W_LAST_NS] = ns;
     } else {
       const fs = st[b + S_FIRST_SEC];
-      if (sec < fs || (sec === fs && ns < st[b + S_FIRST_NS])) {
+      if (sec < fs || (sec === fs && ns < w[wb + W_FIRST_NS])) {
         st[b + S_FIRST_SEC] = sec;
-        st[b + S_FIRST_NS] = ns;
+        w[wb + W_FIRST_NS] = ns;
       }
     }
   }
@@ -234,9 +246,21 @@ export class FlowTable {
   }
 
   firstSec(f: number): number { return this.recF[f * REC_DOUBLES + D_STATS + S_FIRST_SEC]; }
-  firstNs(f: number): number { return this.recF[f * REC_DOUBLES + D_STATS + S_FIRST_NS]; }
+  firstNs(f: number): number { return this.rec[f * REC_WORDS + W_FIRST_NS]; }
   lastSec(f: number): number { return this.recF[f * REC_DOUBLES + D_STATS + S_LAST_SEC]; }
-  lastNs(f: number): number { return this.recF[f * REC_DOUBLES + D_STATS + S_LAST_NS]; }
+  lastNs(f: number): number { return this.rec[f * REC_WORDS + W_LAST_NS]; }
+
+  /** FLAG_* bits of flow f. */
+  flagsOf(f: number): number { return this.recB[f * REC_BYTES + B_FLAGS]; }
+  addFlags(f: number, bits: number): void { this.recB[f * REC_BYTES + B_FLAGS] |= bits; }
+  /** Tunnel depth of flow f (0: not tunnelled). */
+  depthOf(f: number): number { return this.recB[f * REC_BYTES + B_DEPTH]; }
+  /** Application-hint state of flow f (owned by the hint extractor). */
+  hintOf(f: number): number { return this.recB[f * REC_BYTES + B_HINT]; }
+  setHint(f: number, state: number): void { this.recB[f * REC_BYTES + B_HINT] = state; }
+  /** DNS messages parsed in flow f (owned by the hint extractor; kept up to 65535). */
+  dnsCount(f: number): number { return this.recH[f * REC_HALVES + H_DNS]; }
+  setDnsCount(f: number, n: number): void { this.recH[f * REC_HALVES + H_DNS] = n; }
 
   /** TCP: does a SYN (without ACK) with sequence number `seq` start a new connection on
    *  flow f? As tshark 4.0 decides a new stream: yes when the sender's direction already had
@@ -244,10 +268,10 @@ export class FlowTable {
    *  even after FIN/RST). Records the first sequence number of each direction. */
   tcpSeq(f: number, dirClient: number, seq: number, synOnly: boolean): boolean {
     const bit = dirClient ? FLAG_BASE_C : FLAG_BASE_S;
-    const fl = this.flags[f];
+    const fl = this.recB[f * REC_BYTES + B_FLAGS];
     const w = f * REC_WORDS + W_BASE_C + (dirClient ? 0 : 1);
     if (!(fl & bit)) {
-      this.flags[f] = fl | bit;
+      this.recB[f * REC_BYTES + B_FLAGS] = fl | bit;
       this.rec[w] = seq;
       return false;
     }
@@ -259,13 +283,14 @@ export class FlowTable {
   activity(f: number, bucket: number, exp: number, bytes: number): void {
     const w = f * REC_WORDS;
     const rec = this.rec;
-    if (rec[w + W_CUR_BUCKET] === bucket && this.actExp[f] === exp && rec[w + W_CUR_PKTS] < 0x40000000) {
+    const ae = this.recI8[f * REC_BYTES + B_ACT_EXP];
+    if (rec[w + W_CUR_BUCKET] === bucket && ae === exp && rec[w + W_CUR_PKTS] < 0x40000000) {
       rec[w + W_CUR_PKTS]++;
       this.recF[f * REC_DOUBLES + D_CUR_BYTES] += bytes;
       return;
     }
     this.flushActivity(f);
-    if (this.actExp[f] !== exp) this.rescale(f, exp - this.actExp[f]);
+    if (ae !== exp) this.rescale(f, exp - ae);
     rec[w + W_CUR_BUCKET] = bucket;
     rec[w + W_CUR_PKTS] = 1;
     this.recF[f * REC_DOUBLES + D_CUR_BYTES] = bytes;
@@ -298,14 +323,15 @@ export class FlowTable {
       p[from] = 0;
       b[from + 1] = 0;
     }
-    this.actExp[f] += shift;
+    this.recI8[f * REC_BYTES + B_ACT_EXP] += shift;
   }
 
   /** Brings every flow's activity arrays up to date on the timeline of exponent `exp`. */
   finalizeActivity(exp: number): void {
     for (let f = 0; f < this.count; f++) {
       this.flushActivity(f);
-      if (this.actExp[f] !== exp) this.rescale(f, exp - this.actExp[f]);
+      const ae = this.recI8[f * REC_BYTES + B_ACT_EXP];
+      if (ae !== exp) this.rescale(f, exp - ae);
     }
   }
 
@@ -342,10 +368,10 @@ export class FlowTable {
       sw(fr, 2);
     }
     sw(this.rec, w + W_BASE_C);
-    const fl = this.flags[f];
+    const fl = this.recB[f * REC_BYTES + B_FLAGS];
     const bc = fl & FLAG_BASE_C ? FLAG_BASE_S : 0;
     const bs = fl & FLAG_BASE_S ? FLAG_BASE_C : 0;
-    this.flags[f] = (fl & ~(FLAG_BASE_C | FLAG_BASE_S)) | bc | bs;
+    this.recB[f * REC_BYTES + B_FLAGS] = (fl & ~(FLAG_BASE_C | FLAG_BASE_S)) | bc | bs;
   }
 
   /** Counts IP fragments (not in the flow's packets) of flow f, direction `fromClient`. */
@@ -385,15 +411,13 @@ export class FlowTable {
 
   private grow(): void {
     const c = Math.min(this.cap * 2, this.maxFlows);
-    const gu8 = (a: Uint8Array): Uint8Array => { const x = new Uint8Array(c); x.set(a); return x; };
-    const buf = new ArrayBuffer(c * REC_WORDS * 4);
+    const buf = new ArrayBuffer(c * REC_BYTES);
     new Int32Array(buf).set(this.rec);
     this.rec = new Int32Array(buf);
     this.recF = new Float64Array(buf);
-    this.flags = gu8(this.flags);
-    this.depth = gu8(this.depth);
-    this.hintState = gu8(this.hintState);
-    const ae = new Int8Array(c); ae.set(this.actExp); this.actExp = ae;
+    this.recB = new Uint8Array(buf);
+    this.recI8 = new Int8Array(buf);
+    this.recH = new Uint16Array(buf);
     const act = new ArrayBuffer(c * ACTIVITY_BUCKETS * 8);
     new Uint32Array(act).set(this.actPkts);
     this.actPkts = new Uint32Array(act);

@@ -54,7 +54,6 @@ export function isDnsPort(p: number): boolean {
 export class HintExtractor {
   readonly byFlow = new Map<number, FlowHints>();
   private readonly streams = new Map<number, StreamBuf>();
-  private readonly dnsCount = new Map<number, number>();
   private bufferedBytes = 0;
   private charsLeft: number;
   /** Hints (names, answers, buffered hellos) not kept because a bound was reached. */
@@ -85,15 +84,18 @@ export class HintExtractor {
   /** A TCP segment with payload `buf[off .. end)` of flow f, direction `fromClient`. */
   tcp(f: number, fromClient: number, seq: number, buf: Uint8Array, off: number, end: number): void {
     const t = this.table;
-    let st = t.hintState[f];
+    let st = t.hintOf(f);
     if (st === HINT_NONE) {
       const ports = t.keyWord(f, 9);
-      if (isDnsPort(ports & 0xffff) || isDnsPort(ports >>> 16)) st = t.hintState[f] = HINT_DNS_TCP;
+      if (isDnsPort(ports & 0xffff) || isDnsPort(ports >>> 16)) {
+        st = HINT_DNS_TCP;
+        t.setHint(f, st);
+      }
     }
     if (st === HINT_DNS_TCP) return this.dnsTcp(f, fromClient, seq, buf, off, end);
     if (!fromClient) {
       // The server spoke first (or we joined mid-stream): no ClientHello / request head to find.
-      if (st === HINT_NONE) t.hintState[f] = HINT_DONE;
+      if (st === HINT_NONE) t.setHint(f, HINT_DONE);
       return;
     }
     const key = f * 2;
@@ -103,21 +105,21 @@ export class HintExtractor {
       if (r === SNIFF_NEED_MORE && !tooBig) {
         const s = this.newStream(key, end - off);
         if (!s) {
-          t.hintState[f] = HINT_DONE;
+          t.setHint(f, HINT_DONE);
           return;
         }
         s.data.set(buf.subarray(off, end));
         s.len = end - off;
         s.nextSeq = (seq + (end - off)) >>> 0;
-        t.hintState[f] = HINT_BUFFERING;
+        t.setHint(f, HINT_BUFFERING);
       } else {
-        t.hintState[f] = HINT_DONE;
+        t.setHint(f, HINT_DONE);
       }
       return;
     }
     const s = this.streams.get(key);
     if (!s) {
-      t.hintState[f] = HINT_DONE;
+      t.setHint(f, HINT_DONE);
       return;
     }
     const app = this.append(s, seq, buf, off, end);
@@ -126,7 +128,7 @@ export class HintExtractor {
     const r = this.sniff(f, s.data, 0, s.len, full);
     if (r !== SNIFF_NEED_MORE || full) {
       this.dropStream(key);
-      t.hintState[f] = HINT_DONE;
+      t.setHint(f, HINT_DONE);
     }
   }
 
@@ -159,7 +161,7 @@ export class HintExtractor {
     for (const [oldKey] of this.streams) {
       if (this.bufferedBytes + size <= this.limits.maxBufferedBytes) break;
       this.dropStream(oldKey);
-      this.table.hintState[oldKey >> 1] = HINT_DONE;
+      this.table.setHint(oldKey >> 1, HINT_DONE);
       this.dropped++;
     }
     if (this.bufferedBytes + size > this.limits.maxBufferedBytes) {
@@ -219,15 +221,16 @@ export class HintExtractor {
     if (app === 0) {
       // a gap or a message larger than the buffer: stop following this direction
       this.dropStream(key);
-      this.table.hintState[f] = HINT_DONE;
+      this.table.setHint(f, HINT_DONE);
     }
   }
 
   /** One DNS message of flow f at `buf[off .. end)`. */
   dns(f: number, buf: Uint8Array, off: number, end: number): void {
-    const n = this.dnsCount.get(f) ?? 0;
+    const t = this.table; // the count is in the flow record, not a map: this runs per DNS packet
+    const n = t.dnsCount(f);
     if (n >= this.limits.maxDnsMessagesPerFlow) return;
-    this.dnsCount.set(f, n + 1);
+    if (n < 0xffff) t.setDnsCount(f, n + 1);
     const msg = parseDns(buf, off, end);
     if (msg) this.recordDns(f, msg);
   }
