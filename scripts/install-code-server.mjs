@@ -58,7 +58,12 @@ function install() {
   run('tar', ['czf', join(cache, 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz'), '-C', dir, 'rg']);
   mkdirSync(prefix, { recursive: true });
   process.stderr.write(`installing code-server ${CODE_SERVER_VERSION} into ${prefix} (about a minute)\n`);
-  run('npm', ['install', '--prefix', prefix, '--unsafe-perm', '--no-audit', '--no-fund', '--no-save', `code-server@${CODE_SERVER_VERSION}`],
+  // --ignore-scripts: the package ships VS Code's native modules prebuilt, and its install
+  // scripts (argon2's node-pre-gyp, code-server's postinstall) are only needed for password
+  // auth and other platforms. Whether npm 11 runs them depends on its install-scripts policy and
+  // the environment; when it did (under the test runner on a fresh clone) argon2's node-pre-gyp
+  // crashed on a minipass version clash. Skipping them makes the install the same everywhere.
+  run('npm', ['install', '--prefix', prefix, '--unsafe-perm', '--ignore-scripts', '--no-audit', '--no-fund', '--no-save', `code-server@${CODE_SERVER_VERSION}`],
     { npm_config_yes: 'true' });
   if (!existsSync(bin)) throw new Error(`code-server was installed but ${bin} is missing`);
   return bin;
