@@ -146,7 +146,7 @@ export async function startTestLab(o: TestLabOptions = {}): Promise<TestLab> {
     },
     kubectl(args, opts = {}) {
       return new Promise((res) => {
-        execFile('kubectl', kubectlArgs(args, opts.role), { timeout: opts.timeoutMs ?? 20_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+        execFile('kubectl', kubectlArgs(args, opts.role), { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
           const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
           res({ code, stdout, stderr });
         });
@@ -155,7 +155,7 @@ export async function startTestLab(o: TestLabOptions = {}): Promise<TestLab> {
     kubectlSpawn(args, opts = {}) {
       return spawn('kubectl', kubectlArgs(args, opts.role), { stdio: ['ignore', 'pipe', 'pipe'] });
     },
-    async waitForPod(ns, labelSelector, timeoutMs = 20_000) {
+    async waitForPod(ns, labelSelector, timeoutMs = 60_000) {
       const sel = parseLabelSelector(labelSelector);
       const end = Date.now() + timeoutMs;
       while (Date.now() < end) {
