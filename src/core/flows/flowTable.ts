@@ -25,6 +25,11 @@
 // packet reads them: a separate array is one more cache line per packet.
 
 export const ACTIVITY_BUCKETS = 32;
+/** Activity is kept in pages of this many flows, allocated as flows are created: no
+ *  copy when the table grows, no space for flows that do not exist. */
+const ACT_PAGE_SHIFT = 12;
+const ACT_PAGE_FLOWS = 1 << ACT_PAGE_SHIFT;
+const ACT_PAGE_MASK = ACT_PAGE_FLOWS - 1;
 const KEY_WORDS = 10;
 const REC_WORDS = 32; // int32 words per record
 const REC_DOUBLES = 16;
@@ -90,11 +95,12 @@ export class FlowTable {
   /** Flow → [packets c→s, s→c, bytes c→s, s→c] of IP fragments not counted in the flow's
    *  packets (fragments are rare: kept apart, only for flows that have some). */
   private readonly frag = new Map<number, Float64Array>();
-  /** Activity per flow and bucket, packets (u32) and bytes (f32) side by side in one buffer:
-   *  element 2·(f·BUCKETS + b) is the packet count in `actPkts`, element 2·(f·BUCKETS + b) + 1
-   *  the bytes in `actBytes`. Up to date after `finalizeActivity`. */
-  private actPkts: Uint32Array;
-  private actBytes: Float32Array;
+  /** Activity per flow and bucket, packets (u32) and bytes (f32) side by side, in pages of
+   *  ACT_PAGE_FLOWS flows: in page f >> ACT_PAGE_SHIFT, element 2·((f & mask)·BUCKETS + b) is
+   *  the packet count in `actPkts`, the next one the bytes in `actBytes`. Up to date after
+   *  `finalizeActivity`. */
+  private readonly actPkts: Uint32Array[] = [];
+  private readonly actBytes: Float32Array[] = [];
 
   /** [flow index + 1 (0 = empty), hash] per slot. */
   private slots: Int32Array;
@@ -111,9 +117,6 @@ export class FlowTable {
     this.recB = new Uint8Array(buf);
     this.recI8 = new Int8Array(buf);
     this.recH = new Uint16Array(buf);
-    const act = new ArrayBuffer(c * ACTIVITY_BUCKETS * 8);
-    this.actPkts = new Uint32Array(act);
-    this.actBytes = new Float32Array(act);
     let slotCap = 16;
     while (slotCap < c * 2) slotCap *= 2;
     this.slots = new Int32Array(slotCap * 2);
@@ -200,6 +203,11 @@ export class FlowTable {
 
   private newFlow(sec: number, ns: number, depth: number, actExp: number): number {
     const f = this.count++;
+    if ((f & ACT_PAGE_MASK) === 0) {
+      const page = new ArrayBuffer(ACT_PAGE_FLOWS * ACTIVITY_BUCKETS * 8);
+      this.actPkts.push(new Uint32Array(page));
+      this.actBytes.push(new Float32Array(page));
+    }
     this.rec.set(this.k, f * REC_WORDS);
     this.rec[f * REC_WORDS + W_CUR_BUCKET] = -1;
     const d = f * REC_DOUBLES + D_STATS;
@@ -301,18 +309,18 @@ export class FlowTable {
     const w = f * REC_WORDS;
     const b = this.rec[w + W_CUR_BUCKET];
     if (b < 0) return;
-    const i = (f * ACTIVITY_BUCKETS + b) * 2;
-    this.actPkts[i] += this.rec[w + W_CUR_PKTS];
-    this.actBytes[i + 1] += this.recF[f * REC_DOUBLES + D_CUR_BYTES];
+    const i = ((f & ACT_PAGE_MASK) * ACTIVITY_BUCKETS + b) * 2;
+    this.actPkts[f >> ACT_PAGE_SHIFT][i] += this.rec[w + W_CUR_PKTS];
+    this.actBytes[f >> ACT_PAGE_SHIFT][i + 1] += this.recF[f * REC_DOUBLES + D_CUR_BYTES];
     this.rec[w + W_CUR_BUCKET] = -1;
   }
 
   /** Merges flow f's buckets for a timeline `shift` times coarser (pending bucket flushed). */
   private rescale(f: number, shift: number): void {
     if (shift <= 0) return;
-    const base = f * ACTIVITY_BUCKETS;
-    const p = this.actPkts;
-    const b = this.actBytes;
+    const base = (f & ACT_PAGE_MASK) * ACTIVITY_BUCKETS;
+    const p = this.actPkts[f >> ACT_PAGE_SHIFT];
+    const b = this.actBytes[f >> ACT_PAGE_SHIFT];
     for (let i = 0; i < ACTIVITY_BUCKETS; i++) {
       const j = shift >= 31 ? 0 : i >> shift;
       if (j === i) continue;
@@ -337,11 +345,11 @@ export class FlowTable {
 
   /** Packets in activity bucket `bucket` of flow f (after `finalizeActivity`). */
   activityPackets(f: number, bucket: number): number {
-    return this.actPkts[(f * ACTIVITY_BUCKETS + bucket) * 2];
+    return this.actPkts[f >> ACT_PAGE_SHIFT][((f & ACT_PAGE_MASK) * ACTIVITY_BUCKETS + bucket) * 2];
   }
 
   activityBytes(f: number, bucket: number): number {
-    return this.actBytes[(f * ACTIVITY_BUCKETS + bucket) * 2 + 1];
+    return this.actBytes[f >> ACT_PAGE_SHIFT][((f & ACT_PAGE_MASK) * ACTIVITY_BUCKETS + bucket) * 2 + 1];
   }
 
   /** Swaps the client and server sides of flow f (its key orientation and every
@@ -418,10 +426,6 @@ export class FlowTable {
     this.recB = new Uint8Array(buf);
     this.recI8 = new Int8Array(buf);
     this.recH = new Uint16Array(buf);
-    const act = new ArrayBuffer(c * ACTIVITY_BUCKETS * 8);
-    new Uint32Array(act).set(this.actPkts);
-    this.actPkts = new Uint32Array(act);
-    this.actBytes = new Float32Array(act);
     this.cap = c;
   }
 

@@ -1,4 +1,4 @@
-// Drives a CaptureReader from a file (one reused buffer: memory does not depend on the file's
+// Drives a CaptureReader from a file (two reused buffers: memory does not depend on the file's
 // size) or from any async stream of bytes (socket, process stdout).
 //
 // A CaptureFormatError after something was delivered does not lose what was read: the result
@@ -39,15 +39,32 @@ export async function readCaptureFile(path: string, sink: CaptureSink, opts: Rea
   const reader = new CaptureReader(sink, opts.limits);
   const fh = await open(path, 'r');
   let fileBytes = 0;
+  // Two buffers: the next chunk is read (by the thread pool, on another core) while this one
+  // is parsed. Memory stays two chunks whatever the file's size.
+  let pending: Promise<{ bytesRead: number }> | undefined;
   try {
     const total = (await fh.stat()).size;
     const size = Math.max(1, Math.min(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, Math.max(total, 64 * 1024)));
-    const buf = new Uint8Array(size);
+    const bufs = [new Uint8Array(size), new Uint8Array(size)];
+    let cur = 0;
+    let readPos = 0;
+    const readNext = (buf: Uint8Array): Promise<{ bytesRead: number }> => {
+      const p = fh.read(buf, 0, size, readPos);
+      return p.then((r) => {
+        readPos += r.bytesRead;
+        return r;
+      });
+    };
+    pending = readNext(bufs[0]);
     let err: unknown;
     for (;;) {
       opts.signal?.throwIfAborted();
-      const { bytesRead } = await fh.read(buf, 0, size, null);
+      const { bytesRead } = await pending;
+      pending = undefined;
       if (bytesRead === 0) break;
+      const buf = bufs[cur];
+      cur ^= 1;
+      pending = readNext(bufs[cur]);
       fileBytes += bytesRead;
       try {
         reader.push(buf.subarray(0, bytesRead));
@@ -59,6 +76,7 @@ export async function readCaptureFile(path: string, sink: CaptureSink, opts: Rea
     }
     return settle(reader, err, fileBytes);
   } finally {
+    if (pending) await pending.catch(() => undefined);
     await fh.close();
   }
 }
