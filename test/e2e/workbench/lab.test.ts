@@ -80,4 +80,19 @@ describe('falcoshark in the workbench against the lab', { skip, timeout: 600_000
     assert.ok(await frame.locator('svg').count() >= 2, 'the timeline and the graph are drawn');
     await wb.screenshot('13-lab-flow-summary');
   });
+
+  it('explains "no Falco pods" when the selector matches none, with the next step', async (t) => {
+    if (!lab) { t.skip('the lab did not start'); return; }
+    const wb2 = new Workbench();
+    try {
+      await wb2.start({ settings: { 'falcoshark.context': lab.context(), 'falcoshark.falco.selector': 'app=not-falco' }, env: { KUBECONFIG: lab.kubeconfigPath } });
+      await wb2.page.locator('.activitybar a.action-label[aria-label^="Falcoshark"]').click();
+      const welcome = wb2.page.locator('.sidebar .welcome-view-content', { hasText: 'No Falco pods were found' });
+      await welcome.waitFor({ timeout: 30_000 });
+      assert.equal(await welcome.locator('a.monaco-button', { hasText: 'Set the Falco Selector' }).count(), 1);
+      await wb2.screenshot('14-lab-welcome-no-falco-pods');
+    } finally {
+      await wb2.close();
+    }
+  });
 });
