@@ -56,9 +56,20 @@ export class AlertFeed extends EventEmitter<FeedEvents> {
     this.emit('status', this.statusList);
   }
 
-  /** (Re)starts every configured source. */
-  async start(settings: Settings): Promise<void> {
+  private receiver: WebhookReceiver | undefined;
+  private starting: Promise<void> = Promise.resolve();
+
+  /** (Re)starts every configured source; restarts are serialised (settings can change in bursts). */
+  start(settings: Settings): Promise<void> {
+    this.starting = this.starting.then(() => this.restart(settings), () => this.restart(settings));
+    return this.starting;
+  }
+
+  private async restart(settings: Settings): Promise<void> {
     this.stop();
+    // The old webhook must have released its port before a new one binds it.
+    await this.receiver?.close();
+    this.receiver = undefined;
     const ac = new AbortController();
     this.ac = ac;
     this.statuses.clear();
@@ -77,6 +88,7 @@ export class AlertFeed extends EventEmitter<FeedEvents> {
       sources++;
       try {
         const rx = new WebhookReceiver({ port: settings.webhookPort, host: '127.0.0.1' }, queue);
+        this.receiver = rx;
         const addr = await rx.listen(ac.signal);
         this.webhookUrl = addr.url;
         this.log('info', `webhook listening on ${addr.url}`);

@@ -1,5 +1,6 @@
 // The typed settings of the extension and how they are read from raw values. No `vscode`
 // import: config.ts hands a getter over, tests hand a plain object.
+import { isAbsolute, resolve } from 'node:path';
 import type { CaptureCaps, CaptureMethod, CaptureTool } from '../core/capture/capturePlan.js';
 import { DEFAULT_FALCO_SELECTOR } from '../core/alerts/sources/clusterSource.js';
 import { isGrouping, type Grouping } from './views/alertGrouping.js';
@@ -78,5 +79,7 @@ export function resolveCaptureFolder(raw: string, workspaceFolder: string | unde
     s = s.split('${workspaceFolder}').join(workspaceFolder);
   }
   if (s === '~' || s.startsWith('~/')) s = home + s.slice(1);
+  // A relative folder is taken from the workspace folder (else the fallback's parent).
+  if (!isAbsolute(s)) s = resolve(workspaceFolder ?? resolve(fallback, '..'), s);
   return s;
 }

@@ -57,6 +57,6 @@ export function alertDocumentText(e: StoredAlert): string {
   if (a.problems.length) {
     lines.push('', 'Values refused by validation', ...a.problems.map((p) => field(p.field, `${p.raw}: ${p.reason}`)));
   }
-  lines.push('', 'Raw JSON', JSON.stringify(a, null, 2));
+  lines.push('', 'JSON (the alert as parsed; output_fields and unknown keys exactly as received)', JSON.stringify(a, null, 2));
   return `${lines.join('\n')}\n`;
 }

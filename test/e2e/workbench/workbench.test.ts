@@ -136,11 +136,11 @@ describe('falcoshark in the real VS Code workbench', { timeout: 600_000 }, () =>
     critical['time'] = new Date().toISOString();
     await postWhenReady(webhookPort, JSON.stringify(critical), 10_000);
     const badge = page.locator('.activitybar li.action-item', { has: page.locator('a.action-label[aria-label^="Falcoshark"]') }).locator('.badge-content');
-    await page.waitForFunction(() => [...document.querySelectorAll('.activitybar li.action-item')]
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.activitybar li.action-item'))
       .some((li) => li.querySelector('a.action-label[aria-label^="Falcoshark"]') && li.querySelector('.badge-content')?.textContent?.trim() === '1'), undefined, { timeout: 15_000 });
     await wb.screenshot('01b-critical-badge');
     await container.click({ force: true }); // the badge lies over the icon
-    await page.waitForFunction(() => ![...document.querySelectorAll('.activitybar li.action-item')]
+    await page.waitForFunction(() => !Array.from(document.querySelectorAll('.activitybar li.action-item'))
       .some((li) => li.querySelector('a.action-label[aria-label^="Falcoshark"]') && (li.querySelector('.badge-content')?.textContent?.trim() ?? '') !== ''), undefined, { timeout: 15_000 });
     assert.equal((await badge.textContent().catch(() => ''))?.trim() ?? '', '');
   });

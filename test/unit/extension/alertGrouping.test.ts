@@ -99,6 +99,7 @@ describe('alert text', () => {
     assert.equal(alertOneLine(a, ['priority', 'rule', 'pod']), 'tcp 10.0.0.5:43122->203.0.113.9:4444');
     assert.equal(alertOneLine(a, []), 'Outbound C2 · shop/api-1 · tcp 10.0.0.5:43122->203.0.113.9:4444');
     const b = alert('Shell\u202e\u001b[31m', 'Notice', 'shop', 'api-1', '2026-01-01T00:00:03Z');
+    // eslint-disable-next-line no-control-regex -- looking for the escape character is the point
     assert.ok(!/[\u202e\u001b]/.test(alertOneLine(b, ['pod'])));
   });
 
@@ -109,6 +110,6 @@ describe('alert text', () => {
     assert.match(text, /^critical: <img src=x onerror=alert\(1\)><\/script>/);
     assert.match(text, /\nFields\n/);
     assert.match(text, /k8s\.pod\.name\s+api-1/);
-    assert.match(text, /\nRaw JSON\n\{/);
+    assert.match(text, /\nJSON \(the alert as parsed[^\n]*\n\{/);
   });
 });

@@ -48,6 +48,8 @@ describe('settings', () => {
     assert.equal(resolveCaptureFolder('${workspaceFolder}/c', undefined, '/g/captures', '/h'), '/g/captures');
     assert.equal(resolveCaptureFolder('~/caps', '/w', '/g', '/home/me'), '/home/me/caps');
     assert.equal(resolveCaptureFolder('', '/w', '/g', '/h'), '/w/.falcoshark/captures');
+    assert.equal(resolveCaptureFolder('caps', '/w', '/g/captures', '/h'), '/w/caps');
+    assert.equal(resolveCaptureFolder('caps', undefined, '/g/captures', '/h'), '/g/caps');
   });
 });
 
