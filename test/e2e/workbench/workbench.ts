@@ -89,6 +89,8 @@ export class Workbench {
       'workbench.tips.enabled': false,
       'telemetry.telemetryLevel': 'off',
       'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'extensions.ignoreRecommendations': true,
       'update.mode': 'none',
       ...o.settings,
     }, null, 2));

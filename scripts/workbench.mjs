@@ -1,0 +1,89 @@
+// `npm run workbench`: the whole loop on this machine. Builds, packages the extension, installs
+// code-server (the real VS Code workbench, cached in .vscode-test/), starts the lab (a Kubernetes
+// API whose pods are network namespaces, with Falco; needs root) and code-server with falcoshark
+// installed and connected to the lab, then prints the URL to open. Ctrl-C stops everything.
+//   node scripts/workbench.mjs [--port 8080] [--no-lab] [--name demo]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { installCodeServer } from './install-code-server.mjs';
+
+const root = resolve(import.meta.dirname, '..');
+const argv = process.argv.slice(2);
+const opt = (name, d) => { const i = argv.indexOf(name); return i >= 0 && argv[i + 1] ? argv[i + 1] : d; };
+const port = Number(opt('--port', '8080'));
+const labName = opt('--name', 'demo');
+const withLab = !argv.includes('--no-lab');
+const dir = join(root, '.vscode-test', 'workbench');
+const userData = join(dir, 'user-data');
+const extensions = join(dir, 'extensions');
+const vsix = join(dir, 'falcoshark.vsix');
+
+function step(what, cmd, args, env) {
+  process.stderr.write(`workbench: ${what}\n`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+  if (r.error || r.status !== 0) throw new Error(`${what} failed${r.error ? `: ${r.error.message}` : ` (exit ${r.status})`}`);
+}
+
+function startLab() {
+  if (process.getuid?.() !== 0) throw new Error('the lab needs root (network namespaces): run as root, or pass --no-lab');
+  process.stderr.write(`workbench: starting the lab "${labName}"\n`);
+  const lab = spawn(process.execPath, [join(root, 'dist', 'lab.js'), 'run', '--name', labName], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((res, rej) => {
+    let out = '';
+    lab.stdout.on('data', (b) => {
+      out += b.toString();
+      const m = /READY (\S+) (\S+)/.exec(out);
+      if (m) res({ lab, server: m[1], kubeconfig: m[2] });
+    });
+    lab.once('exit', (code) => rej(new Error(`the lab exited with ${code}`)));
+    setTimeout(() => rej(new Error('the lab did not start within 60 s')), 60_000).unref();
+  });
+}
+
+async function main() {
+  step('building', process.execPath, [join(root, 'scripts', 'build.mjs')]);
+  mkdirSync(dir, { recursive: true });
+  step('packaging the extension', join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix]);
+  process.stderr.write('workbench: code-server (installed on first use)\n');
+  const codeServer = installCodeServer();
+  const labInfo = withLab ? await startLab() : undefined;
+  const settingsFile = join(userData, 'User', 'settings.json');
+  mkdirSync(join(userData, 'User'), { recursive: true });
+  const old = existsSync(settingsFile) ? JSON.parse(readFileSync(settingsFile, 'utf8')) : {};
+  writeFileSync(settingsFile, JSON.stringify({
+    'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off',
+    // No extension gallery here (no network): do not ask it.
+    'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true, ...old,
+    ...(labInfo ? { 'falcoshark.context': `lab-${labName}`, 'falcoshark.cluster.enabled': true } : { 'falcoshark.cluster.enabled': false, 'falcoshark.webhook.port': 2801 }),
+  }, null, 2));
+  step('installing falcoshark into code-server', codeServer, ['--user-data-dir', userData, '--extensions-dir', extensions, '--force', '--install-extension', vsix]);
+  const server = spawn(codeServer, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--user-data-dir', userData, '--extensions-dir', extensions,
+    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', root],
+  { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...(labInfo ? { KUBECONFIG: labInfo.kubeconfig } : {}) } });
+  const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(root)}`;
+  for (let i = 0; i < 120; i++) {
+    try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { /* not yet */ }
+    if (server.exitCode !== null) throw new Error(`code-server exited with ${server.exitCode} (is port ${port} free? use --port)`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  process.stdout.write(`\nfalcoshark is running in VS Code: open ${url}\n${labInfo ? `the lab: ${labInfo.server} (KUBECONFIG=${labInfo.kubeconfig}, context lab-${labName})\n` : 'no lab: alerts by webhook on http://127.0.0.1:2801/\n'}Ctrl-C stops it.\n`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    if (server.exitCode === null) server.kill('SIGTERM');
+    if (labInfo && labInfo.lab.exitCode === null) labInfo.lab.kill('SIGTERM');
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  server.once('exit', stop);
+  labInfo?.lab.once('exit', stop);
+  await Promise.all([new Promise((r) => (server.exitCode !== null ? r() : server.once('exit', r))),
+    labInfo ? new Promise((r) => (labInfo.lab.exitCode !== null ? r() : labInfo.lab.once('exit', r))) : Promise.resolve()]);
+}
+
+main().catch((e) => {
+  process.stderr.write(`workbench: ${e.message}\n`);
+  process.exit(1);
+});
