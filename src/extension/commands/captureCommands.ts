@@ -10,6 +10,7 @@ import type { FalcoAlert } from '../../core/alerts/types.js';
 import { loadKubeConfig } from '../../core/alerts/sources/kubeAccess.js';
 import { PlanError, type CapturePlan, type PlanSettings } from '../../core/capture/capturePlan.js';
 import { runCapture } from '../../core/capture/runCapture.js';
+import type { CaptureRecord } from '../../core/capture/captureSession.js';
 import { findPodFor, PodGoneError } from '../../core/k8s/podTarget.js';
 import { humanSize } from '../views/captureList.js';
 import type { Settings } from '../settings.js';
@@ -160,7 +161,9 @@ export class CaptureRunner implements vscode.Disposable {
     this.status.show();
   }
 
-  async run(plan: CapturePlan, kc: KubeConfig | undefined, alert: FalcoAlert | undefined): Promise<void> {
+  /** Runs a plan under the progress notification and the status bar count (manual and automatic
+   *  captures alike, no questions asked); the record, or throws. */
+  async captureWithProgress(plan: CapturePlan, kc: KubeConfig | undefined, alert: FalcoAlert | undefined, title = 'Capturing'): Promise<CaptureRecord> {
     const outDir = this.deps.captureFolder();
     const log = this.deps.log;
     this.running++;
@@ -168,7 +171,7 @@ export class CaptureRunner implements vscode.Disposable {
     try {
       await mkdir(outDir, { recursive: true });
       log.info(`capture ${plan.id}: ${plan.filter.description}; filter ${JSON.stringify(plan.filter.bpf)}; ${describeCaps(plan.caps)}`);
-      const rec = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Capturing', cancellable: true }, async (progress, token) => {
+      const rec = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
         const ac = new AbortController();
         const sub = token.onCancellationRequested(() => ac.abort());
         let lastPct = 0;
@@ -185,6 +188,17 @@ export class CaptureRunner implements vscode.Disposable {
       });
       log.info(`capture ${plan.id}: ${rec.outcome}: ${rec.reason} (${rec.packets} packets, ${rec.bytes} bytes) → ${rec.file}`);
       this.deps.onCaptured(rec.file);
+      return rec;
+    } finally {
+      this.running--;
+      this.updateStatus();
+    }
+  }
+
+  async run(plan: CapturePlan, kc: KubeConfig | undefined, alert: FalcoAlert | undefined): Promise<void> {
+    const log = this.deps.log;
+    try {
+      const rec = await this.captureWithProgress(plan, kc, alert);
       if (rec.outcome === 'failed') {
         void this.error(`The capture failed: ${rec.reason}`, [['Show Log', 'falcoshark.showLog']]);
         return;
@@ -207,9 +221,6 @@ export class CaptureRunner implements vscode.Disposable {
         : /image|pull/i.test(msg) ? [['Set the Capture Image', 'workbench.action.openSettings?falcoshark.capture.image']]
           : e instanceof PlanError ? [['Open Settings', 'workbench.action.openSettings?falcoshark.capture']] : [['Show Log', 'falcoshark.showLog']];
       void this.error(`The capture did not start: ${msg}`, fixes);
-    } finally {
-      this.running--;
-      this.updateStatus();
     }
   }
 
