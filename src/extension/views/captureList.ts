@@ -14,6 +14,8 @@ export interface CaptureInfo {
   priority?: string | null;
   target?: string;
   outcome?: string;
+  /** Started by the capture policy (falcoshark.autoCapture, falcoshark serve): sidecar "automatic": true. */
+  automatic?: boolean;
   /** The sidecar could not be read (broken JSON, too large). */
   sidecarProblem?: string;
 }
@@ -23,6 +25,7 @@ const MAX_SIDECAR = 64 * 1024 * 1024;
 
 interface SidecarHead {
   kind?: unknown;
+  automatic?: unknown;
   record?: { outcome?: unknown };
   plan?: { createdAt?: unknown; target?: { kind?: unknown; namespace?: unknown; pod?: unknown; netns?: unknown; iface?: unknown }; alert?: { rule?: unknown; priority?: unknown } };
 }
@@ -66,6 +69,7 @@ export async function captureInfo(file: string, name: string): Promise<CaptureIn
       if (target) info.target = target;
       const outcome = s(v.record?.outcome);
       if (outcome) info.outcome = outcome;
+      if (v.automatic === true) info.automatic = true;
     }
   } catch (e) {
     info.sidecarProblem = (e as Error).message;

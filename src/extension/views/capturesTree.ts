@@ -4,10 +4,11 @@ import { Disposable } from '../disposable.js';
 import type { Log } from '../log.js';
 import { humanSize, listCaptures, type CaptureInfo } from './captureList.js';
 import { timeAgo } from './alertGrouping.js';
+import { isRemoteNode, type RemoteCaptures, type RemoteNode } from './remoteCaptures.js';
 
 export interface CaptureNode { kind: 'capture'; info: CaptureInfo }
 interface ErrorNode { kind: 'error'; message: string }
-type Node = CaptureNode | ErrorNode;
+type Node = CaptureNode | ErrorNode | RemoteNode;
 
 export class CapturesTree extends Disposable implements vscode.TreeDataProvider<Node> {
   private readonly changed = this._register(new vscode.EventEmitter<Node | undefined>());
@@ -16,8 +17,9 @@ export class CapturesTree extends Disposable implements vscode.TreeDataProvider<
   private watcher: vscode.FileSystemWatcher | undefined;
   private pending: NodeJS.Timeout | undefined;
 
-  constructor(private folder: string, private readonly log: Log) {
+  constructor(private folder: string, private readonly log: Log, private readonly remote?: RemoteCaptures) {
     super();
+    if (remote) this._register(remote.onDidChange(() => this.refresh()));
     this.view = this._register(vscode.window.createTreeView('falcoshark.captures', { treeDataProvider: this }));
     this.watch();
     this._register({ dispose: () => { this.watcher?.dispose(); if (this.pending) clearTimeout(this.pending); } });
@@ -46,16 +48,18 @@ export class CapturesTree extends Disposable implements vscode.TreeDataProvider<
   refresh(): void { this.changed.fire(undefined); }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    if (node) return [];
+    if (node) return isRemoteNode(node) && this.remote ? this.remote.children(node) : [];
+    const servers = this.remote?.rootNodes() ?? [];
     try {
-      return (await listCaptures(this.folder)).map((info) => ({ kind: 'capture', info }));
+      return [...(await listCaptures(this.folder)).map((info): Node => ({ kind: 'capture', info })), ...servers];
     } catch (e) {
       this.log.error(`reading the capture folder ${this.folder}: ${(e as Error).message}`);
-      return [{ kind: 'error', message: `cannot read ${this.folder}: ${(e as Error).message}` }];
+      return [{ kind: 'error', message: `cannot read ${this.folder}: ${(e as Error).message}` }, ...servers];
     }
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
+    if (isRemoteNode(node)) return this.remote ? this.remote.treeItem(node) : new vscode.TreeItem('');
     if (node.kind === 'error') {
       const item = new vscode.TreeItem(node.message);
       item.iconPath = new vscode.ThemeIcon('error');
@@ -65,11 +69,11 @@ export class CapturesTree extends Disposable implements vscode.TreeDataProvider<
     const item = new vscode.TreeItem(c.rule ?? c.name, vscode.TreeItemCollapsibleState.None);
     item.id = c.file;
     item.resourceUri = vscode.Uri.file(c.file);
-    item.description = [c.target, humanSize(c.size), timeAgo(c.time, Date.now())].filter(Boolean).join(' · ');
+    item.description = [c.automatic ? 'automatic' : '', c.target, humanSize(c.size), timeAgo(c.time, Date.now())].filter(Boolean).join(' · ');
     item.tooltip = [c.name, c.rule ? `alert: ${c.rule}${c.priority ? ` (${c.priority})` : ''}` : 'no alert', c.target ? `target: ${c.target}` : '',
       `time: ${new Date(c.time).toISOString()}`, `size: ${humanSize(c.size)}`, c.outcome ? `outcome: ${c.outcome}` : '',
-      c.sidecarProblem ? `sidecar: ${c.sidecarProblem}` : ''].filter(Boolean).join('\n');
-    item.iconPath = new vscode.ThemeIcon(c.outcome === 'failed' ? 'error' : c.outcome === 'partial' ? 'warning' : 'pulse');
+      c.automatic ? 'started automatically by the capture policy' : '', c.sidecarProblem ? `sidecar: ${c.sidecarProblem}` : ''].filter(Boolean).join('\n');
+    item.iconPath = new vscode.ThemeIcon(c.outcome === 'failed' ? 'error' : c.outcome === 'partial' ? 'warning' : c.automatic ? 'zap' : 'pulse');
     item.contextValue = 'falcoshark.capture';
     item.command = { command: 'falcoshark.openSummary', title: 'Open Flow Summary', arguments: [node] };
     return item;
