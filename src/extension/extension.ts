@@ -14,6 +14,8 @@ import { registerAlertCommands } from './commands/alertCommands.js';
 import { registerSetupCommands } from './commands/setupCommands.js';
 import { FlowPanel } from './webview/flowPanel.js';
 import { resolveExplorerNode } from './kubernetesExplorer.js';
+import { AutoCapture } from './autoCapture.js';
+import { createRemoteCaptures, registerServeSourceCommands } from './serveSources.js';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = createLog();
@@ -30,12 +32,14 @@ export function activate(context: vscode.ExtensionContext): void {
   const alerts = sub(new AlertsTree(store, feed, getSettings().grouping));
   sub(new AlertDocumentProvider(store));
   const folder = (): string => captureFolder(getSettings(), context.globalStorageUri);
-  const captures = sub(new CapturesTree(folder(), log));
+  const remote = sub(createRemoteCaptures(context.secrets, folder));
+  const captures = sub(new CapturesTree(folder(), log, remote));
   const files = new CaptureFiles({ log, extensionUri: context.extensionUri, settings: getSettings, refreshCaptures: () => captures.refresh() });
   const runner = sub(new CaptureRunner({
     log, settings: getSettings, captureFolder: folder, onCaptured: () => captures.refresh(),
     openSummary: (f) => files.openSummary(f), openInWireshark: (f) => files.openInWireshark(f),
   }));
+  sub(new AutoCapture({ store, log, settings: getSettings, captureFolder: folder, runner, openSummary: (f) => files.openSummary(f), refreshCaptures: () => captures.refresh() }));
 
   const withFile = (fn: (file: string) => Promise<void>) => async (arg: unknown): Promise<void> => {
     const file = captureFileOf(arg, captures);
@@ -45,13 +49,14 @@ export function activate(context: vscode.ExtensionContext): void {
   for (const d of [
     ...registerAlertCommands(store, alerts, runner, restart),
     ...registerSetupCommands(getSettings, () => feed.webhookAddress),
+    ...registerServeSourceCommands({ secrets: context.secrets, log, captureFolder: folder, openSummary: (f) => files.openSummary(f) }, remote),
     vscode.commands.registerCommand('falcoshark.capturePod', async (node: unknown) => runner.capturePod(await resolveExplorerNode(node))),
     vscode.commands.registerCommand('falcoshark.openSummary', withFile((f) => files.openSummary(f))),
     vscode.commands.registerCommand('falcoshark.openInWireshark', withFile((f) => files.openInWireshark(f))),
     vscode.commands.registerCommand('falcoshark.revealCapture', withFile((f) => files.reveal(f))),
     vscode.commands.registerCommand('falcoshark.deleteCapture', withFile((f) => files.delete(f))),
     vscode.commands.registerCommand('falcoshark.openCaptureFile', () => files.pickAndOpen()),
-    vscode.commands.registerCommand('falcoshark.refreshCaptures', () => captures.refresh()),
+    vscode.commands.registerCommand('falcoshark.refreshCaptures', () => { remote.refresh(); captures.refresh(); }),
     vscode.commands.registerCommand('falcoshark.showLog', () => log.show()),
     onSettingsChanged(['context', 'cluster', 'falco', 'webhook', 'sidekickUi', 'alertFile'], restart),
     onSettingsChanged(['alerts.grouping'], () => alerts.setGrouping(getSettings().grouping)),
