@@ -37,6 +37,7 @@ export class AutoCaptureController {
   private readonly listener = (c: StoreChange): void => this.onChange(c);
   private readonly pending = new Set<Promise<void>>();
   private lastSetup = '';
+  private lastState: AutoCaptureConfig['state'] = 'off';
 
   constructor(private readonly store: AlertStore, private readonly host: AutoCaptureHost) {
     store.on('change', this.listener);
@@ -51,10 +52,11 @@ export class AutoCaptureController {
     if (key === this.lastSetup) return;
     this.lastSetup = key;
     const { config } = setup;
-    const was = this.automation !== undefined;
+    const wasOff = this.lastState === 'off';
+    this.lastState = config.state;
     // A previous automation's running captures end and are announced as usual.
     this.automation = undefined;
-    if (config.state === 'off') { if (was) this.host.log('info', 'automatic capture: off'); return; }
+    if (config.state === 'off') { if (!wasOff) this.host.log('info', 'automatic capture: off'); return; }
     if (config.state === 'invalid') {
       this.host.log('error', `automatic capture: off, ${config.setting} ${config.reason}`);
       return;
