@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 const root = resolve(import.meta.dirname, '..');
-const prefix = join(root, '.vscode-test', 'code-server');
+// FALCOSHARK_CODE_SERVER_PREFIX: install elsewhere (to check a fresh install without touching the cache).
+const prefix = process.env.FALCOSHARK_CODE_SERVER_PREFIX || join(root, '.vscode-test', 'code-server');
 const bin = join(prefix, 'node_modules', '.bin', 'code-server');
 const pkg = join(prefix, 'node_modules', 'code-server', 'package.json');
 
@@ -16,8 +17,30 @@ function installedVersion() {
   try { return JSON.parse(readFileSync(pkg, 'utf8')).version; } catch { return undefined; }
 }
 
+/** Installed and complete: the pinned version, and its postinstall has run (it installs VS Code's
+ *  own dependencies into lib/vscode/node_modules and builds argon2; without it the server does
+ *  not start). */
+function isInstalled() {
+  return existsSync(bin) && installedVersion() === CODE_SERVER_VERSION
+    && existsSync(join(prefix, 'node_modules', 'code-server', 'lib', 'vscode', 'node_modules'))
+    && existsSync(join(prefix, 'node_modules', 'argon2', 'lib', 'binding'));
+}
+
+/** The environment of the nested npm install, without what the caller's context leaks into it:
+ *  `npm test`'s npm_* settings and its node_modules/.bin on PATH (another node-pre-gyp, another
+ *  minipass), the test runner's NODE_TEST_CONTEXT, and NODE_OPTIONS (tsx's loader). */
+export function cleanInstallEnv(env = process.env) {
+  const out = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined || /^npm_/i.test(k) || k === 'NODE_TEST_CONTEXT' || k === 'NODE_OPTIONS' || k === 'INIT_CWD') continue;
+    out[k] = v;
+  }
+  out.PATH = (env.PATH ?? '').split(':').filter((d) => d && !/node_modules[\\/]\.bin$/.test(d)).join(':');
+  return out;
+}
+
 function run(cmd, args, env) {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...cleanInstallEnv(), ...env } });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
 }
@@ -43,12 +66,12 @@ function withLock(fn) {
 }
 
 export function installCodeServer() {
-  if (existsSync(bin) && installedVersion() === CODE_SERVER_VERSION) return bin;
+  if (isInstalled()) return bin;
   return withLock(install);
 }
 
 function install() {
-  if (existsSync(bin) && installedVersion() === CODE_SERVER_VERSION) return bin;
+  if (isInstalled()) return bin;
   const rg = ['/usr/bin/rg', '/usr/local/bin/rg'].find((p) => existsSync(p));
   if (!rg) throw new Error('ripgrep is not installed (apt-get install ripgrep): code-server\'s @vscode/ripgrep would try to download it');
   // @vscode/ripgrep 1.15.11 takes its archive from this cache instead of downloading it.
@@ -58,14 +81,12 @@ function install() {
   run('tar', ['czf', join(cache, 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz'), '-C', dir, 'rg']);
   mkdirSync(prefix, { recursive: true });
   process.stderr.write(`installing code-server ${CODE_SERVER_VERSION} into ${prefix} (about a minute)\n`);
-  // --ignore-scripts: the package ships VS Code's native modules prebuilt, and its install
-  // scripts (argon2's node-pre-gyp, code-server's postinstall) are only needed for password
-  // auth and other platforms. Whether npm 11 runs them depends on its install-scripts policy and
-  // the environment; when it did (under the test runner on a fresh clone) argon2's node-pre-gyp
-  // crashed on a minipass version clash. Skipping them makes the install the same everywhere.
-  run('npm', ['install', '--prefix', prefix, '--unsafe-perm', '--ignore-scripts', '--no-audit', '--no-fund', '--no-save', `code-server@${CODE_SERVER_VERSION}`],
+  // Its install scripts must run (postinstall installs VS Code's dependencies, argon2 builds its
+  // binding): with --ignore-scripts the server does not start. They run in a clean environment
+  // (cleanInstallEnv), so the same install works from a shell, from npm test and from CI.
+  run('npm', ['install', '--prefix', prefix, '--unsafe-perm', '--no-audit', '--no-fund', '--no-save', `code-server@${CODE_SERVER_VERSION}`],
     { npm_config_yes: 'true' });
-  if (!existsSync(bin)) throw new Error(`code-server was installed but ${bin} is missing`);
+  if (!isInstalled()) throw new Error(`code-server was installed into ${prefix} but is incomplete (its postinstall did not run?)`);
   return bin;
 }
 
