@@ -28,6 +28,10 @@ export interface AutoCaptureSetup {
   trusted: boolean;
 }
 
+/** Alerts older than this when they arrive (the history read at start, a late poll) start no
+ *  capture: it would capture today's traffic for an old alert. */
+export const MAX_ALERT_AGE_SECONDS = 120;
+
 const where = (a: FalcoAlert): string => `${a.namespace ?? '?'}/${a.pod ?? '?'}`;
 
 export class AutoCaptureController {
@@ -39,7 +43,7 @@ export class AutoCaptureController {
   private lastSetup = '';
   private lastState: AutoCaptureConfig['state'] = 'off';
 
-  constructor(private readonly store: AlertStore, private readonly host: AutoCaptureHost) {
+  constructor(private readonly store: AlertStore, private readonly host: AutoCaptureHost, private readonly now: () => number = Date.now) {
     store.on('change', this.listener);
   }
 
@@ -94,6 +98,11 @@ export class AutoCaptureController {
     if (!a) return;
     const planErrors = a.metrics.skipped['plan-error'] ?? 0;
     const alert = c.entry.alert;
+    const age = alert.timeMs === null ? 0 : (this.now() - alert.timeMs) / 1000;
+    if (age > MAX_ALERT_AGE_SECONDS) {
+      this.host.log('info', `automatic capture skipped for "${alert.rule}" on ${where(alert)}: stale: the alert is ${Math.round(age)} s old (only alerts of the last ${MAX_ALERT_AGE_SECONDS} s start a capture)`);
+      return;
+    }
     const p = a.handle(alert).then(() => {
       if ((a.metrics.skipped['plan-error'] ?? 0) > planErrors) this.host.log('warn', `automatic capture skipped for "${alert.rule}" on ${where(alert)}: the capture could not be planned (see audit.jsonl)`);
     }, (e: unknown) => this.host.log('error', `automatic capture: ${(e as Error).message}`));

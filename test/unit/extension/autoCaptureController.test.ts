@@ -45,8 +45,10 @@ interface Harness {
   gate?: Promise<void>;
 }
 
+/** The time of the test alerts (falcoAlertJson's default). */
+const ALERT_TIME = Date.parse('2026-11-28T14:26:39.123Z');
 let n = 0;
-function harness(o: { gate?: Promise<void>; failStart?: boolean } = {}): Harness {
+function harness(o: { gate?: Promise<void>; failStart?: boolean; now?: number } = {}): Harness {
   const dir = join(root, `c${n++}`);
   const store = new AlertStore();
   const h: Harness = {
@@ -67,7 +69,7 @@ function harness(o: { gate?: Promise<void>; failStart?: boolean } = {}): Harness
       return runCaptureSession({ plan, outDir: dir, source: fixtureSource(), auditLog: join(dir, 'audit.jsonl'), sidecarExtra: { alert: a } });
     },
     onFinished: (rec) => h.finished.push(rec),
-  });
+  }, () => o.now ?? ALERT_TIME + 1000);
   return h;
 }
 
@@ -179,4 +181,16 @@ test('after dispose the store is no longer followed', async () => {
   await h.ctl.idle();
   assert.equal(h.started.length, 0);
   assert.equal(h.store.listenerCount('change'), 0);
+});
+
+test('an alert older than two minutes when it arrives (history read at start) starts no capture', async () => {
+  const h = harness({ now: ALERT_TIME + 121_000 });
+  h.setup({ 'autoCapture.enabled': true });
+  h.store.add(alert());
+  h.store.add(alert({ serverPort: 40, time: '2026-11-28T14:28:00.000000000Z' })); // 39 s old: fresh
+  await h.ctl.idle();
+  assert.equal(h.started.length, 1);
+  assert.equal(h.started[0].alert.network?.server.port, 40);
+  assert.match(h.logs.join('\n'), /info: automatic capture skipped for "Outbound Connection to C2 Servers" on shop\/api-7d9c5b-x2k4q: stale: the alert is 121 s old \(only alerts of the last 120 s start a capture\)/);
+  h.ctl.dispose();
 });
