@@ -1,11 +1,12 @@
 // `node --import tsx bench/hotLoop.ts FILE [RUNS]`: the analysis alone, in one process, over a
 // capture already in memory (4 MiB chunks, as the CLI reads): reader only (a sink that does
-// nothing), then reader + flow analysis. Best of RUNS (default 5), for comparing hot-path
+// nothing), then reader + flow analysis, then the flows' JSON text (as `analyze --json`). Best of RUNS (default 5), for comparing hot-path
 // changes on a busy machine without the process start and the file I/O.
 import { readFileSync } from 'node:fs';
 import { CaptureReader } from '../src/core/pcap/captureReader.js';
 import { FlowAnalyzer } from '../src/core/flows/flowAnalyzer.js';
 import type { CaptureSink } from '../src/core/pcap/types.js';
+import { flowJsonTexts, summaryHead } from '../src/core/flows/buildSummary.js';
 
 const file = process.argv[2];
 const runs = Number(process.argv[3] ?? 5);
@@ -27,7 +28,7 @@ function best(name: string, once: () => number): void {
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     b = Math.min(b, ms);
   }
-  console.log(`${name.padEnd(10)} ${b.toFixed(0).padStart(6)} ms  ${(packets / b / 1e3).toFixed(2)} Mpkt/s (best of ${runs})`);
+  console.log(`${name.padEnd(10)} ${b.toFixed(0).padStart(6)} ms  ${(packets / b / 1e3).toFixed(2)} M items/s (best of ${runs})`);
 }
 
 best('read', () => {
@@ -40,4 +41,12 @@ best('analyze', () => {
   feed(a);
   a.finish();
   return a.packets;
+});
+const analyzed = new FlowAnalyzer();
+feed(analyzed);
+summaryHead(analyzed);
+best('json', () => {
+  let chars = 0;
+  for (const s of flowJsonTexts(analyzed)) chars += s.length;
+  return chars > 0 ? analyzed.table.count : 0;
 });

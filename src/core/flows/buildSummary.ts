@@ -12,7 +12,7 @@ import {
 import type { ReaderEnd } from '../pcap/types.js';
 import type { FlowAnalyzer } from './flowAnalyzer.js';
 import { ACTIVITY_BUCKETS, S_BYTES, S_PKTS, FLAG_CLIENT_BY_SYN, FLAG_CLIENT_BY_SYNACK, FLAG_FIN, FLAG_RST, FLAG_SYN, FLAG_SYNACK } from './flowTable.js';
-import { formatIpv4, formatIpv6Words, isoTime } from './format.js';
+import { formatIpv4, formatIpv6Words, isoTime, IsoTimeWriter } from './format.js';
 
 export function protocolName(p: number): string {
   switch (p) {
@@ -43,6 +43,8 @@ export interface SummaryInput {
  *  string per IPv4 address (servers recur in many flows). */
 export class FlowRecordMaker {
   private readonly v4 = new Map<number, string>();
+  private readonly firstText = new IsoTimeWriter();
+  private readonly lastText = new IsoTimeWriter();
 
   constructor(private readonly a: FlowAnalyzer) {}
 
@@ -131,7 +133,7 @@ export class FlowRecordMaker {
     if (withPorts) s += `,"port":${ports & 0xffff}`;
     s += `},"packets":{"fromClient":${t.stat(f, S_PKTS)},"fromServer":${t.stat(f, S_PKTS + 1)}}` +
       `,"bytes":{"fromClient":${t.stat(f, S_BYTES)},"fromServer":${t.stat(f, S_BYTES + 1)}}` +
-      `,"firstSeen":"${isoTime(t.firstSec(f), t.firstNs(f))}","lastSeen":"${isoTime(t.lastSec(f), t.lastNs(f))}"` +
+      `,"firstSeen":"${this.firstText.text(t.firstSec(f), t.firstNs(f))}","lastSeen":"${this.lastText.text(t.lastSec(f), t.lastNs(f))}"` +
       `,"clientBy":"${fl & FLAG_CLIENT_BY_SYN ? 'syn' : fl & FLAG_CLIENT_BY_SYNACK ? 'syn-ack' : 'first-packet'}"`;
     let lo = 0;
     let hi = ACTIVITY_BUCKETS;

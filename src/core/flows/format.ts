@@ -79,6 +79,11 @@ function civilDate(z: number): string {
  *  (the date part cached per day), for any timestamp a capture can hold: summaries print
  *  two per flow, and pcapng's 64-bit timestamps reach far beyond JavaScript's Date. */
 export function isoTime(sec: number, ns: number): string {
+  return flat(`${isoSecondPrefix(sec)}${isoNanos(ns)}Z`);
+}
+
+/** "2026-11-28T13:42:53." for a whole second. */
+function isoSecondPrefix(sec: number): string {
   const day = Math.floor(sec / 86400);
   if (day !== isoCacheDay) {
     isoCacheDay = day;
@@ -88,6 +93,25 @@ export function isoTime(sec: number, ns: number): string {
   const h = Math.floor(r / 3600);
   const m = Math.floor((r - h * 3600) / 60);
   const s = Math.floor(r - h * 3600 - m * 60);
-  const frac = ns < 100000000 ? String(ns).padStart(9, '0') : String(ns);
-  return flat(`${isoCacheDate}T${two(h)}:${two(m)}:${two(s)}.${frac}Z`);
+  return `${isoCacheDate}T${two(h)}:${two(m)}:${two(s)}.`;
+}
+
+function isoNanos(ns: number): string {
+  return ns < 100000000 ? String(ns).padStart(9, '0') : String(ns);
+}
+
+/** isoTime for text that is written out at once (JSON output): the second's prefix is
+ *  kept from one call to the next (consecutive flows mostly start in the same second), and
+ *  the result is not flattened (it is not kept). */
+export class IsoTimeWriter {
+  private sec = NaN;
+  private prefix = '';
+
+  text(sec: number, ns: number): string {
+    if (sec !== this.sec) {
+      this.sec = sec;
+      this.prefix = flat(isoSecondPrefix(sec));
+    }
+    return `${this.prefix}${isoNanos(ns)}Z`;
+  }
 }
