@@ -124,18 +124,30 @@ describe('automatic capture and falcoshark serve in the workbench against the la
     assert.ok(id, `serve captured by itself (serve said: ${serveLog.join('').slice(-1500)})`);
 
     const page = wb.page;
-    await wb.runCommand('Add falcoshark serve Source');
     const input = page.locator('.quick-input-widget input').first();
-    await page.locator('.quick-input-widget', { hasText: 'Add a falcoshark serve source (1/2)' }).waitFor({ timeout: 10_000 });
-    await input.fill(apiUrl);
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget', { hasText: 'Add a falcoshark serve source (2/2)' }).waitFor({ timeout: 10_000 });
-    await wb.screenshot('32-serve-source-token');
-    await input.fill(TOKEN);
-    await page.keyboard.press('Enter');
+    const enterSource = async (url: string | undefined, token: string): Promise<void> => {
+      await page.locator('.quick-input-widget', { hasText: 'Add a falcoshark serve source (1/2)' }).waitFor({ timeout: 10_000 });
+      if (url !== undefined) await input.fill(url);
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: 'Add a falcoshark serve source (2/2)' }).waitFor({ timeout: 10_000 });
+      await input.fill(token);
+      await page.keyboard.press('Enter');
+    };
+    // A wrong token first: the server's 401 is a message node under it, not a modal.
+    await wb.runCommand('Add falcoshark serve Source');
+    await enterSource(apiUrl, 'not-the-token-0123456789');
     const host = new URL(apiUrl).host;
     const captures = page.locator('.pane', { hasText: 'Captures' });
     await captures.locator('.monaco-list-row', { hasText: host }).first().waitFor({ timeout: 30_000 });
+    const refused = captures.locator('.monaco-list-row', { hasText: 'the token was refused (401)' }).first();
+    await refused.waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no modal dialog');
+    await wb.screenshot('32-serve-source-refused');
+    // Clicking the message asks again, with the server's URL already filled in.
+    await refused.click();
+    await page.locator('.quick-input-widget', { hasText: 'Add a falcoshark serve source (1/2)' }).waitFor({ timeout: 10_000 });
+    assert.equal(await input.inputValue(), apiUrl);
+    await enterSource(undefined, TOKEN);
     const remoteRow = captures.locator('.monaco-list-row', { has: page.locator('.codicon-cloud-download') }).first();
     await remoteRow.waitFor({ timeout: 30_000 });
     const remoteText = await remoteRow.innerText();
@@ -155,5 +167,13 @@ describe('automatic capture and falcoshark serve in the workbench against the la
     const frame = await wb.findFrame('.row.alerted', 60_000);
     assert.match(await frame.locator('.row.alerted').first().innerText(), new RegExp(C2_IP.replace(/\./g, '\\.')));
     await wb.screenshot('34-serve-capture-summary');
+
+    // The server goes away: a message node under it after a refresh, not a modal.
+    serve.kill('SIGTERM');
+    await new Promise((r) => serve!.once('exit', r));
+    await wb.runCommand('Refresh Captures');
+    await captures.locator('.monaco-list-row', { hasText: 'unreachable' }).first().waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no modal dialog');
+    await wb.screenshot('35-serve-source-unreachable');
   });
 });

@@ -267,7 +267,8 @@ describe('falcoshark in the real VS Code workbench', { timeout: 600_000 }, () =>
     // A second, fresh workbench: only the cluster source, and $KUBECONFIG names a file that does not exist.
     const wb2 = new Workbench();
     try {
-      await wb2.start({ settings: { 'falcoshark.cluster.enabled': true }, env: { KUBECONFIG: '/nonexistent/kubeconfig' } });
+      await wb2.start({ settings: { 'falcoshark.cluster.enabled': true, 'falcoshark.wiresharkPath': '/nonexistent/wireshark' }, env: { KUBECONFIG: '/nonexistent/kubeconfig' },
+        files: { '.falcoshark/captures/e2e-gen-lo.pcapng': readFileSync(join(FIXTURES, 'pcap', 'gen_lo.pcapng')), '.falcoshark/captures/e2e-gen-lo.falcoshark.json': sidecar() } });
       await wb2.page.locator('.activitybar a.action-label[aria-label^="Falcoshark"]').click();
       const welcome = wb2.page.locator('.sidebar .welcome-view-content', { hasText: 'No kubeconfig' });
       await welcome.waitFor({ timeout: 30_000 }).catch(async (e: unknown) => {
@@ -277,6 +278,18 @@ describe('falcoshark in the real VS Code workbench', { timeout: 600_000 }, () =>
       assert.equal(await welcome.locator('a.monaco-button', { hasText: 'Pick a Context' }).count(), 1, 'the next step is a button');
       assert.equal(await welcome.locator('a.monaco-button', { hasText: 'Add a Webhook Source' }).count(), 1);
       await wb2.screenshot('06-welcome-no-kubeconfig');
+
+      // Wireshark where the setting says is not there: say so, offer to reveal the file.
+      const capRow = wb2.page.locator('.sidebar .monaco-list-row', { hasText: 'lo · ' }).first();
+      await capRow.waitFor({ timeout: 20_000 });
+      await capRow.hover();
+      await capRow.locator('a.action-label[aria-label^="Open in Wireshark"]').click();
+      const toast = wb2.page.locator('.notification-toast', { hasText: 'falcoshark.wiresharkPath' }).first();
+      await toast.waitFor({ timeout: 20_000 });
+      assert.match(await toast.innerText(), /\/nonexistent\/wireshark, which is not an executable file/);
+      assert.equal(await toast.locator('a.monaco-button', { hasText: 'Reveal File' }).count(), 1);
+      await sleep(800); // the toast slides in
+      await wb2.screenshot('07-wireshark-not-found');
     } finally {
       await wb2.close();
     }
