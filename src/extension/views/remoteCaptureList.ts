@@ -36,7 +36,7 @@ export function remoteFolderFor(captureFolder: string, url: string): string {
 
 export type RemoteListing =
   | { kind: 'items'; items: RemoteItem[] }
-  | { kind: 'message'; level: 'error' | 'warning' | 'info'; message: string; fix?: 'token' | 'retry' };
+  | { kind: 'message'; level: 'error' | 'warning' | 'info'; message: string; detail?: string; fix?: 'token' | 'retry' };
 
 export interface RemoteItem extends CaptureListItem {
   /** Already downloaded into the remote folder. */
@@ -52,8 +52,11 @@ export async function loadRemoteCaptures(url: string, token: string | undefined,
     return { kind: 'items', items: items.sort((a, b) => b.createdAt.localeCompare(a.createdAt))
       .map((i) => ({ ...i, downloaded: existsSync(join(folder, `${i.id}.pcapng`)) })) };
   } catch (e) {
-    if (e instanceof CaptureApiError && e.status === 401) return { kind: 'message', level: 'error', message: `${e.message}: click to enter another token`, fix: 'token' };
-    return { kind: 'message', level: 'error', message: (e as Error).message, fix: 'retry' };
+    // Short labels (the server node above names the server; a sidebar is narrow), the full reason as detail.
+    const detail = (e as Error).message;
+    if (e instanceof CaptureApiError && e.status === 401) return { kind: 'message', level: 'error', message: 'the token was refused (401): click to enter another', detail, fix: 'token' };
+    const unreachable = /^cannot reach falcoshark serve at \S+: (.*)$/s.exec(detail);
+    return { kind: 'message', level: 'error', message: unreachable ? `unreachable (${unreachable[1].slice(0, 120)}): click to retry` : `${detail.slice(0, 200)}: click to retry`, detail, fix: 'retry' };
   }
 }
 

@@ -9,7 +9,7 @@ import { loadRemoteCaptures, remoteFolderFor, type RemoteItem, type RemoteListin
 
 export interface ServerNode { kind: 'server'; url: string }
 export interface RemoteCaptureNode { kind: 'remoteCapture'; url: string; item: RemoteItem }
-interface RemoteMessageNode { kind: 'remoteMessage'; url: string; level: 'error' | 'warning' | 'info'; message: string; fix?: 'token' | 'retry' }
+interface RemoteMessageNode { kind: 'remoteMessage'; url: string; level: 'error' | 'warning' | 'info'; message: string; detail?: string; fix?: 'token' | 'retry' }
 export type RemoteNode = ServerNode | RemoteCaptureNode | RemoteMessageNode;
 
 export function isRemoteNode(n: { kind: string }): n is RemoteNode {
@@ -59,7 +59,7 @@ export class RemoteCaptures extends Disposable {
       this.cache.set(url, c);
     }
     const l = await c.listing;
-    if (l.kind === 'message') return [{ kind: 'remoteMessage', url, level: l.level, message: l.message, ...(l.fix ? { fix: l.fix } : {}) }];
+    if (l.kind === 'message') return [{ kind: 'remoteMessage', url, level: l.level, message: l.message, ...(l.detail ? { detail: l.detail } : {}), ...(l.fix ? { fix: l.fix } : {}) }];
     return l.items.map((item) => ({ kind: 'remoteCapture', url, item }));
   }
 
@@ -75,6 +75,7 @@ export class RemoteCaptures extends Disposable {
     }
     if (node.kind === 'remoteMessage') {
       const item = new vscode.TreeItem(node.message);
+      item.tooltip = node.detail ?? node.message;
       item.iconPath = new vscode.ThemeIcon(node.level === 'info' ? 'info' : node.level);
       if (node.fix === 'token') item.command = { command: 'falcoshark.addServeSource', title: 'Add falcoshark serve Source', arguments: [node.url] };
       else if (node.fix === 'retry') item.command = { command: 'falcoshark.refreshCaptures', title: 'Refresh Captures' };

@@ -63,11 +63,13 @@ test('no token, a refused token and an unreachable server become message nodes',
   assert.deepEqual(await loadRemoteCaptures(url, undefined, local), { kind: 'message', level: 'warning', message: 'no API token stored for this server: click to add it', fix: 'token' });
   const refused = await loadRemoteCaptures(url, 'wrong-token-0123456789', local);
   assert.equal(refused.kind === 'message' && refused.fix, 'token');
-  assert.match(refused.kind === 'message' ? refused.message : '', /refused the token \(401\): click to enter another token/);
+  assert.equal(refused.kind === 'message' ? refused.message : '', 'the token was refused (401): click to enter another');
+  assert.match(refused.kind === 'message' ? refused.detail ?? '' : '', /^falcoshark serve at http:\/\/127\.0\.0\.1:\d+ refused the token \(401\)$/);
   const port = await freePort();
   const down = await loadRemoteCaptures(`http://127.0.0.1:${port}/`, token, local);
   assert.equal(down.kind === 'message' && down.fix, 'retry');
-  assert.match(down.kind === 'message' ? down.message : '', new RegExp(`cannot reach falcoshark serve at http://127\\.0\\.0\\.1:${port}`));
+  assert.match(down.kind === 'message' ? down.message : '', /^unreachable \(.+\): click to retry$/);
+  assert.match(down.kind === 'message' ? down.detail ?? '' : '', new RegExp(`cannot reach falcoshark serve at http://127\\.0\\.0\\.1:${port}`));
   const empty = mkdtempSync(join(root, 'empty-'));
   const api2 = new CaptureApi({ port: 0, token, captureDir: empty, metrics: () => '' });
   const u2 = (await api2.listen()).url;
