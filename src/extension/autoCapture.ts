@@ -49,8 +49,8 @@ export class AutoCapture extends Disposable {
   configure(): void {
     const c = vscode.workspace.getConfiguration('falcoshark');
     const config = readAutoCaptureConfig((k) => c.get(k));
-    this.controller.configure({ config, outDir: this.deps.captureFolder(), planSettings: planSettingsOf(this.deps.settings()), trusted: vscode.workspace.isTrusted });
-    if (config.state === 'invalid') {
+    const changed = this.controller.configure({ config, outDir: this.deps.captureFolder(), planSettings: planSettingsOf(this.deps.settings()), trusted: vscode.workspace.isTrusted });
+    if (changed && config.state === 'invalid') {
       void vscode.window.showWarningMessage(`Automatic capture is off: ${config.setting} ${config.reason}.`, 'Open Settings').then((pick) => {
         if (pick) void vscode.commands.executeCommand('workbench.action.openSettings', config.setting);
       });

@@ -50,22 +50,23 @@ export class AutoCaptureController {
   /** The automation in use (undefined while automatic capture is off). */
   get active(): CaptureAutomation | undefined { return this.automation; }
 
-  /** Applies the settings: a new automation (fresh policy state) whenever they changed. */
-  configure(setup: AutoCaptureSetup): void {
+  /** Applies the settings: a new automation (fresh policy state) whenever they changed.
+   *  False when nothing changed. */
+  configure(setup: AutoCaptureSetup): boolean {
     const key = JSON.stringify(setup);
-    if (key === this.lastSetup) return;
+    if (key === this.lastSetup) return false;
     this.lastSetup = key;
     const { config } = setup;
     const wasOff = this.lastState === 'off';
     this.lastState = config.state;
     // A previous automation's running captures end and are announced as usual.
     this.automation = undefined;
-    if (config.state === 'off') { if (!wasOff) this.host.log('info', 'automatic capture: off'); return; }
+    if (config.state === 'off') { if (!wasOff) this.host.log('info', 'automatic capture: off'); return true; }
     if (config.state === 'invalid') {
       this.host.log('error', `automatic capture: off, ${config.setting} ${config.reason}`);
-      return;
+      return true;
     }
-    if (!setup.trusted) { this.host.log('warn', 'automatic capture: off in an untrusted workspace'); return; }
+    if (!setup.trusted) { this.host.log('warn', 'automatic capture: off in an untrusted workspace'); return true; }
     const log = this.host.log;
     const a = new CaptureAutomation({
       policy: config.policy, outDir: setup.outDir, auditLog: join(setup.outDir, 'audit.jsonl'), planSettings: setup.planSettings,
@@ -87,6 +88,7 @@ export class AutoCaptureController {
     a.on('removed', (id) => { log('info', `automatic capture ${id} removed (disk budget of ${config.policy.diskBudgetBytes} bytes)`); this.host.onRemoved?.(id); });
     this.automation = a;
     log('info', `automatic capture: on (${describePolicy(config.policy)}); captures in ${setup.outDir}`);
+    return true;
   }
 
   private onChange(c: StoreChange): void {

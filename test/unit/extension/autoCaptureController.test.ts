@@ -146,6 +146,9 @@ test('a settings change re-creates the policy; off, untrusted and invalid settin
   await h.ctl.idle();
   assert.equal(h.started.length, 1);
   h.setup({ 'autoCapture.enabled': true, 'autoCapture.maxConcurrent': 0 });
+  const again = h.ctl.configure({ config: readAutoCaptureConfig((k) => ({ 'autoCapture.enabled': true, 'autoCapture.maxConcurrent': 0 } as Record<string, unknown>)[k]),
+    outDir: h.dir, trusted: true, planSettings: { method: 'exec', tool: 'tshark', caps: { durationSeconds: 5 } } });
+  assert.equal(again, false, 'the same settings again: nothing changed (no second warning)');
   h.store.add(alert({ serverPort: 11 }));
   h.setup({ 'autoCapture.enabled': true }, false);
   h.store.add(alert({ serverPort: 12 }));
