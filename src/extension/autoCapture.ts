@@ -36,6 +36,7 @@ export class AutoCapture extends Disposable {
       start: (plan, alert) => deps.runner.captureWithProgress(plan, this.kubeConfig(), alert, `Capturing automatically (${alert.rule.slice(0, 60)})`),
       onFinished: (rec, alert) => { deps.refreshCaptures(); void this.announce(rec, alert); },
       onRemoved: () => deps.refreshCaptures(),
+      onStartError: (message) => this.startFailed(message),
     });
     this._register({ dispose: () => this.controller.dispose() });
     this._register(vscode.workspace.onDidChangeConfiguration((e) => {
@@ -55,6 +56,16 @@ export class AutoCapture extends Disposable {
         if (pick) void vscode.commands.executeCommand('workbench.action.openSettings', config.setting);
       });
     }
+  }
+
+  private lastError = { message: '', at: 0 };
+
+  /** Says it once per reason (every failure is in the log): an alert storm must not become a toast storm. */
+  private startFailed(message: string): void {
+    const now = Date.now();
+    if (message === this.lastError.message && now - this.lastError.at < 10 * 60_000) return;
+    this.lastError = { message, at: now };
+    void vscode.window.showWarningMessage(`An automatic capture did not start: ${message}`, 'Show Log').then((pick) => { if (pick) this.deps.log.show(); });
   }
 
   private kubeConfig(): KubeConfig {

@@ -18,6 +18,8 @@ export interface AutoCaptureHost {
   start: StartCapture;
   onFinished?: (rec: CaptureRecord, alert: FalcoAlert) => void;
   onRemoved?: (id: string) => void;
+  /** A capture the policy chose could not start (no kubeconfig, RBAC, image pull…). */
+  onStartError?: (message: string, alert: FalcoAlert) => void;
 }
 
 export interface AutoCaptureSetup {
@@ -75,6 +77,7 @@ export class AutoCaptureController {
           return await this.host.start(plan, alert);
         } catch (e) {
           log('error', `automatic capture ${plan.id} did not start: ${(e as Error).message}`);
+          this.host.onStartError?.((e as Error).message, alert);
           throw e;
         }
       },

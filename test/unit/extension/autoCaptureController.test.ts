@@ -69,6 +69,7 @@ function harness(o: { gate?: Promise<void>; failStart?: boolean; now?: number } 
       return runCaptureSession({ plan, outDir: dir, source: fixtureSource(), auditLog: join(dir, 'audit.jsonl'), sidecarExtra: { alert: a } });
     },
     onFinished: (rec) => h.finished.push(rec),
+    onStartError: (m) => h.logs.push(`startError: ${m}`),
   }, () => o.now ?? ALERT_TIME + 1000);
   return h;
 }
@@ -172,6 +173,7 @@ test('a capture that cannot start is logged (and audited), and the slot is freed
   await h.ctl.idle();
   assert.equal(h.started.length, 2, 'the failed capture did not keep its concurrency slot');
   assert.match(h.logs.join('\n'), /error: automatic capture \S+ did not start: no kubeconfig: \$KUBECONFIG is unset/);
+  assert.equal(h.logs.filter((l) => l === 'startError: no kubeconfig: $KUBECONFIG is unset').length, 2, 'the host is told each time (it decides what to show)');
   assert.match(readFileSync(join(h.dir, 'audit.jsonl'), 'utf8'), /"event":"auto-capture-failed"/);
   h.ctl.dispose();
 });
