@@ -21,8 +21,15 @@ export function configuredServers(): string[] {
   return r.ok ? [r.value] : [];
 }
 
+function settingProblem(): string | undefined {
+  const raw = vscode.workspace.getConfiguration('falcoshark').get<unknown>('serve.url');
+  if (typeof raw !== 'string' || !raw.trim()) return undefined;
+  const r = normalizeServeUrl(raw);
+  return r.ok ? undefined : r.reason;
+}
+
 export function createRemoteCaptures(secrets: vscode.SecretStorage, captureFolder: () => string): RemoteCaptures {
-  return new RemoteCaptures({ servers: configuredServers, token: (url) => secrets.get(serveTokenKey(url)), captureFolder });
+  return new RemoteCaptures({ servers: configuredServers, settingProblem, token: (url) => secrets.get(serveTokenKey(url)), captureFolder });
 }
 
 export function registerServeSourceCommands(deps: ServeSourceDeps, remote: RemoteCaptures): vscode.Disposable[] {

@@ -19,6 +19,8 @@ export function isRemoteNode(n: { kind: string }): n is RemoteNode {
 export interface RemoteCapturesDeps {
   /** The configured servers (normalised URLs). */
   servers: () => string[];
+  /** Why the configured server setting is not usable, if it is not. */
+  settingProblem?: () => string | undefined;
   token: (url: string) => Thenable<string | undefined>;
   captureFolder: () => string;
 }
@@ -46,6 +48,8 @@ export class RemoteCaptures extends Disposable {
   }
 
   rootNodes(): RemoteNode[] {
+    const problem = this.deps.settingProblem?.();
+    if (problem) return [{ kind: 'remoteMessage', url: '', level: 'warning', message: `falcoshark.serve.url: ${problem}`, fix: 'token' }];
     return this.deps.servers().map((url) => ({ kind: 'server', url }));
   }
 
@@ -77,7 +81,7 @@ export class RemoteCaptures extends Disposable {
       const item = new vscode.TreeItem(node.message);
       item.tooltip = node.detail ?? node.message;
       item.iconPath = new vscode.ThemeIcon(node.level === 'info' ? 'info' : node.level);
-      if (node.fix === 'token') item.command = { command: 'falcoshark.addServeSource', title: 'Add falcoshark serve Source', arguments: [node.url] };
+      if (node.fix === 'token') item.command = { command: 'falcoshark.addServeSource', title: 'Add falcoshark serve Source', arguments: node.url ? [node.url] : [] };
       else if (node.fix === 'retry') item.command = { command: 'falcoshark.refreshCaptures', title: 'Refresh Captures' };
       return item;
     }
