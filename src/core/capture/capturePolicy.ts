@@ -3,7 +3,6 @@
 // so it is tested without clocks; the automation (captureAutomation.ts) applies it.
 import type { FalcoAlert } from '../alerts/types.js';
 import { atLeast, parsePriority, type Priority } from '../alerts/priority.js';
-import { foldKey } from '../alerts/alertStore.js';
 
 export interface CapturePolicyConfig {
   /** Alerts at least this severe (default warning). */
@@ -17,7 +16,8 @@ export interface CapturePolicyConfig {
   requireNetworkContext: boolean;
   maxConcurrent: number;
   perPod: { max: number; windowSeconds: number };
-  /** One capture per identical alert (same rule, pod and network context) within this window. */
+  /** One capture per identical alert within this window: same rule, pod and server side of the
+   *  connection (what the capture filters on; a beacon's new client port is the same alert). */
   dedupWindowSeconds: number;
   /** Automatic captures beyond this many bytes on disk are removed, oldest first. */
   diskBudgetBytes: number;
@@ -87,7 +87,7 @@ export class CapturePolicy {
     if (c.requireNetworkContext && !(net && (net.server.ip || net.client.ip || net.remote.ip))) {
       return skip('no-network-context', 'the alert carries no network context (fd.* fields)');
     }
-    const key = foldKey(alert);
+    const key = dedupKey(alert);
     const last = this.lastByKey.get(key);
     if (last !== undefined && now - last < c.dedupWindowSeconds * 1000) {
       return skip('duplicate', `the same alert started a capture ${Math.round((now - last) / 1000)} s ago (window ${c.dedupWindowSeconds} s)`);
@@ -109,6 +109,14 @@ export class CapturePolicy {
   finished(): void {
     if (this.running > 0) this.running--;
   }
+}
+
+/** What makes two alerts "the same capture": rule, pod, and the server side of the connection
+ *  (protocol, server address and port) — the same things the capture filter is built from. */
+export function dedupKey(a: FalcoAlert): string {
+  const n = a.network;
+  const server = n ? `${n.l4proto ?? ''}|${n.server.ip ?? n.remote.ip ?? ''}|${n.server.port ?? n.remote.port ?? ''}` : '';
+  return `${a.source ?? ''}\u0000${a.rule}\u0000${a.namespace ?? ''}/${a.pod ?? ''}\u0000${server}`;
 }
 
 function skip(reason: SkipReason, detail: string): PolicyDecision {

@@ -26,7 +26,8 @@ test('identical alerts fold within the dedup window', () => {
   const p = new CapturePolicy(checkPolicy({ dedupWindowSeconds: 60, maxConcurrent: 10 }));
   assert.equal(p.decide(alert(), 0).action, 'capture');
   assert.equal((p.decide(alert(), 59_000) as { reason: string }).reason, 'duplicate');
-  assert.equal(p.decide(alert({ serverPort: 4445 }), 59_000).action, 'capture', 'another flow is another alert');
+  assert.equal(p.decide(alert({ serverPort: 4445 }), 59_000).action, 'capture', 'another server port is another alert');
+  assert.equal((p.decide(alert({ clientPort: 50123 }), 59_000) as { reason: string }).reason, 'duplicate', 'a beacon\'s new client port is the same alert');
   assert.equal(p.decide(alert(), 61_000).action, 'capture');
 });
 
