@@ -107,6 +107,25 @@ describe('pod captures in the lab', { skip }, () => {
     assert.equal(await findPodFor(kc, { containerId: 'ffffffffffff', ips: ['192.0.2.1'] }), undefined);
   });
 
+  test('cancel stops the capture tool in the pod (tcpdump has no duration of its own)', async () => {
+    const plan = planForPod({ namespace: 'shop', pod: alert.pod! }, { caps: { durationSeconds: 120 }, filterOverride: 'tcp port 4444', tool: 'tcpdump' });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 4000);
+    const t0 = Date.now();
+    const rec = await runCapture({ plan, outDir: out, kubeConfig: lab.kubeConfig('falcoshark'), signal: ac.signal });
+    assert.equal(rec.outcome, 'cancelled');
+    assert.ok(Date.now() - t0 < 30_000);
+    execFileSync('tshark', ['-r', rec.file], { stdio: 'ignore' });
+    // The lab's pod processes are host processes: the tool must be gone soon after the cancel.
+    let left: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      left = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((l) => /tcpdump -i any -U -n -w - -s \d+ -c \d+ tcp port 4444/.test(l));
+      if (left.length === 0) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.deepEqual(left, [], 'no tcpdump left running in the pod');
+  });
+
   test('without permission on ephemeral containers, the error names it', async () => {
     const plan = planFromAlert(alert, { caps: { durationSeconds: 2 } });
     await assert.rejects(runCapture({ plan, outDir: out, kubeConfig: lab.kubeConfig('no-ephemeral') }),
