@@ -107,8 +107,13 @@ export function parseAlert(input: string | Uint8Array, opts: ParseOptions = {}):
     if (/Unexpected end|Unterminated|end of JSON/i.test(msg)) return fail('truncated-json', `truncated JSON: ${msg}`);
     return fail('invalid-json', `invalid JSON: ${msg.slice(0, 200)}`);
   }
-  return normalizeAlert(value, opts.format);
+  const result = normalizeAlert(value, opts.format);
+  if (result.ok && line.length <= RAW_KEEP_BYTES) result.alert.raw = line;
+  return result;
 }
+
+/** Longest received text kept beside an alert (for "show the raw JSON"). */
+export const RAW_KEEP_BYTES = 64 * 1024;
 
 /** Results of parsing a whole document: several alerts and the non-alert pieces, counted. */
 export interface DocumentResult {

@@ -72,6 +72,9 @@ export interface FalcoAlert {
   format: AlertFormat;
   /** Stable hash of the alert's identity (time, rule, node, output, uuid) for de-duplication. */
   fingerprint: string;
+  /** The line or body as received, when it came as one JSON text of at most RAW_KEEP_BYTES
+   *  characters (attacker-controlled: shown as text only). */
+  raw?: string;
 }
 
 /** Why a line or body is not an alert. */

@@ -57,6 +57,8 @@ export function alertDocumentText(e: StoredAlert): string {
   if (a.problems.length) {
     lines.push('', 'Values refused by validation', ...a.problems.map((p) => field(p.field, `${p.raw}: ${p.reason}`)));
   }
-  lines.push('', 'JSON (the alert as parsed; output_fields and unknown keys exactly as received)', JSON.stringify(a, null, 2));
+  if (a.raw !== undefined) lines.push('', 'Raw JSON (as received)', a.raw);
+  const { raw: _raw, ...parsed } = a;
+  lines.push('', 'JSON (the alert as parsed; output_fields and unknown keys exactly as received)', JSON.stringify(parsed, null, 2));
   return `${lines.join('\n')}\n`;
 }
