@@ -44,7 +44,7 @@ function startLab() {
 async function main() {
   step('building', process.execPath, [join(root, 'scripts', 'build.mjs')]);
   mkdirSync(dir, { recursive: true });
-  step('packaging the extension', join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix]);
+  step('packaging the extension', join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--skip-license', '-o', vsix]);
   process.stderr.write('workbench: code-server (installed on first use)\n');
   const codeServer = installCodeServer();
   const labInfo = withLab ? await startLab() : undefined;
