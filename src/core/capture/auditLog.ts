@@ -17,6 +17,6 @@ function currentUser(): string {
 export async function appendAudit(file: string | undefined, entry: AuditEntry): Promise<void> {
   if (!file) return;
   await mkdir(dirname(file), { recursive: true });
-  const line = JSON.stringify({ time: new Date().toISOString(), user: entry.user ?? currentUser(), ...entry });
+  const line = JSON.stringify({ time: new Date().toISOString(), ...entry, user: entry.user ?? currentUser() });
   await appendFile(file, `${line}\n`, { mode: 0o600 });
 }

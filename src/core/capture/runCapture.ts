@@ -50,7 +50,10 @@ export async function runCapture(o: RunCaptureOptions): Promise<CaptureRecord> {
   const snapshotP: Promise<ClusterSnapshot> = takeClusterSnapshot(kc);
   const started = await startPodCapture(kc, plan, { addCapabilities: o.addCapabilities, onStage: o.onStage });
   const snapshot = await snapshotP;
-  const planWithNode: CapturePlan = started.pod.node && !plan.target.node ? { ...plan, target: { ...plan.target, node: started.pod.node } } : plan;
+  // The audit log and the pcapng say where the capture ran: node and kubeconfig context.
+  const planWithNode: CapturePlan = { ...plan, target: { ...plan.target,
+    ...(started.pod.node && !plan.target.node ? { node: started.pod.node } : {}),
+    ...(!plan.target.context ? { context: kc.getCurrentContext() } : {}) } };
   return runCaptureSession({
     plan: planWithNode, outDir: o.outDir, source: started.source, signal: o.signal, onProgress: o.onProgress, auditLog: o.auditLog,
     sidecarExtra: { ...(o.alert ? { alert: o.alert } : {}), snapshot, captureContainer: started.container },

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labSkipReason, startTestLab, type TestLab } from '../../../src/lab/testLab.js';
@@ -55,7 +55,7 @@ describe('pod captures in the lab', { skip }, () => {
     // The same pod, unfiltered, at the same time: what the filter kept out.
     const whole = planForPod({ namespace: 'shop', pod: alert.pod! }, { caps: { durationSeconds: 5 }, filterOverride: '' });
     const [srv, all] = await Promise.all([
-      runCapture({ plan: srvPlan, outDir: out, kubeConfig: kc, alert }),
+      runCapture({ plan: srvPlan, outDir: out, kubeConfig: kc, alert, auditLog: join(out, 'audit.jsonl') }),
       runCapture({ plan: whole, outDir: out, kubeConfig: kc }),
     ]);
     const byServer = srvPlan;
@@ -76,6 +76,14 @@ describe('pod captures in the lab', { skip }, () => {
     assert.equal(shown.length, tsharkRows(srv.file, ['frame.number'], 'tcp').length);
     assert.match(execFileSync('tshark', ['-r', srv.file, '-V', '-Y', 'frame.comment'], { encoding: 'utf8' }), /falcoshark: alerted flow \(Outbound Connection to C2 Servers\)/);
     assert.match(execFileSync('capinfos', [srv.file], { encoding: 'utf8' }), /Falco alert: Outbound Connection to C2 Servers/);
+    // The audit log has the start and the end, with target, context, filter, user and outcome.
+    const audit = readFileSync(join(out, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.id === srv.id);
+    assert.deepEqual(audit.map((e) => e.event), ['capture-start', 'capture-end']);
+    assert.equal((audit[0].target as { context?: string }).context, lab.context('falcoshark'));
+    assert.equal(audit[0].filter, srvPlan.filter.bpf);
+    assert.equal(typeof audit[0].user, 'string');
+    assert.equal(audit[1].outcome, 'cap-reached');
     // Annotations: the client is the api pod of Deployment api behind svc shop/api; the C2 is external.
     const s = annotateSummary(await analyzeFile(srv.file), await readSidecar(srv.file));
     const f = s.flows.find((x) => x.alerted);
