@@ -7,6 +7,7 @@ import type { AlertStore, StoreChange } from '../core/alerts/alertStore.js';
 import type { FalcoAlert } from '../core/alerts/types.js';
 import { CaptureAutomation, type StartCapture } from '../core/capture/captureAutomation.js';
 import type { PlanSettings } from '../core/capture/capturePlan.js';
+import type { PolicyState } from '../core/capture/capturePolicy.js';
 import type { CaptureRecord } from '../core/capture/captureSession.js';
 import { describePolicy, type AutoCaptureConfig } from './autoCaptureSettings.js';
 
@@ -38,6 +39,9 @@ const where = (a: FalcoAlert): string => `${a.namespace ?? '?'}/${a.pod ?? '?'}`
 
 export class AutoCaptureController {
   private automation: CaptureAutomation | undefined;
+  /** The guards' state of the last automation, kept while automatic capture is off so that
+   *  captures it started still count when it is turned on again. */
+  private retiredState: PolicyState | undefined;
   /** Last count seen per store entry: an 'updated' entry is a new alert only if it grew. */
   private readonly counts = new Map<string, number>();
   private readonly listener = (c: StoreChange): void => this.onChange(c);
@@ -61,7 +65,10 @@ export class AutoCaptureController {
     const { config } = setup;
     const wasOff = this.lastState === 'off';
     this.lastState = config.state;
-    // A previous automation's running captures end and are announced as usual.
+    // A previous automation's running captures end and are announced as usual; they still
+    // count against the new limits (the policy state is handed over).
+    const previousState = this.automation?.policy.state ?? this.retiredState;
+    this.retiredState = previousState;
     this.automation = undefined;
     if (config.state === 'off') { if (!wasOff) this.host.log('info', 'automatic capture: off'); return true; }
     if (config.state === 'invalid') {
@@ -72,6 +79,7 @@ export class AutoCaptureController {
     const log = this.host.log;
     const a = new CaptureAutomation({
       policy: config.policy, outDir: setup.outDir, auditLog: join(setup.outDir, 'audit.jsonl'), planSettings: setup.planSettings,
+      ...(previousState ? { policyState: previousState } : {}),
       start: async (plan, alert) => {
         try {
           return await this.host.start(plan, alert);

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FalcoAlert } from '../alerts/types.js';
-import { CapturePolicy, type CapturePolicyConfig, type SkipReason } from './capturePolicy.js';
+import { CapturePolicy, type CapturePolicyConfig, type PolicyState, type SkipReason } from './capturePolicy.js';
 import { planFromAlert, type CapturePlan, type PlanSettings } from './capturePlan.js';
 import type { CaptureRecord } from './captureSession.js';
 import { appendAudit } from './auditLog.js';
@@ -20,6 +20,8 @@ export interface AutomationOptions {
   /** Runs one capture (normally `runCapture` bound to a kubeconfig). */
   start: StartCapture;
   now?: () => number;
+  /** The guards' memory of a previous automation (settings changed while captures ran). */
+  policyState?: PolicyState;
 }
 
 export interface AutomationMetrics {
@@ -48,7 +50,7 @@ export class CaptureAutomation extends EventEmitter<AutomationEvents> {
 
   constructor(private readonly o: AutomationOptions) {
     super();
-    this.policy = new CapturePolicy(o.policy);
+    this.policy = new CapturePolicy(o.policy, o.policyState);
     this.now = o.now ?? Date.now;
   }
 

@@ -58,15 +58,20 @@ export function checkPolicy(p: Partial<CapturePolicyConfig>): CapturePolicyConfi
   return c;
 }
 
-export class CapturePolicy {
-  private running = 0;
-  private readonly lastByKey = new Map<string, number>();
-  private readonly podStarts = new Map<string, number[]>();
+/** What the guards remember: running captures, recent captures by alert and by pod. A new
+ *  policy (settings changed) takes over the old one's state, so captures still running under
+ *  the old settings count against the new limits and end where they are counted. */
+export class PolicyState {
+  running = 0;
+  readonly lastByKey = new Map<string, number>();
+  readonly podStarts = new Map<string, number[]>();
+}
 
-  constructor(readonly config: CapturePolicyConfig) {}
+export class CapturePolicy {
+  constructor(readonly config: CapturePolicyConfig, readonly state: PolicyState = new PolicyState()) {}
 
   get runningCaptures(): number {
-    return this.running;
+    return this.state.running;
   }
 
   /** Decides for one alert at `now` (ms). A 'capture' decision reserves a slot: call
@@ -88,26 +93,26 @@ export class CapturePolicy {
       return skip('no-network-context', 'the alert carries no network context (fd.* fields)');
     }
     const key = dedupKey(alert);
-    const last = this.lastByKey.get(key);
+    const last = this.state.lastByKey.get(key);
     if (last !== undefined && now - last < c.dedupWindowSeconds * 1000) {
       return skip('duplicate', `the same alert started a capture ${Math.round((now - last) / 1000)} s ago (window ${c.dedupWindowSeconds} s)`);
     }
-    if (this.running >= c.maxConcurrent) return skip('concurrency', `${this.running} captures already running (at most ${c.maxConcurrent})`);
+    if (this.state.running >= c.maxConcurrent) return skip('concurrency', `${this.state.running} captures already running (at most ${c.maxConcurrent})`);
     const pod = `${ns}/${alert.pod}`;
     const windowStart = now - c.perPod.windowSeconds * 1000;
-    const starts = (this.podStarts.get(pod) ?? []).filter((t) => t > windowStart);
+    const starts = (this.state.podStarts.get(pod) ?? []).filter((t) => t > windowStart);
     if (starts.length >= c.perPod.max) {
       return skip('pod-rate', `${starts.length} captures of ${pod} in the last ${c.perPod.windowSeconds} s (at most ${c.perPod.max})`);
     }
     starts.push(now);
-    setBounded(this.podStarts, pod, starts, MAX_PODS);
-    setBounded(this.lastByKey, key, now, MAX_DEDUP_KEYS);
-    this.running++;
+    setBounded(this.state.podStarts, pod, starts, MAX_PODS);
+    setBounded(this.state.lastByKey, key, now, MAX_DEDUP_KEYS);
+    this.state.running++;
     return { action: 'capture', key, pod };
   }
 
   finished(): void {
-    if (this.running > 0) this.running--;
+    if (this.state.running > 0) this.state.running--;
   }
 }
 

@@ -57,3 +57,16 @@ test('bad policies are refused with the key', () => {
   assert.throws(() => checkPolicy({ minPriority: 'loud' as 'warning' }), /minPriority/);
   assert.equal(checkPolicy({ minPriority: 'CRITICAL' as 'critical' }).minPriority, 'critical');
 });
+
+test('a new policy (settings changed) counts the captures still running under the old one', () => {
+  const old = new CapturePolicy(checkPolicy({ maxConcurrent: 2, dedupWindowSeconds: 1, perPod: { max: 10, windowSeconds: 600 } }));
+  assert.equal(old.decide(alert({ serverPort: 1 }), 0).action, 'capture');
+  assert.equal(old.decide(alert({ serverPort: 2 }), 0).action, 'capture');
+  const next = new CapturePolicy(checkPolicy({ maxConcurrent: 3, dedupWindowSeconds: 1, perPod: { max: 10, windowSeconds: 600 } }), old.state);
+  assert.equal(next.runningCaptures, 2);
+  assert.equal(next.decide(alert({ serverPort: 3 }), 5000).action, 'capture');
+  assert.equal((next.decide(alert({ serverPort: 4 }), 5000) as { reason: string }).reason, 'concurrency');
+  old.finished(); // a capture of the old policy ends: the shared count drops
+  assert.equal(next.runningCaptures, 2);
+  assert.equal(next.decide(alert({ serverPort: 4 }), 5000).action, 'capture');
+});
