@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { CliCommand } from './command.js';
 import { parseAlertDocument } from '../core/alerts/alertParser.js';
 import type { FalcoAlert } from '../core/alerts/types.js';
-import { loadKubeConfig } from '../core/alerts/sources/kubeAccess.js';
+import { loadKubeConfig } from '../core/k8s/kubeAccess.js';
 import { planForPod, planFromAlert, newCaptureId, resolveCaps, captureTargetOf, PlanError, type CapturePlan, type CaptureTool } from '../core/capture/capturePlan.js';
 import { buildFilters } from '../core/capture/captureFilter.js';
 import { runCapture } from '../core/capture/runCapture.js';

@@ -8,7 +8,7 @@ import type { CliCommand } from './command.js';
 import { BoundedQueue } from '../core/alerts/boundedQueue.js';
 import { WebhookReceiver } from '../core/alerts/sources/webhookReceiver.js';
 import type { SourceEvent } from '../core/alerts/sources/sourceEvents.js';
-import { loadKubeConfig } from '../core/alerts/sources/kubeAccess.js';
+import { loadKubeConfig } from '../core/k8s/kubeAccess.js';
 import { CaptureAutomation } from '../core/capture/captureAutomation.js';
 import { checkPolicy, type CapturePolicyConfig } from '../core/capture/capturePolicy.js';
 import { runCapture } from '../core/capture/runCapture.js';

@@ -9,7 +9,7 @@ import { WebhookReceiver } from '../core/alerts/sources/webhookReceiver.js';
 import { followFile } from '../core/alerts/sources/fileSource.js';
 import { pollSidekickUi } from '../core/alerts/sources/sidekickUiSource.js';
 import { ClusterAlertSource } from '../core/alerts/sources/clusterSource.js';
-import { loadKubeConfig } from '../core/alerts/sources/kubeAccess.js';
+import { loadKubeConfig } from '../core/k8s/kubeAccess.js';
 import type { Settings } from './settings.js';
 
 /** What the Alerts view's welcome content is chosen by (context key falcoshark.alertsState). */

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { AlertStore } from '../core/alerts/alertStore.js';
-import { loadKubeConfig } from '../core/alerts/sources/kubeAccess.js';
+import { loadKubeConfig } from '../core/k8s/kubeAccess.js';
 import type { CaptureRecord } from '../core/capture/captureSession.js';
 import type { FalcoAlert } from '../core/alerts/types.js';
 import type { CaptureRunner } from './commands/captureCommands.js';

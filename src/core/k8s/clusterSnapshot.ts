@@ -3,7 +3,7 @@
 // capture with a partial snapshot is still worth having.
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { ClusterSnapshot, IpOwner, WorkloadRef } from '../../shared/clusterSnapshot.js';
-import { describeKubeError } from '../alerts/sources/kubeAccess.js';
+import { describeKubeError } from './kubeAccess.js';
 
 /** At most this many objects of a kind are read (a snapshot is bounded like everything else). */
 const LIST_LIMIT = 5000;

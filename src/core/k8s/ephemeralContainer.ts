@@ -4,7 +4,7 @@
 // it with exec, so no packet is lost between start and attach, and the exit status arrives.
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod, type V1ContainerStatus } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import { describeKubeError, statusOf } from '../alerts/sources/kubeAccess.js';
+import { describeKubeError, statusOf } from './kubeAccess.js';
 
 export class EphemeralContainerError extends Error {
   override readonly name = 'EphemeralContainerError';

@@ -4,7 +4,7 @@
 // connection, not a success.
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { PassThrough, Writable } from 'node:stream';
-import { describeKubeError } from '../alerts/sources/kubeAccess.js';
+import { describeKubeError } from './kubeAccess.js';
 
 export interface ExecResult {
   ok: boolean;

@@ -2,7 +2,7 @@
 // names the pods that replaced it (same controller). When the alert has no pod name, finds
 // the pod from the container id, the pod IP or the node.
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { describeKubeError } from '../alerts/sources/kubeAccess.js';
+import { describeKubeError } from './kubeAccess.js';
 
 export class PodGoneError extends Error {
   override readonly name = 'PodGoneError';

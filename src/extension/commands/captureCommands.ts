@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { FalcoAlert } from '../../core/alerts/types.js';
-import { loadKubeConfig } from '../../core/alerts/sources/kubeAccess.js';
+import { loadKubeConfig } from '../../core/k8s/kubeAccess.js';
 import { PlanError, type CapturePlan, type PlanSettings } from '../../core/capture/capturePlan.js';
 import { runCapture } from '../../core/capture/runCapture.js';
 import type { CaptureRecord } from '../../core/capture/captureSession.js';

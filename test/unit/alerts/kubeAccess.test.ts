@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, delimiter } from 'node:path';
 import { ApiException } from '@kubernetes/client-node';
-import { loadKubeConfig, describeKubeError } from '../../../src/core/alerts/sources/kubeAccess.js';
+import { loadKubeConfig, describeKubeError } from '../../../src/core/k8s/kubeAccess.js';
 import { ResumePoint } from '../../../src/core/alerts/sources/podLogFollower.js';
 
 const cfg = (name: string, server: string, current?: string) => `apiVersion: v1

@@ -4,7 +4,7 @@ import { CoreV1Api, Watch, type KubeConfig, type V1Pod, type V1PodList } from '@
 import type { BoundedQueue } from '../boundedQueue.js';
 import type { SourceEvent } from './sourceEvents.js';
 import { PodLogFollower } from './podLogFollower.js';
-import { describeKubeError, loadKubeConfig, statusOf } from './kubeAccess.js';
+import { describeKubeError, loadKubeConfig, statusOf } from '../../k8s/kubeAccess.js';
 import { Backoff, sleep } from '../backoff.js';
 
 export interface ClusterSourceOptions {

@@ -10,7 +10,7 @@ import { LineSplitter, type SplitLine } from '../lineSplitter.js';
 import { ingestLines } from './lineIngest.js';
 import { parseRfc3339Nano } from '../alertTime.js';
 import { Backoff, sleep } from '../backoff.js';
-import { describeKubeError, statusOf } from './kubeAccess.js';
+import { describeKubeError, statusOf } from '../../k8s/kubeAccess.js';
 import { DEFAULT_MAX_BYTES } from '../alertParser.js';
 
 export interface FollowerOptions {
