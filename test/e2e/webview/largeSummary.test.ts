@@ -121,6 +121,11 @@ describe('flow summary webview with 100,000 flows', { timeout: 180_000 }, () => 
     await w.page.fill('.filter-text', 'svc7.example.test');
     await until(w.page, 'filtered', () => /^\d[\d,]* of 100,000 flows$/.test(document.querySelector('.toolbar .count')?.textContent ?? ''));
     t.diagnostic(`filter: ${Date.now() - f0} ms`);
+    // The count can change a frame before the pooled rows are refilled: wait for the rows too.
+    await until(w.page, 'filtered rows', () => {
+      const c = Array.from(document.querySelectorAll('.flow-table .rows .row:not([hidden]) .c-names'));
+      return c.length > 0 && c.every((x) => (x.textContent ?? '').includes('svc7'));
+    });
     const names = await w.page.$$eval('.flow-table .rows .row:not([hidden]) .c-names', (c) => c.map((x) => x.textContent ?? ''));
     assert.ok(names.length > 0 && names.every((x) => x.includes('svc7')), names.join(','));
     assert.ok((await domRows()) <= 80);
