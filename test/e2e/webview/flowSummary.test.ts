@@ -6,8 +6,7 @@ import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { AnnotatedSummary } from '../../../src/shared/annotatedSummary.js';
-import { requireChromium } from '../../support/prereq.js';
-import { startHarness, until, type Harness, type WebviewPage } from './webviewPage.js';
+import { sharedHarness, until, type Harness, type WebviewPage } from './webviewPage.js';
 
 const summary = JSON.parse(readFileSync('test/fixtures/webview/annotated-gen_lo.json', 'utf8')) as AnnotatedSummary;
 const ALERTED = summary.flows.findIndex((f) => f.alerted);
@@ -33,14 +32,9 @@ async function loaded(w: WebviewPage, s: AnnotatedSummary = summary, wiresharkAv
 }
 
 describe('flow summary webview', { timeout: 120_000 }, () => {
-  let started: Promise<Harness> | undefined;
-  const harness = async (t: TestContext): Promise<Harness | undefined> => {
-    const chromium = requireChromium(t);
-    if (!chromium) return undefined;
-    started ??= startHarness(chromium);
-    return started;
-  };
-  after(async () => (await started)?.close());
+  const shared = sharedHarness();
+  const harness = (t: TestContext): Promise<Harness | undefined> => shared.get(t);
+  after(() => shared.close());
 
   test('says ready first, shows the alert, the alerted flow highlighted and first', async (t) => {
     const h = await harness(t);

@@ -5,8 +5,7 @@ import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { AnnotatedSummary } from '../../../src/shared/annotatedSummary.js';
-import { requireChromium } from '../../support/prereq.js';
-import { startHarness, until, type Harness } from './webviewPage.js';
+import { sharedHarness, until, type Harness } from './webviewPage.js';
 
 const IMG = '<img src=x onerror="window.__pwned=1">';
 const SCRIPT = '</script><script>window.__pwned=2</script>';
@@ -36,14 +35,9 @@ function hostileSummary(): AnnotatedSummary {
 }
 
 describe('hostile and odd strings in the flow summary webview', { timeout: 120_000 }, () => {
-  let started: Promise<Harness> | undefined;
-  const harness = async (t: TestContext): Promise<Harness | undefined> => {
-    const chromium = requireChromium(t);
-    if (!chromium) return undefined;
-    started ??= startHarness(chromium);
-    return started;
-  };
-  after(async () => (await started)?.close());
+  const shared = sharedHarness();
+  const harness = (t: TestContext): Promise<Harness | undefined> => shared.get(t);
+  after(() => shared.close());
 
   for (const csp of [true, false]) {
     test(`markup in alert and packet strings is shown as text and never runs (${csp ? 'host CSP' : 'no CSP at all'})`, async (t) => {

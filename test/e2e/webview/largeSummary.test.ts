@@ -2,21 +2,15 @@
 // a bounded number of rows; the graph stays bounded (the rest aggregated as "other").
 import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireChromium } from '../../support/prereq.js';
-import { startHarness, until, type Harness } from './webviewPage.js';
+import { sharedHarness, until, type Harness } from './webviewPage.js';
 
 const N = 100_000;
 const ALERTED = 73_456;
 
 describe('flow summary webview with 100,000 flows', { timeout: 180_000 }, () => {
-  let started: Promise<Harness> | undefined;
-  const harness = async (t: TestContext): Promise<Harness | undefined> => {
-    const chromium = requireChromium(t);
-    if (!chromium) return undefined;
-    started ??= startHarness(chromium);
-    return started;
-  };
-  after(async () => (await started)?.close());
+  const shared = sharedHarness();
+  const harness = (t: TestContext): Promise<Harness | undefined> => shared.get(t);
+  after(() => shared.close());
 
   test('virtualised table, keyboard to the end, sort, filter, bounded graph', async (t) => {
     const h = await harness(t);

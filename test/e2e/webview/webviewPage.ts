@@ -10,7 +10,9 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { TestContext } from 'node:test';
 import type { HostMessage, WebviewMessage } from '../../../src/shared/webviewProtocol.js';
+import { requireChromium } from '../../support/prereq.js';
 
 export const ARTIFACTS = join('test-artifacts', 'webview');
 const DIST = join('dist', 'webview');
@@ -141,4 +143,21 @@ export async function until<A extends string | number | undefined = undefined>(p
   } catch {
     throw new Error(`timed out waiting for ${what}`);
   }
+}
+
+/** One browser harness per test file, started by the first test that needs it (skipped, or
+ *  failed under CI=true, when Chromium is missing); call `close` in `after`. */
+export function sharedHarness(): { get(t: TestContext): Promise<Harness | undefined>; close(): Promise<void> } {
+  let started: Promise<Harness> | undefined;
+  return {
+    async get(t) {
+      const executable = requireChromium(t);
+      if (!executable) return undefined;
+      started ??= startHarness(executable);
+      return started;
+    },
+    async close() {
+      await (await started)?.close();
+    },
+  };
 }
