@@ -8,8 +8,7 @@ import type { CliCommand } from './command.js';
 import { parseAlertDocument } from '../core/alerts/alertParser.js';
 import type { FalcoAlert } from '../core/alerts/types.js';
 import { loadKubeConfig } from '../core/k8s/kubeAccess.js';
-import { planForPod, planFromAlert, newCaptureId, resolveCaps, captureTargetOf, PlanError, type CapturePlan, type CaptureTool } from '../core/capture/capturePlan.js';
-import { buildFilters } from '../core/capture/captureFilter.js';
+import { planForPod, planFromAlert, planLocal, PlanError, type CapturePlan, type CaptureTool } from '../core/capture/capturePlan.js';
 import { runCapture } from '../core/capture/runCapture.js';
 import { findPodFor } from '../core/k8s/podTarget.js';
 import { analyzeFile } from '../core/flows/analyzeFile.js';
@@ -85,20 +84,11 @@ export const captureCommand: CliCommand = {
       if (method !== 'ephemeral' && method !== 'exec') throw new PlanError(`--method must be ephemeral or exec, not ${JSON.stringify(v.method)}`);
       let plan: CapturePlan;
       const kc = v.local ? undefined : loadKubeConfig(v.context);
+      const settings = { method, tool, caps: capsGiven, exactFlow: v['exact-flow'], ...(v.image ? { image: v.image } : {}), ...(v.context ? { context: v.context } : {}),
+        ...(v.filter !== undefined ? { filterOverride: v.filter } : {}) } as const;
       if (v.local) {
-        const notes: string[] = [];
-        const built = v.filter !== undefined ? undefined : buildFilters(alert ? captureTargetOf(alert, v['exact-flow']) : {}, { includeDns: true });
-        plan = {
-          id: newCaptureId(new Date(), v.netns ?? 'host'), createdAt: new Date().toISOString(),
-          target: { kind: 'local', iface: v.iface, ...(v.netns ? { netns: v.netns } : {}) }, method: 'local', tool,
-          filter: built ? { ...built, origin: built.scope === 'pod' ? 'none' : 'alert' } : { scope: 'pod', bpf: v.filter ?? '', display: '', description: 'filter given by the user', origin: 'user' },
-          ...(built && built.scope !== 'pod' && alert ? { flow: captureTargetOf(alert, v['exact-flow']) } : {}),
-          caps: resolveCaps(capsGiven, undefined, notes), notes,
-          ...(alert ? { alert: { rule: alert.rule, priority: alert.priority, time: alert.time, output: alert.output, uuid: alert.uuid, fingerprint: alert.fingerprint, source: alert.source, node: alert.node } } : {}),
-        };
+        plan = planLocal({ iface: v.iface, ...(v.netns ? { netns: v.netns } : {}) }, settings, alert);
       } else {
-        const settings = { method, tool, caps: capsGiven, exactFlow: v['exact-flow'], ...(v.image ? { image: v.image } : {}), ...(v.context ? { context: v.context } : {}),
-          ...(v.filter !== undefined ? { filterOverride: v.filter } : {}) } as const;
         let podWanted = v.pod;
         if (!podWanted && alert && (!alert.namespace || !alert.pod)) {
           const found = await findPodFor(kc!, { containerId: alert.container.id, node: alert.node,

@@ -168,21 +168,7 @@ export function planForPod(
   if (pod.container) checkK8sName('container', pod.container);
   const notes: string[] = [];
   const caps = resolveCaps(settings.caps ?? {}, settings.maxCaps, notes);
-  const flow = alert ? captureTargetOf(alert, settings.exactFlow) : {};
-  let filter: CapturePlan['filter'];
-  if (settings.filterOverride !== undefined) {
-    filter = { scope: 'pod', bpf: settings.filterOverride, display: '', description: 'filter given by the user', origin: 'user' };
-  } else {
-    try {
-      const built = buildFilters(flow, { includeDns: settings.includeDns ?? true });
-      filter = { ...built, origin: built.scope === 'pod' ? 'none' : 'alert' };
-      if (built.scope === 'pod') notes.push(alert ? 'the alert carries no network context: capturing all of the pod\'s traffic' : 'no filter: capturing all of the pod\'s traffic');
-    } catch (e) {
-      if (!(e instanceof FilterInputError)) throw e;
-      notes.push(`the alert's network context was not usable (${e.message}): capturing all of the pod's traffic`);
-      filter = { scope: 'pod', bpf: '', display: '', description: 'all of the pod\'s traffic', origin: 'none' };
-    }
-  }
+  const { filter, flow } = planFilter(alert, settings, notes);
   const method = settings.method ?? 'ephemeral';
   return {
     id: newCaptureId(now, `${pod.namespace}-${pod.pod}`),
@@ -192,11 +178,54 @@ export function planForPod(
     tool: settings.tool ?? 'tshark',
     ...(method === 'ephemeral' ? { image: settings.image ?? DEFAULT_IMAGE } : {}),
     filter,
-    ...(filter.origin === 'alert' ? { flow } : {}),
+    ...(flow ? { flow } : {}),
     caps,
     ...(alert ? { alert: alertRef(alert) } : {}),
     notes,
   };
+}
+
+/** The same plan on this host or in a network namespace (standalone Linux, edge devices). */
+export function planLocal(
+  target: { iface: string; netns?: string },
+  settings: PlanSettings = {},
+  alert?: FalcoAlert,
+  now = new Date(),
+): CapturePlan {
+  const notes: string[] = [];
+  const caps = resolveCaps(settings.caps ?? {}, settings.maxCaps, notes);
+  const { filter, flow } = planFilter(alert, settings, notes, `all traffic on ${target.netns ? `${target.netns}:` : ''}${target.iface}`);
+  return {
+    id: newCaptureId(now, target.netns ?? 'host'),
+    createdAt: now.toISOString(),
+    target: { kind: 'local', iface: target.iface, ...(target.netns ? { netns: target.netns } : {}) },
+    method: 'local',
+    tool: settings.tool ?? 'tshark',
+    filter,
+    ...(flow ? { flow } : {}),
+    caps,
+    ...(alert ? { alert: alertRef(alert) } : {}),
+    notes,
+  };
+}
+
+/** The filter of a plan: the user's, or built from the alert's validated network context
+ *  (falling back to everything, with a note, when the alert has none or none usable). */
+function planFilter(alert: FalcoAlert | undefined, settings: PlanSettings, notes: string[], everything = 'all of the pod\'s traffic'): { filter: CapturePlan['filter']; flow?: FlowContext } {
+  if (settings.filterOverride !== undefined) {
+    return { filter: { scope: 'pod', bpf: settings.filterOverride, display: '', description: 'filter given by the user', origin: 'user' } };
+  }
+  const flow = alert ? captureTargetOf(alert, settings.exactFlow) : {};
+  try {
+    const built = buildFilters(flow, { includeDns: settings.includeDns ?? true });
+    if (built.scope !== 'pod') return { filter: { ...built, origin: 'alert' }, flow };
+    notes.push(alert ? `the alert carries no network context: capturing ${everything}` : `no filter: capturing ${everything}`);
+    return { filter: { ...built, origin: 'none' } };
+  } catch (e) {
+    if (!(e instanceof FilterInputError)) throw e;
+    notes.push(`the alert's network context was not usable (${e.message}): capturing ${everything}`);
+    return { filter: { scope: 'pod', bpf: '', display: '', description: everything, origin: 'none' } };
+  }
 }
 
 export function alertRef(a: FalcoAlert): AlertRef {
