@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { installCodeServer } from './install-code-server.mjs';
+import { packageExtension } from './package-extension.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const argv = process.argv.slice(2);
@@ -44,7 +45,8 @@ function startLab() {
 async function main() {
   step('building', process.execPath, [join(root, 'scripts', 'build.mjs')]);
   mkdirSync(dir, { recursive: true });
-  step('packaging the extension', join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--skip-license', '-o', vsix]);
+  process.stderr.write('workbench: packaging the extension\n');
+  packageExtension(vsix);
   process.stderr.write('workbench: code-server (installed on first use)\n');
   const codeServer = installCodeServer();
   const labInfo = withLab ? await startLab() : undefined;

@@ -45,7 +45,7 @@ export function packageVsix(): string {
     run(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], 'npm run build');
   }
   process.on('exit', () => { try { rmSync(VSIX, { force: true }); } catch { /* best effort */ } });
-  run(join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--skip-license', '-o', VSIX], 'vsce package');
+  run(process.execPath, [join(ROOT, 'scripts', 'package-extension.mjs'), VSIX], 'vsce package');
   return VSIX;
 }
 
