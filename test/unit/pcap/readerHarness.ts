@@ -10,18 +10,8 @@ import type { InterfaceInfo, PacketRecord, ReaderEnd, ReaderLimits, ReaderStats,
 
 export const FIXTURES = join(__dirname, '../../fixtures/pcap');
 
-export interface Packet {
-  data: Uint8Array;
-  capLen: number;
-  origLen: number;
-  linkType: number;
-  tsSec: number;
-  tsNsec: number;
-  interfaceId: number;
-  sectionIndex: number;
-  index: number;
-  comments: string[];
-}
+/** A record as the reader delivered it, with its bytes copied out. */
+export type Packet = Omit<PacketRecord, 'buf' | 'offset'> & { data: Uint8Array };
 
 export interface RunResult {
   packets: Packet[];
