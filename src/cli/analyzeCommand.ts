@@ -5,9 +5,7 @@ import type { CliCommand } from './command.js';
 import { analyzeFile, analyzeFileStreamed, type StreamedSummary } from '../core/flows/analyzeFile.js';
 import { CaptureFormatError } from '../core/pcap/types.js';
 import { renderSummary } from './flowTable.js';
-import { annotateSummary, identify, isAlertedFlow, readSidecar, type CaptureSidecar } from '../core/annotate/annotateSummary.js';
-import type { AnnotatedFlow } from '../shared/annotatedSummary.js';
-import type { FlowRecord } from '../shared/flowSummary.js';
+import { annotateFlow, annotateSummary, readSidecar, type CaptureSidecar } from '../core/annotate/annotateSummary.js';
 import { ProgressBar } from './progressBar.js';
 
 /** Exit codes: 0 ok; 1 the input cannot be read as a capture; 2 usage; 3 the summary was
@@ -99,17 +97,6 @@ export const analyzeCommand: CliCommand = {
     }
   },
 };
-
-/** The record as annotateSummary annotates it (identities, alerted) when there is a sidecar. */
-function annotateFlow(f: FlowRecord, sidecar: CaptureSidecar | undefined): FlowRecord | AnnotatedFlow {
-  if (!sidecar) return f;
-  return {
-    ...f,
-    clientIdentity: identify(f.client.ip, sidecar.snapshot),
-    serverIdentity: identify(f.server.ip, sidecar.snapshot),
-    ...(isAlertedFlow(f, sidecar.plan.flow) ? { alerted: true } : {}),
-  };
-}
 
 function* mapIter<T, U>(it: Iterable<T>, fn: (x: T) => U): Generator<U, void, undefined> {
   for (const x of it) yield fn(x);

@@ -69,16 +69,22 @@ export async function readSidecar(captureFile: string): Promise<CaptureSidecar |
   return v as CaptureSidecar;
 }
 
+/** One flow with its endpoints named and the alerted mark (also used flow by flow when the
+ *  CLI streams a summary without building it). */
+export function annotateFlow(f: FlowRecord, sidecar: CaptureSidecar): AnnotatedFlow {
+  return {
+    ...f,
+    clientIdentity: identify(f.client.ip, sidecar.snapshot),
+    serverIdentity: identify(f.server.ip, sidecar.snapshot),
+    ...(isAlertedFlow(f, sidecar.plan.flow) ? { alerted: true } : {}),
+  };
+}
+
 export function annotateSummary(summary: FlowSummary, sidecar: CaptureSidecar | undefined): AnnotatedSummary {
   if (!sidecar) return summary;
   const { plan, snapshot } = sidecar;
   const t = plan.target;
-  const flows: AnnotatedFlow[] = summary.flows.map((f) => ({
-    ...f,
-    clientIdentity: identify(f.client.ip, snapshot),
-    serverIdentity: identify(f.server.ip, snapshot),
-    ...(isAlertedFlow(f, plan.flow) ? { alerted: true } : {}),
-  }));
+  const flows: AnnotatedFlow[] = summary.flows.map((f) => annotateFlow(f, sidecar));
   const context: CaptureContext = {
     id: plan.id,
     target: t.kind === 'pod' ? `${t.namespace}/${t.pod}${t.container ? ` (${t.container})` : ''}` : `${t.netns ?? 'host'}:${t.iface}`,
