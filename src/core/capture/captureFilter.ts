@@ -3,7 +3,8 @@
 // Alert fields are attacker controlled. Nothing from them reaches a filter as text: every
 // address is parsed and re-printed in canonical form (node:net), every port is an integer
 // 1–65535, the protocol comes from a closed list. Anything else is refused with a reason.
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4 } from 'node:net';
+import { checkIp } from '../alerts/validate.js';
 
 export type L4Protocol = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'sctp';
 
@@ -47,28 +48,24 @@ const PROTOCOLS: ReadonlySet<string> = new Set(['tcp', 'udp', 'icmp', 'icmpv6', 
 
 /** Parses an address and prints it canonically; throws FilterInputError otherwise. */
 export function canonicalIp(value: unknown, field: string): { ip: string; v6: boolean } {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 64) {
-    throw new FilterInputError(field, value, 'not an IP address');
+  // The alert parser's validator: dotted-quad IPv4 without leading zeros, IPv6 canonicalised,
+  // no zone ids.
+  const checked = checkIp(value);
+  if (!checked.ok) {
+    throw new FilterInputError(field, value, typeof value === 'string' ? `'${printable(value)}' is not an IPv4 or IPv6 address` : 'not an IP address');
   }
-  if (isIPv4(value)) {
-    // Reject leading zeros ("010.0.0.1" is octal to some tools); isIPv4 already does.
-    return { ip: value, v6: false };
+  const host = checked.value;
+  if (!host.includes(':')) return { ip: host, v6: false };
+  // IPv4-mapped addresses are captured as IPv4 on the wire.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host);
+  if (mapped && isIPv4(mapped[1])) return { ip: mapped[1], v6: false };
+  const hexMapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (hexMapped) {
+    const hi = parseInt(hexMapped[1], 16);
+    const lo = parseInt(hexMapped[2], 16);
+    return { ip: `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`, v6: false };
   }
-  if (isIPv6(value) && !value.includes('%')) {
-    // Canonical lower-case compressed form via URL parsing of a bracketed host.
-    const host = new URL(`http://[${value}]/`).hostname.slice(1, -1);
-    // IPv4-mapped addresses are captured as IPv4 on the wire.
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host);
-    if (mapped && isIPv4(mapped[1])) return { ip: mapped[1], v6: false };
-    const hexMapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
-    if (hexMapped) {
-      const hi = parseInt(hexMapped[1], 16);
-      const lo = parseInt(hexMapped[2], 16);
-      return { ip: `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`, v6: false };
-    }
-    return { ip: host, v6: true };
-  }
-  throw new FilterInputError(field, value, `'${printable(value)}' is not an IPv4 or IPv6 address`);
+  return { ip: host, v6: true };
 }
 
 export function validPort(value: unknown, field: string): number | undefined {

@@ -3,6 +3,7 @@
 // only then run. Every value in it is validated; the alert's raw text never reaches it.
 import { randomBytes } from 'node:crypto';
 import type { FalcoAlert } from '../alerts/types.js';
+import { checkDnsLabel, checkDnsSubdomain } from '../alerts/validate.js';
 import { buildFilters, type BuiltFilters, type FlowContext, type L4Protocol, FilterInputError } from './captureFilter.js';
 
 export interface CaptureCaps {
@@ -56,14 +57,11 @@ export class PlanError extends Error {
   override readonly name = 'PlanError';
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 /** Kubernetes names are validated before any API call: a namespace is a DNS label, a pod
  *  name a DNS subdomain, a container name a DNS label. */
 export function checkK8sName(kind: 'namespace' | 'pod' | 'container', value: string): void {
-  const ok = kind === 'pod' ? DNS_SUBDOMAIN.test(value) : DNS_LABEL.test(value);
-  if (!ok) {
+  const checked = kind === 'pod' ? checkDnsSubdomain(value) : checkDnsLabel(value);
+  if (!checked.ok) {
     const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
     throw new PlanError(`${shown} is not a valid Kubernetes ${kind} name`);
   }
