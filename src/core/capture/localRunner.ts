@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import type { CaptureSource } from './captureSession.js';
 import type { CaptureTool, CaptureCaps } from './capturePlan.js';
 import { captureToolArgv } from './toolArgv.js';
+import { toolMessages } from '../util/toolMessages.js';
 
 const NETNS = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -39,8 +40,7 @@ export function startLocalCapture(spec: LocalCaptureSpec): CaptureSource {
     });
     child.on('close', (code, sig) => {
       if (killTimer) clearTimeout(killTimer);
-      const tail = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^(Capturing on|Running as user|File: -|\d+ packets? captured|tcpdump: listening)/.test(l));
-      const said = tail.slice(-3).join(' | ');
+      const said = toolMessages(stderr);
       if (code === 0 || sig === 'SIGINT' || sig === 'SIGTERM' || stopped) resolve({ ok: true, detail: said });
       else resolve({ ok: false, detail: explain(argv, code, sig, said) });
     });

@@ -5,6 +5,7 @@
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { PassThrough, Writable } from 'node:stream';
 import { describeKubeError } from './kubeAccess.js';
+import { toolMessages } from '../util/toolMessages.js';
 
 export interface ExecResult {
   ok: boolean;
@@ -55,7 +56,7 @@ export async function execStream(
     throw describeKubeError(err, 'create', 'pods/exec', target.namespace, ctx);
   }
   ws.on('close', (code: number, reason: Buffer) => {
-    const said = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^(Capturing on|Running as user|File: -|\d+ packets? captured|tcpdump: listening)/.test(l)).slice(-3).join(' | ');
+    const said = toolMessages(stderr);
     if (!status) {
       const why = `the exec connection closed (WebSocket ${code}${reason.length ? ` ${reason.toString('utf8')}` : ''}) before ${argv[0]} exited`;
       stdout.destroy(new Error(why));
