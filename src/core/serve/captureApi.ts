@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { BearerToken } from '../util/bearerToken.js';
 import type { AddressInfo } from 'node:net';
 import { listCaptures } from '../capture/captureAutomation.js';
 import { readFile } from 'node:fs/promises';
@@ -35,17 +35,13 @@ export interface CaptureListItem {
 
 const ID = /^[0-9A-Za-z][0-9A-Za-z-]{0,127}$/;
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
-
 export class CaptureApi {
   private readonly server: Server;
-  private readonly tokenDigest: Buffer;
+  private readonly token: BearerToken;
 
   constructor(private readonly o: CaptureApiOptions) {
     if (o.token.length < 16) throw new Error('the API token must have at least 16 characters');
-    this.tokenDigest = digest(o.token);
+    this.token = new BearerToken(o.token);
     this.server = createServer({ requestTimeout: 60_000, headersTimeout: 15_000 }, (req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         if (!res.headersSent) json(res, 500, { error: 'internal', reason: (e as Error).message });
@@ -70,9 +66,7 @@ export class CaptureApi {
   }
 
   private authorized(req: IncomingMessage): boolean {
-    const h = req.headers.authorization ?? '';
-    const m = /^Bearer (.+)$/.exec(h);
-    return m !== null && timingSafeEqual(digest(m[1]), this.tokenDigest);
+    return this.token.matches(req.headers.authorization);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

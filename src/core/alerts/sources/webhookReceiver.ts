@@ -2,7 +2,7 @@
 // output. Loopback by default; optional bearer token (constant-time compare); a body size limit;
 // 400 with the reason for a bad body; 429 when the queue is full; 202 when queued.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { BearerToken } from '../../util/bearerToken.js';
 import { gunzip } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import type { BoundedQueue } from '../boundedQueue.js';
@@ -26,12 +26,12 @@ export interface WebhookStats { accepted: number; badRequest: number; unauthoriz
 export class WebhookReceiver {
   readonly stats: WebhookStats = { accepted: 0, badRequest: 0, unauthorized: 0, tooLarge: 0, tooMany: 0 };
   private readonly server: Server;
-  private readonly tokenDigest: Buffer | null;
+  private readonly token: BearerToken | null;
   private readonly maxBody: number;
   private readonly name: string;
 
   constructor(private readonly opts: WebhookOptions, private readonly queue: BoundedQueue<SourceEvent>) {
-    this.tokenDigest = opts.token ? digest(opts.token) : null;
+    this.token = opts.token ? new BearerToken(opts.token) : null;
     this.maxBody = opts.maxBodyBytes ?? 1024 * 1024;
     this.name = opts.name ?? 'webhook';
     this.server = createServer({ requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 65_000 }, (req, res) => this.handle(req, res));
@@ -78,7 +78,7 @@ export class WebhookReceiver {
       req.resume();
       return;
     }
-    if (this.tokenDigest && !this.authorized(req)) {
+    if (this.token && !this.authorized(req)) {
       this.stats.unauthorized++;
       res.setHeader('WWW-Authenticate', 'Bearer realm="falcoshark"');
       reply(res, 401, { error: 'unauthorized', reason: 'missing or wrong bearer token' });
@@ -157,14 +157,8 @@ export class WebhookReceiver {
   }
 
   private authorized(req: IncomingMessage): boolean {
-    const h = req.headers.authorization;
-    if (typeof h !== 'string' || !/^Bearer /i.test(h) || this.tokenDigest === null) return false;
-    return timingSafeEqual(digest(h.slice(7).trim()), this.tokenDigest);
+    return this.token !== null && this.token.matches(req.headers.authorization);
   }
-}
-
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
 }
 
 function reply(res: ServerResponse, status: number, body: Record<string, unknown>, close = false): void {
