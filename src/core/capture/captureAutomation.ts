@@ -123,6 +123,13 @@ export class CaptureAutomation extends EventEmitter<AutomationEvents> {
   }
 }
 
+/** The parts of a sidecar a listing shows. */
+export interface SidecarFacts {
+  record?: { outcome?: string; reason?: string; packets?: number };
+  plan?: { createdAt?: string; target?: { kind: string; namespace?: string; pod?: string; iface?: string }; alert?: { rule?: string; priority?: string | null } };
+  automatic?: boolean;
+}
+
 export interface StoredCapture {
   id: string;
   createdAt: string;
@@ -130,6 +137,8 @@ export interface StoredCapture {
   bytes: number;
   files: string[];
   sidecar: string;
+  /** The sidecar as read for this listing (so that callers need not read it again). */
+  facts: SidecarFacts;
 }
 
 /** Captures in a folder, from their sidecars (a pcapng without a sidecar is not ours). */
@@ -141,11 +150,11 @@ export async function listCaptures(dir: string): Promise<StoredCapture[]> {
     const sidecar = join(dir, n);
     const id = n.slice(0, -'.falcoshark.json'.length);
     try {
-      const side = JSON.parse(await readFile(sidecar, 'utf8')) as { plan?: { createdAt?: string }; automatic?: boolean };
+      const side = JSON.parse(await readFile(sidecar, 'utf8')) as SidecarFacts;
       const files = [sidecar, join(dir, `${id}.pcapng`)];
       let bytes = 0;
       for (const f of files) bytes += await stat(f).then((s) => s.size, () => 0);
-      out.push({ id, createdAt: side.plan?.createdAt ?? '', automatic: side.automatic === true, bytes, files, sidecar });
+      out.push({ id, createdAt: side.plan?.createdAt ?? '', automatic: side.automatic === true, bytes, files, sidecar, facts: side });
     } catch { /* unreadable sidecar: not counted as ours */ }
   }
   return out;

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { BearerToken } from '../util/bearerToken.js';
 import type { AddressInfo } from 'node:net';
 import { listCaptures } from '../capture/captureAutomation.js';
-import { readFile } from 'node:fs/promises';
 
 export interface CaptureApiOptions {
   port: number;
@@ -105,8 +104,7 @@ export class CaptureApi {
     const caps = await listCaptures(this.o.captureDir);
     const items: CaptureListItem[] = [];
     for (const c of caps.sort((a, b) => b.createdAt.localeCompare(a.createdAt))) {
-      let side: { record?: { outcome?: string; reason?: string; packets?: number }; plan?: { target?: { kind: string; namespace?: string; pod?: string; iface?: string }; alert?: { rule?: string; priority?: string | null } } } = {};
-      try { side = JSON.parse(await readFile(c.sidecar, 'utf8')) as typeof side; } catch { /* listed with what is known */ }
+      const side = c.facts;
       const t = side.plan?.target;
       items.push({
         id: c.id, createdAt: c.createdAt, automatic: c.automatic, bytes: c.bytes,
