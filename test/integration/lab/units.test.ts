@@ -3,6 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { buildSync } from 'esbuild';
 import { join } from 'node:path';
 import { applyJsonPatch, applyMergePatch, applyStrategicMerge } from '../../../src/lab/patch.js';
 import { parseFieldSelector, parseLabelSelector } from '../../../src/lab/selectors.js';
@@ -83,12 +86,27 @@ test('Table: kubectl\'s Accept header selects it; pod rows carry the wide column
   assert.equal(t.rows[0].object.metadata.namespace, 'shop');
 });
 
+/** Runs `code` (TypeScript, resolved from the repository) as the unprivileged user 65534. The
+ *  code is bundled into a world-readable temporary folder first: a checkout may sit in a folder
+ *  only root can read (e.g. one made by mktemp -d), which the unprivileged user cannot load from. */
+function runAsNobody(code: string, env: NodeJS.ProcessEnv): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fs-nobody-'));
+  try {
+    chmodSync(dir, 0o755);
+    const out = join(dir, 'main.js');
+    buildSync({ stdin: { contents: code, resolveDir: join(__dirname, '..', '..', '..'), loader: 'ts' }, bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'silent' });
+    chmodSync(out, 0o644);
+    return execFileSync(process.execPath, [out], { cwd: dir, uid: 65534, gid: 65534, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 test('lab up without root says plainly that it needs root', { skip: process.getuid?.() !== 0 ? 'needs root to switch to an unprivileged user' : undefined }, () => {
-  const root = join(__dirname, '..', '..', '..');
   const code = "require('./src/cli/labCommand.ts').labCommand.run(['up']).then((c) => { process.exitCode = c; })";
   let stderr = ''; let status = 0;
   try {
-    execFileSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: root, uid: 65534, gid: 65534, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: '/tmp' } });
+    runAsNobody(code, {});
   } catch (e) {
     const err = e as { status?: number; stderr?: string };
     status = err.status ?? -1; stderr = err.stderr ?? '';
@@ -98,11 +116,10 @@ test('lab up without root says plainly that it needs root', { skip: process.getu
 });
 
 test('under CI=true a missing prerequisite fails loudly instead of skipping', { skip: process.getuid?.() !== 0 ? 'needs root to switch to an unprivileged user' : undefined }, () => {
-  const root = join(__dirname, '..', '..', '..');
   const code = "const { labSkipReason } = require('./src/lab/testLab.ts'); console.log(String(labSkipReason()))";
   const run = (ci: string): { status: number; out: string } => {
     try {
-      return { status: 0, out: execFileSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: root, uid: 65534, gid: 65534, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: '/tmp', CI: ci } }) };
+      return { status: 0, out: runAsNobody(code, { CI: ci }) };
     } catch (e) {
       const err = e as { status?: number; stderr?: string };
       return { status: err.status ?? -1, out: err.stderr ?? '' };
