@@ -15,7 +15,7 @@ export interface CommandEntry {
 export const COMMANDS: CommandEntry[] = [
   { name: 'analyze', usage: 'analyze <file> [--json] [--top N]', summary: 'summarise the flows of a pcap or pcapng capture',
     load: async () => (await import('./analyzeCommand.js')).analyzeCommand },
-  { name: 'lab', usage: 'lab up|down|status [--name N] [--kubeconfig FILE]', summary: 'local Kubernetes API whose pods are network namespaces (demo with Falco alerts; needs root)',
+  { name: 'lab', usage: 'lab up|down|status [--name N]', summary: 'a real single-node Kubernetes built on this machine, with the demo and Falco alerts (needs root)',
     load: async () => (await import('./labCommand.js')).labCommand },
   { name: 'capture', usage: 'capture (--alert FILE | --pod NS/NAME | --local) [opts]', summary: 'capture the traffic an alert is about, with its context',
     load: async () => (await import('./captureCommand.js')).captureCommand },
