@@ -1,0 +1,3 @@
+module falcoshark.dev/lab/demo
+
+go 1.24.0
