@@ -204,9 +204,6 @@ func readLines(r io.Reader, fn func(string)) {
 	for {
 		line, err := readLine(br, maxConntrackLine)
 		if errors.Is(err, errLineTooLong) {
-			if skipLine(br) != nil {
-				return
-			}
 			continue
 		}
 		if err != nil {

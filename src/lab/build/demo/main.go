@@ -87,15 +87,17 @@ func signalContext() (context.Context, context.CancelFunc) {
 var errLineTooLong = errors.New("line too long")
 
 // readLine reads one '\n'-terminated line of at most max bytes (without the "\r\n").
-// A line over max returns errLineTooLong once more than max bytes were read (the rest
-// of that line is still unread: drop the connection, or call skipLine).
-// A final line without '\n' before EOF is returned as a line.
+// A longer line is read to its end and discarded, and errLineTooLong returned, so the
+// next call reads the next line. A final line without '\n' before EOF is returned as a line.
 func readLine(br *bufio.Reader, max int) (string, error) {
 	var buf []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
 		buf = append(buf, chunk...)
 		if len(strings.TrimRight(string(buf), "\r\n")) > max {
+			if err != nil && errors.Is(err, bufio.ErrBufferFull) {
+				_ = skipLine(br) // the rest of the line, under the caller's read deadline
+			}
 			return "", errLineTooLong
 		}
 		switch {
