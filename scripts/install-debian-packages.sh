@@ -6,8 +6,12 @@ export DEBIAN_FRONTEND=noninteractive
 # tshark/dumpcap/tcpdump: captures and filter checks; iproute2: the lab's network namespaces;
 # openssl: the lab's CA; wrk: the webhook load test; chromium, libkrb5-dev, pkg-config, ripgrep:
 # the real VS Code workbench (code-server) in a browser; wireshark-qt, xvfb, imagemagick: the
-# Wireshark hand-off under a virtual display.
-need_pkgs=(tshark tcpdump iproute2 openssl wrk chromium libkrb5-dev pkg-config ripgrep wireshark-qt xvfb imagemagick)
+# Wireshark hand-off under a virtual display; runc, containernetworking-plugins, iptables,
+# conntrack, mmdebstrap: the real lab cluster (runc runs its containers, the CNI bridge and
+# host-local plugins wire its pods, kube-proxy programs iptables and conntrack, mmdebstrap makes
+# the Debian root filesystem of its images).
+need_pkgs=(tshark tcpdump iproute2 openssl wrk chromium libkrb5-dev pkg-config ripgrep wireshark-qt xvfb imagemagick
+  runc containernetworking-plugins iptables conntrack mmdebstrap)
 missing=()
 for p in "${need_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -147,9 +147,9 @@ export async function labUp(name: string, log: Log): Promise<UpResult> {
   for (const f of readdirSync(manifests).filter((f) => f.endsWith('.yaml') && !f.startsWith('00-')).sort()) await kc(['apply', '-f', join(manifests, f)]);
   await kc(['wait', '--for=condition=Ready', `node/${l.nodeName}`, '--timeout=120s']);
   await writeUserKubeconfig(l, server, kc);
-  await kc(['wait', '--for=condition=Available', 'deployment', '--all', '-n', 'kube-system', '--timeout=180s']);
-  await kc(['wait', '--for=condition=Available', 'deployment', '--all', '-n', 'shop', '--timeout=180s']);
-  await kc(['rollout', 'status', 'daemonset/falco', '-n', 'falco', '--timeout=180s']);
+  for (const ns of ['kube-system', 'shop', 'payments']) await kc(['rollout', 'status', 'deployment', '-n', ns, '--timeout=180s'], 200_000);
+  await kc(['rollout', 'status', 'daemonset/falco', '-n', 'falco', '--timeout=180s'], 200_000);
+  await kc(['wait', '--for=condition=Ready', 'pods', '--all', '-A', '--timeout=180s'], 200_000);
   seconds.demo = (Date.now() - tDemo) / 1000;
   seconds.total = (Date.now() - t0) / 1000;
   log(`lab '${name}' is up in ${elapsed(t0)} (build ${seconds.build.toFixed(0)} s, node ${seconds.controlPlane.toFixed(0)} s, images ${seconds.images.toFixed(0)} s, demo ${seconds.demo.toFixed(0)} s)`);

@@ -59,6 +59,9 @@ export async function writeComponentConfigs(l: LabLayout): Promise<void> {
     '[plugins."io.containerd.cri.v1.runtime"]',
     '  netns_mounts_under_state_dir = true',
     '  enable_unprivileged_ports = false',
+    // These machines deny CAP_SYS_RESOURCE even to root, so no process may lower an OOM score
+    // (the sandbox's default is -998): keep every score at or above containerd's own.
+    '  restrict_oom_score_adj = true',
     '[plugins."io.containerd.cri.v1.runtime".cni]',
     '  bin_dirs = ["/usr/lib/cni"]',
     `  conf_dir = ${JSON.stringify(l.cniConfDir)}`,

@@ -28,10 +28,10 @@ export async function createNetwork(l: LabLayout): Promise<void> {
   const i = ['-n', l.inetNetns];
   await ip([...n, 'link', 'set', 'lo', 'up']);
   await ip([...i, 'link', 'set', 'lo', 'up']);
-  // The node's address, on a dummy interface (the kubelet's InternalIP, the apiserver's advertise address).
-  await ip([...n, 'link', 'add', 'node0', 'type', 'dummy']);
-  await ip([...n, 'addr', 'add', `${NET.nodeIp}/32`, 'dev', 'node0']);
-  await ip([...n, 'link', 'set', 'node0', 'up']);
+  // The node's address (the kubelet's InternalIP, the apiserver's advertise address): on the
+  // namespace's loopback device (this kernel has no dummy interfaces), so it is local to the
+  // node and reachable from every pod through the bridge.
+  await ip([...n, 'addr', 'add', `${NET.nodeIp}/32`, 'dev', 'lo']);
   // node ↔ internet
   await ip([...n, 'link', 'add', 'inet0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', l.inetNetns]);
   await ip([...n, 'addr', 'add', `${NET.inetNodeSide}/24`, 'dev', 'inet0']);

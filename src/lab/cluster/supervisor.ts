@@ -4,7 +4,7 @@
 // restarts one that dies (with backoff, a bounded number of times), runs the C2 host in the
 // lab's internet namespace, and stops everything in reverse order on SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -52,6 +52,8 @@ export async function supervise(dir: string): Promise<number> {
   // Paths the kubelet and containerd hard-code get a tmpfs of this mount namespace only, so
   // nothing of theirs is left on the host's filesystem when the lab stops.
   for (const d of PRIVATE_DIRS) await run(['mount', '-t', 'tmpfs', '-o', 'size=64m,mode=0755', 'tmpfs', d]);
+  // The kubelet's cAdvisor looks for containerd at its default socket.
+  symlinkSync(l.containerdSocket, '/run/containerd/containerd.sock');
   process.env.PATH = `${info.bins.containerd}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
   const running: Running[] = [];
   let stopping = false;
