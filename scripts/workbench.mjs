@@ -1,6 +1,6 @@
 // `npm run workbench`: the whole loop on this machine. Builds, packages the extension, installs
-// code-server (the real VS Code workbench, cached in .vscode-test/), starts the lab (a Kubernetes
-// API whose pods are network namespaces, with Falco; needs root) and code-server with falcoshark
+// code-server (the real VS Code workbench, cached in .vscode-test/), starts the lab (`falcoshark
+// lab up`: a real single-node Kubernetes with the demo and Falco alerts; needs root) and code-server with falcoshark
 // installed and connected to the lab, then prints the URL to open. Ctrl-C stops everything.
 //   node scripts/workbench.mjs [--port 8080] [--no-lab] [--name demo]
 import { spawn, spawnSync } from 'node:child_process';
@@ -27,19 +27,14 @@ function step(what, cmd, args, env) {
 }
 
 function startLab() {
-  if (process.getuid?.() !== 0) throw new Error('the lab needs root (network namespaces): run as root, or pass --no-lab');
-  process.stderr.write(`workbench: starting the lab "${labName}"\n`);
-  const lab = spawn(process.execPath, [join(root, 'dist', 'lab.js'), 'run', '--name', labName], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((res, rej) => {
-    let out = '';
-    lab.stdout.on('data', (b) => {
-      out += b.toString();
-      const m = /READY (\S+) (\S+)/.exec(out);
-      if (m) res({ lab, server: m[1], kubeconfig: m[2] });
-    });
-    lab.once('exit', (code) => rej(new Error(`the lab exited with ${code}`)));
-    setTimeout(() => rej(new Error('the lab did not start within 60 s')), 60_000).unref();
-  });
+  if (process.getuid?.() !== 0) throw new Error('the lab needs root (it runs a kubelet, containerd and network namespaces): run as root, or pass --no-lab');
+  process.stderr.write(`workbench: starting the lab "${labName}" (a real Kubernetes; the first start on a machine builds it, about 10 minutes)\n`);
+  const r = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'lab', 'up', '--name', labName], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`falcoshark lab up failed (exit ${r.status})`);
+  const kubeconfig = r.stdout.trim();
+  const doc = readFileSync(kubeconfig, 'utf8');
+  const server = /server: (\S+)/.exec(doc)?.[1] ?? '';
+  return { kubeconfig, server, stop: () => spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'lab', 'down', '--name', labName], { stdio: 'inherit' }) };
 }
 
 async function main() {
@@ -49,7 +44,7 @@ async function main() {
   packageExtension(vsix);
   process.stderr.write('workbench: code-server (installed on first use)\n');
   const codeServer = installCodeServer();
-  const labInfo = withLab ? await startLab() : undefined;
+  const labInfo = withLab ? startLab() : undefined;
   const settingsFile = join(userData, 'User', 'settings.json');
   mkdirSync(join(userData, 'User'), { recursive: true });
   const old = existsSync(settingsFile) ? JSON.parse(readFileSync(settingsFile, 'utf8')) : {};
@@ -57,7 +52,8 @@ async function main() {
     'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off',
     // No extension gallery here (no network): do not ask it.
     'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true, ...old,
-    ...(labInfo ? { 'falcoshark.context': `lab-${labName}`, 'falcoshark.cluster.enabled': true } : { 'falcoshark.cluster.enabled': false, 'falcoshark.webhook.port': 2801 }),
+    ...(labInfo ? { 'falcoshark.context': `lab-${labName}`, 'falcoshark.cluster.enabled': true, 'falcoshark.capture.image': 'localhost/falcoshark/capture:0.1.0' }
+      : { 'falcoshark.cluster.enabled': false, 'falcoshark.webhook.port': 2801 }),
   }, null, 2));
   step('installing falcoshark into code-server', codeServer, ['--user-data-dir', userData, '--extensions-dir', extensions, '--force', '--install-extension', vsix]);
   const server = spawn(codeServer, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--user-data-dir', userData, '--extensions-dir', extensions,
@@ -75,14 +71,12 @@ async function main() {
     if (stopping) return;
     stopping = true;
     if (server.exitCode === null) server.kill('SIGTERM');
-    if (labInfo && labInfo.lab.exitCode === null) labInfo.lab.kill('SIGTERM');
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   server.once('exit', stop);
-  labInfo?.lab.once('exit', stop);
-  await Promise.all([new Promise((r) => (server.exitCode !== null ? r() : server.once('exit', r))),
-    labInfo ? new Promise((r) => (labInfo.lab.exitCode !== null ? r() : labInfo.lab.once('exit', r))) : Promise.resolve()]);
+  await new Promise((r) => (server.exitCode !== null ? r() : server.once('exit', r)));
+  if (labInfo) { process.stderr.write('workbench: stopping the lab\n'); labInfo.stop(); }
 }
 
 main().catch((e) => {

@@ -29,7 +29,8 @@ export function clusterPrereqs(t: TestContext): boolean {
 
 export interface Result { code: number | null; stdout: string; stderr: string }
 
-export function runCmd(argv: string[], o: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
+/** Runs argv; stdin gets `input` and is closed, or stays open until the command ends (`keepStdin`, for kubectl -i). */
+export function runCmd(argv: string[], o: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv; keepStdin?: boolean } = {}): Promise<Result> {
   return new Promise((res) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: o.env ?? process.env });
     let stdout = '';
@@ -38,7 +39,9 @@ export function runCmd(argv: string[], o: { timeoutMs?: number; input?: string; 
     child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
     const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
     child.on('close', (code) => { clearTimeout(timer); res({ code, stdout, stderr }); });
-    child.stdin.end(o.input ?? '');
+    child.stdin.on('error', () => undefined);
+    if (o.keepStdin) child.on('exit', () => child.stdin.destroy());
+    else child.stdin.end(o.input ?? '');
   });
 }
 
@@ -47,7 +50,7 @@ export class Cluster {
   context(role: 'falcoshark' | 'readonly' | 'no-ephemeral' | 'serve' | 'admin'): string {
     return role === 'falcoshark' ? `lab-${this.name}` : `lab-${this.name}-${role}`;
   }
-  kubectl(args: string[], o: { role?: Parameters<Cluster['context']>[0]; timeoutMs?: number; input?: string } = {}): Promise<Result> {
+  kubectl(args: string[], o: { role?: Parameters<Cluster['context']>[0]; timeoutMs?: number; input?: string; keepStdin?: boolean } = {}): Promise<Result> {
     return runCmd(['kubectl', '--kubeconfig', this.kubeconfig, '--context', this.context(o.role ?? 'admin'), ...args], o);
   }
   async ok(args: string[], o: Parameters<Cluster['kubectl']>[1] = {}): Promise<string> {

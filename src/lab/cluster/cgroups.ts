@@ -8,11 +8,12 @@ import { join } from 'node:path';
 
 const ROOT = '/sys/fs/cgroup';
 
-/** The v1 hierarchies mounted here (cpu and cpuacct may be one folder or two links to one). */
+/** The hierarchies mounted here: the v1 controllers and the cgroup2 tree at `unified`, where
+ *  runc mirrors the containers' cgroups (cpu and cpuacct may be one folder or two links to one). */
 export function hierarchies(): string[] {
   if (!existsSync(ROOT)) return [];
   return readdirSync(ROOT, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name !== 'unified' && existsSync(join(ROOT, d.name, 'cgroup.procs')))
+    .filter((d) => d.isDirectory() && existsSync(join(ROOT, d.name, 'cgroup.procs')))
     .map((d) => join(ROOT, d.name));
 }
 

@@ -40,9 +40,10 @@ export function missingTools(): string[] {
   return missing;
 }
 
+/** A live (not zombie: PID 1 here may not reap) process. */
 function alive(pid: number | undefined): boolean {
   if (!pid) return false;
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try { return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
 }
 
 export function readInfo(name: string): LabInfoFile | undefined {

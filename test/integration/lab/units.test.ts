@@ -112,7 +112,7 @@ test('lab up without root says plainly that it needs root', { skip: process.getu
     status = err.status ?? -1; stderr = err.stderr ?? '';
   }
   assert.equal(status, 1, stderr);
-  assert.match(stderr, /falcoshark lab needs root: its pods are Linux network namespaces/);
+  assert.match(stderr, /falcoshark lab needs root: it runs a kubelet, containerd and network namespaces/);
 });
 
 test('under CI=true a missing prerequisite fails loudly instead of skipping', { skip: process.getuid?.() !== 0 ? 'needs root to switch to an unprivileged user' : undefined }, () => {
