@@ -73,3 +73,14 @@ export async function labUp(name: string): Promise<{ cluster: Cluster; stderr: s
 export async function labDown(name: string): Promise<Result> {
   return runCmd([process.execPath, CLI, 'lab', 'down', '--name', name], { timeoutMs: 120_000 });
 }
+
+/** The name of the cluster the test files share (started by the first that needs it, stopped by scripts/test.mjs). */
+export const SHARED_CLUSTER = process.env.FALCOSHARK_TEST_CLUSTER ?? 'tests';
+
+let shared: Promise<Cluster> | undefined;
+
+/** The shared real cluster: `lab up --name tests` (idempotent; concurrent callers wait for one start). */
+export function sharedCluster(): Promise<Cluster> {
+  shared ??= labUp(SHARED_CLUSTER).then((r) => r.cluster);
+  return shared;
+}

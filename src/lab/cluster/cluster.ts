@@ -15,6 +15,7 @@ import { makePki } from './pki.js';
 import { elapsed, run } from './run.js';
 import type { LabInfoFile } from './supervisor.js';
 import { STATE_ROOT, repoRoot } from './versions.js';
+import { withLock } from './lock.js';
 
 export { LAB_NAME_RE };
 
@@ -74,7 +75,14 @@ async function waitUntil(what: string, check: () => Promise<boolean> | boolean, 
   throw new LabError(`${what}: not done after ${Math.round(timeoutMs / 1000)} s`);
 }
 
+/** Starts lab `name`, or answers for the one already running (two callers at once: one starts it, the other waits). */
 export async function labUp(name: string, log: Log): Promise<UpResult> {
+  if (!LAB_NAME_RE.test(name)) throw new LabError(`invalid lab name '${name}': 1-20 of [a-z0-9-], starting and ending alphanumeric`);
+  if (process.getuid?.() !== 0) throw new LabError('falcoshark lab needs root: it runs a kubelet, containerd and network namespaces. Run it as root, e.g. `sudo falcoshark lab up`.');
+  return withLock(`lab-${name}`, () => labUpLocked(name, log));
+}
+
+async function labUpLocked(name: string, log: Log): Promise<UpResult> {
   if (!LAB_NAME_RE.test(name)) throw new LabError(`invalid lab name '${name}': 1-20 of [a-z0-9-], starting and ending alphanumeric`);
   if (process.getuid?.() !== 0) throw new LabError('falcoshark lab needs root: it runs a kubelet, containerd and network namespaces. Run it as root, e.g. `sudo falcoshark lab up`.');
   const missing = missingTools();

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { C2, CAPTURE_IMAGE, CLI, type Cluster, clusterPrereqs, labDown, labUp, runCmd } from '../../support/realCluster.js';
+import { C2, CAPTURE_IMAGE, CLI, type Cluster, clusterPrereqs, labDown, labUp, runCmd } from '../support/realCluster.js';
 
 const NAME = 'citest';
 

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { IN_CI } from '../../support/prereq.js';
+import { IN_CI } from '../support/prereq.js';
 
-const DIR = join(resolve(__dirname, '..', '..', '..'), 'src', 'lab', 'build', 'demo');
+const DIR = join(resolve(__dirname, '..', '..'), 'src', 'lab', 'build', 'demo');
 
 test('go vet and go test of the lab\'s Go program', { timeout: 600_000 }, (t) => {
   if (spawnSync('go', ['version']).error) {
