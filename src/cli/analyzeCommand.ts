@@ -5,7 +5,8 @@ import type { CliCommand } from './command.js';
 import { analyzeFile, analyzeFileStreamed, type StreamedSummary } from '../core/flows/analyzeFile.js';
 import { CaptureFormatError } from '../core/pcap/types.js';
 import { renderSummary } from './flowTable.js';
-import { annotateFlow, annotateSummary, readSidecar, type CaptureSidecar } from '../core/annotate/annotateSummary.js';
+import { annotateFlow, annotateSummary } from '../core/annotate/annotateSummary.js';
+import { readSidecar, type CaptureSidecar } from '../core/capture/captureSidecar.js';
 import { ProgressBar } from './progressBar.js';
 
 /** Exit codes: 0 ok; 1 the input cannot be read as a capture; 2 usage; 3 the summary was

@@ -12,7 +12,8 @@ import { planForPod, planFromAlert, planLocal, PlanError, type CapturePlan, type
 import { runCapture } from '../core/capture/runCapture.js';
 import { findPodFor } from '../core/k8s/podTarget.js';
 import { analyzeFile } from '../core/flows/analyzeFile.js';
-import { annotateSummary, readSidecar } from '../core/annotate/annotateSummary.js';
+import { annotateSummary } from '../core/annotate/annotateSummary.js';
+import { readSidecar } from '../core/capture/captureSidecar.js';
 import { renderSummary, humanBytes } from './flowTable.js';
 import { terminalSafe } from '../core/util/terminalSafe.js';
 

@@ -2,7 +2,8 @@
 // its sidecar, off the extension host's thread. Messages are plain data (see analysis.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeFile } from '../core/flows/analyzeFile.js';
-import { annotateSummary, readSidecar } from '../core/annotate/annotateSummary.js';
+import { annotateSummary } from '../core/annotate/annotateSummary.js';
+import { readSidecar } from '../core/capture/captureSidecar.js';
 import type { WorkerReply, WorkerRequest } from './analysisMessages.js';
 
 async function main(): Promise<void> {

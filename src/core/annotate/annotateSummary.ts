@@ -1,11 +1,10 @@
 // Annotates a FlowSummary with the context a capture carries in its sidecar: each endpoint
 // named by pod/service/workload/namespace (or marked external), the alerted flow marked.
-import { readFile } from 'node:fs/promises';
 import type { FlowSummary, FlowEndpoint, FlowRecord } from '../../shared/flowSummary.js';
 import type { AnnotatedFlow, AnnotatedSummary, CaptureContext, EndpointIdentity } from '../../shared/annotatedSummary.js';
 import type { ClusterSnapshot, IpOwner } from '../../shared/clusterSnapshot.js';
 import type { FlowContext } from '../capture/captureFilter.js';
-import type { CapturePlan } from '../capture/capturePlan.js';
+import type { CaptureSidecar } from '../capture/captureSidecar.js';
 
 /** Loopback, link-local, unspecified and multicast are "this host", never "external". */
 function isLocalScope(ip: string): boolean {
@@ -37,36 +36,6 @@ export function isAlertedFlow(f: FlowRecord, flow: FlowContext | undefined): boo
   const same = endpointMatches(flow.client, f.client) && endpointMatches(flow.server, f.server);
   const swapped = endpointMatches(flow.client, f.server) && endpointMatches(flow.server, f.client);
   return same || swapped;
-}
-
-/** The sidecar a capture writes beside `<id>.pcapng` (see captureSession.ts). */
-export interface CaptureSidecar {
-  schemaVersion: number;
-  kind: 'falcoshark-capture';
-  record?: { id: string; outcome: string; reason: string };
-  plan: CapturePlan;
-  alert?: { namespace?: string | null; pod?: string | null };
-  snapshot?: ClusterSnapshot;
-}
-
-export function sidecarPathFor(captureFile: string): string {
-  return `${captureFile.replace(/\.(pcapng|pcap|cap)$/i, '')}.falcoshark.json`;
-}
-
-/** Reads and checks a sidecar; undefined when there is none. Throws on a malformed one. */
-export async function readSidecar(captureFile: string): Promise<CaptureSidecar | undefined> {
-  let text: string;
-  try {
-    text = await readFile(sidecarPathFor(captureFile), 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-  const v = JSON.parse(text) as Partial<CaptureSidecar>;
-  if (v?.kind !== 'falcoshark-capture' || typeof v.plan !== 'object' || v.plan === null) {
-    throw new Error(`${sidecarPathFor(captureFile)} is not a falcoshark capture sidecar`);
-  }
-  return v as CaptureSidecar;
 }
 
 /** One flow with its endpoints named and the alerted mark (also used flow by flow when the

@@ -2,13 +2,13 @@
 // and runs a capture; every decision (started, or skipped and why) goes to the audit log;
 // after each capture the disk budget is enforced by removing the oldest automatic captures.
 import { EventEmitter } from 'node:events';
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { FalcoAlert } from '../alerts/types.js';
 import { CapturePolicy, type CapturePolicyConfig, type PolicyState, type SkipReason } from './capturePolicy.js';
 import { planFromAlert, type CapturePlan, type PlanSettings } from './capturePlan.js';
 import type { CaptureRecord } from './captureSession.js';
 import { appendAudit } from './auditLog.js';
+import { listCaptures } from './captureSidecar.js';
 
 export type StartCapture = (plan: CapturePlan, alert: FalcoAlert) => Promise<CaptureRecord>;
 
@@ -89,9 +89,9 @@ export class CaptureAutomation extends EventEmitter<AutomationEvents> {
 
   private async run(plan: CapturePlan, alert: FalcoAlert): Promise<void> {
     try {
-      const rec = await this.o.start({ ...plan, notes: [...plan.notes, 'started automatically by the capture policy'] }, alert);
+      // Known before it starts: the sidecar is written once, at the end, already marked.
+      const rec = await this.o.start({ ...plan, automatic: true, notes: [...plan.notes, 'started automatically by the capture policy'] }, alert);
       this.metrics.capturesCompleted[rec.outcome] = (this.metrics.capturesCompleted[rec.outcome] ?? 0) + 1;
-      await markAutomatic(rec.sidecar);
       this.emit('finished', rec, alert);
     } catch (e) {
       this.countSkip('capture-error');
@@ -109,9 +109,10 @@ export class CaptureAutomation extends EventEmitter<AutomationEvents> {
 
   /** Removes the oldest automatic captures until the folder is within the budget. */
   async enforceBudget(): Promise<void> {
-    const list = await listCaptures(this.o.outDir);
+    // Only captures with a readable sidecar are ours; a pcap a person put here is not removed.
+    const list = (await listCaptures(this.o.outDir)).filter((c) => c.sidecar);
     let total = list.reduce((n, c) => n + c.bytes, 0);
-    for (const c of list.filter((x) => x.automatic).sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
+    for (const c of list.filter((x) => x.sidecar?.automatic).sort((a, b) => a.time - b.time)) {
       if (total <= this.o.policy.diskBudgetBytes) break;
       await Promise.all(c.files.map((f) => rm(f, { force: true })));
       total -= c.bytes;
@@ -121,49 +122,4 @@ export class CaptureAutomation extends EventEmitter<AutomationEvents> {
     }
     this.metrics.bytesStored = Math.max(0, total);
   }
-}
-
-/** The parts of a sidecar a listing shows. */
-export interface SidecarFacts {
-  record?: { outcome?: string; reason?: string; packets?: number };
-  plan?: { createdAt?: string; target?: { kind: string; namespace?: string; pod?: string; iface?: string }; alert?: { rule?: string; priority?: string | null } };
-  automatic?: boolean;
-}
-
-export interface StoredCapture {
-  id: string;
-  createdAt: string;
-  automatic: boolean;
-  bytes: number;
-  files: string[];
-  sidecar: string;
-  /** The sidecar as read for this listing (so that callers need not read it again). */
-  facts: SidecarFacts;
-}
-
-/** Captures in a folder, from their sidecars (a pcapng without a sidecar is not ours). */
-export async function listCaptures(dir: string): Promise<StoredCapture[]> {
-  let names: string[];
-  try { names = await readdir(dir); } catch { return []; }
-  const out: StoredCapture[] = [];
-  for (const n of names.filter((x) => x.endsWith('.falcoshark.json'))) {
-    const sidecar = join(dir, n);
-    const id = n.slice(0, -'.falcoshark.json'.length);
-    try {
-      const side = JSON.parse(await readFile(sidecar, 'utf8')) as SidecarFacts;
-      const files = [sidecar, join(dir, `${id}.pcapng`)];
-      let bytes = 0;
-      for (const f of files) bytes += await stat(f).then((s) => s.size, () => 0);
-      out.push({ id, createdAt: side.plan?.createdAt ?? '', automatic: side.automatic === true, bytes, files, sidecar, facts: side });
-    } catch { /* unreadable sidecar: not counted as ours */ }
-  }
-  return out;
-}
-
-async function markAutomatic(sidecar: string): Promise<void> {
-  try {
-    const v = JSON.parse(await readFile(sidecar, 'utf8')) as Record<string, unknown>;
-    v.automatic = true;
-    await writeFile(sidecar, JSON.stringify(v, null, 2));
-  } catch { /* a capture that left no sidecar has nothing to mark */ }
 }

@@ -51,6 +51,8 @@ export interface CapturePlan {
   alert?: AlertRef;
   /** Things the user should know about this plan ("no network context: whole pod"). */
   notes: string[];
+  /** Started by the capture policy, not by a person (set by the automation before it starts). */
+  automatic?: boolean;
 }
 
 export class PlanError extends Error {

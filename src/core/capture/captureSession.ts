@@ -3,8 +3,8 @@
 // renamed to `<id>.pcapng` at the end. Caps (time, packets, bytes) are enforced here whatever
 // the remote tool does; cancel stops the remote tool; a dropped stream keeps what arrived,
 // cut at the last whole packet, and is marked partial. Start and end go to the audit log;
-// the sidecar `<id>.falcoshark.json` holds the plan, the alert and the timings.
-import { open, rename, writeFile, mkdir } from 'node:fs/promises';
+// the sidecar `<id>.falcoshark.json` (captureSidecar.ts) holds the plan, the alert and the timings.
+import { open, rename, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CaptureReader } from '../pcap/captureReader.js';
 import { CaptureFormatError, type PacketRecord } from '../pcap/types.js';
@@ -13,6 +13,9 @@ import { CaptureWriter, type CapReason } from './captureWriter.js';
 import { appendAudit } from './auditLog.js';
 import { planComment } from './planText.js';
 import { makeFlowMatcher } from './flowMatcher.js';
+import { sidecarOf, sidecarPathFor, writeSidecar } from './captureSidecar.js';
+import type { FalcoAlert } from '../alerts/types.js';
+import type { ClusterSnapshot } from '../../shared/clusterSnapshot.js';
 
 export type CaptureOutcome = 'complete' | 'cap-reached' | 'cancelled' | 'partial' | 'failed';
 
@@ -58,8 +61,12 @@ export interface SessionOptions {
   onProgress?: (p: CaptureProgress) => void;
   isAlerted?: (rec: PacketRecord) => boolean;
   auditLog?: string;
-  /** Extra content for the sidecar (full alert, cluster snapshot, …). */
-  sidecarExtra?: Record<string, unknown>;
+  /** The alert the capture is for (kept whole in the sidecar). */
+  alert?: FalcoAlert;
+  /** The cluster when the capture started (kept in the sidecar). */
+  snapshot?: ClusterSnapshot;
+  /** The container the tool runs in (pod captures). */
+  captureContainer?: string;
   user?: string;
 }
 
@@ -71,7 +78,7 @@ export async function runCaptureSession(o: SessionOptions): Promise<CaptureRecor
   await mkdir(o.outDir, { recursive: true });
   const file = join(o.outDir, `${plan.id}.pcapng`);
   const part = `${file}.part`;
-  const sidecar = join(o.outDir, `${plan.id}.falcoshark.json`);
+  const sidecar = sidecarPathFor(file);
   const startedAt = new Date();
   await appendAudit(o.auditLog, { event: 'capture-start', id: plan.id, target: plan.target, method: plan.method, filter: plan.filter.bpf, user: o.user, alert: plan.alert?.fingerprint });
 
@@ -184,7 +191,8 @@ export async function runCaptureSession(o: SessionOptions): Promise<CaptureRecor
     ...(writer.firstPacketAt ? { firstPacket: nsIso(writer.firstPacketAt), lastPacket: nsIso(writer.lastPacketAt) } : {}),
     ...(stopReason?.cap ? { capReached: stopReason.cap } : {}),
   };
-  await writeFile(sidecar, JSON.stringify({ schemaVersion: 1, kind: 'falcoshark-capture', record, plan, ...o.sidecarExtra }, null, 2));
+  await writeSidecar(sidecar, sidecarOf({ record, plan, ...(o.alert ? { alert: o.alert } : {}), ...(o.snapshot ? { snapshot: o.snapshot } : {}),
+    ...(o.captureContainer ? { captureContainer: o.captureContainer } : {}) }));
   await appendAudit(o.auditLog, { event: 'capture-end', id: plan.id, target: plan.target, outcome, reason, packets: writer.packets, bytes: writer.bytes, file, user: o.user });
   return record;
 }

@@ -1,6 +1,11 @@
 // How a plan and its alert read in the pcapng section header (what `capinfos` and
 // Wireshark's "Capture File Properties" show). Text only: the alert's output is data.
-import type { CapturePlan } from './capturePlan.js';
+import type { CapturePlan, CaptureTarget } from './capturePlan.js';
+
+/** The target in a few characters, for lists: "shop/api-7d9c", "host:any", "lab-api:eth0". */
+export function shortTarget(t: CaptureTarget): string {
+  return t.kind === 'pod' ? `${t.namespace}/${t.pod}` : `${t.netns ?? 'host'}:${t.iface}`;
+}
 
 export function planComment(plan: CapturePlan): string[] {
   const t = plan.target;

@@ -42,7 +42,7 @@ export async function runCapture(o: RunCaptureOptions): Promise<CaptureRecord> {
       ...(plan.target.netns ? { netns: plan.target.netns } : {}) });
     o.onStage?.(`capturing on ${plan.target.netns ? `${plan.target.netns}:` : ''}${plan.target.iface}`);
     return runCaptureSession({ plan, outDir: o.outDir, source, signal: o.signal, onProgress: o.onProgress, auditLog: o.auditLog,
-      sidecarExtra: o.alert ? { alert: o.alert } : {} });
+      ...(o.alert ? { alert: o.alert } : {}) });
   }
   const kc = o.kubeConfig;
   if (!kc) throw new CaptureStartError('a pod capture needs a kubeconfig');
@@ -56,6 +56,6 @@ export async function runCapture(o: RunCaptureOptions): Promise<CaptureRecord> {
     ...(!plan.target.context ? { context: kc.getCurrentContext() } : {}) } };
   return runCaptureSession({
     plan: planWithNode, outDir: o.outDir, source: started.source, signal: o.signal, onProgress: o.onProgress, auditLog: o.auditLog,
-    sidecarExtra: { ...(o.alert ? { alert: o.alert } : {}), snapshot, captureContainer: started.container },
+    ...(o.alert ? { alert: o.alert } : {}), snapshot, captureContainer: started.container,
   });
 }

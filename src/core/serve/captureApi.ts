@@ -6,7 +6,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BearerToken } from '../util/bearerToken.js';
 import type { AddressInfo } from 'node:net';
-import { listCaptures } from '../capture/captureAutomation.js';
+import { listCaptures, SIDECAR_SUFFIX } from '../capture/captureSidecar.js';
+import { shortTarget } from '../capture/planText.js';
 
 export interface CaptureApiOptions {
   port: number;
@@ -101,17 +102,18 @@ export class CaptureApi {
   }
 
   private async list(): Promise<CaptureListItem[]> {
-    const caps = await listCaptures(this.o.captureDir);
     const items: CaptureListItem[] = [];
-    for (const c of caps.sort((a, b) => b.createdAt.localeCompare(a.createdAt))) {
-      const side = c.facts;
-      const t = side.plan?.target;
+    // Ours are the captures with a readable sidecar (newest first).
+    for (const c of await listCaptures(this.o.captureDir)) {
+      const side = c.sidecar;
+      if (!side) continue;
+      const { record, plan } = side;
       items.push({
-        id: c.id, createdAt: c.createdAt, automatic: c.automatic, bytes: c.bytes,
-        ...(side.record ? { outcome: side.record.outcome, reason: side.record.reason, packets: side.record.packets } : {}),
-        ...(t ? { target: t.kind === 'pod' ? `${t.namespace}/${t.pod}` : t.iface } : {}),
-        ...(side.plan?.alert ? { rule: side.plan.alert.rule, priority: side.plan.alert.priority ?? null } : {}),
-        links: { pcapng: `/api/v1/captures/${c.id}.pcapng`, sidecar: `/api/v1/captures/${c.id}.falcoshark.json` },
+        id: c.id, createdAt: plan.createdAt, automatic: side.automatic, bytes: c.bytes,
+        outcome: record.outcome, reason: record.reason, packets: record.packets,
+        target: shortTarget(plan.target),
+        ...(plan.alert ? { rule: plan.alert.rule, priority: plan.alert.priority ?? null } : {}),
+        links: { pcapng: `/api/v1/captures/${c.id}.pcapng`, sidecar: `/api/v1/captures/${c.id}${SIDECAR_SUFFIX}` },
       });
     }
     return items;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CaptureListItem } from './captureApi.js';
+import { SIDECAR_SUFFIX } from '../capture/captureSidecar.js';
 
 export class CaptureApiError extends Error {
   override readonly name = 'CaptureApiError';
@@ -51,8 +52,8 @@ export async function listRemoteCaptures(ep: ServeEndpoint, signal?: AbortSignal
 export async function fetchRemoteCapture(ep: ServeEndpoint, id: string, dir: string, signal?: AbortSignal): Promise<{ file: string; sidecar: string }> {
   if (!ID.test(id)) throw new CaptureApiError(`${JSON.stringify(id.slice(0, 60))} is not a capture id`);
   await mkdir(dir, { recursive: true });
-  const out = { file: join(dir, `${id}.pcapng`), sidecar: join(dir, `${id}.falcoshark.json`) };
-  for (const [suffix, dest] of [['.pcapng', out.file], ['.falcoshark.json', out.sidecar]] as const) {
+  const out = { file: join(dir, `${id}.pcapng`), sidecar: join(dir, `${id}${SIDECAR_SUFFIX}`) };
+  for (const [suffix, dest] of [['.pcapng', out.file], [SIDECAR_SUFFIX, out.sidecar]] as const) {
     const res = await get(ep, `api/v1/captures/${id}${suffix}`, signal);
     if (!res.body) throw new CaptureApiError(`empty answer for ${id}${suffix}`);
     const part = `${dest}.part`;

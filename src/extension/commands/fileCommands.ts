@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { rm, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { AnnotatedSummary } from '../../shared/annotatedSummary.js';
-import { readSidecar, sidecarPathFor } from '../../core/annotate/annotateSummary.js';
+import { readSidecar, sidecarPathFor } from '../../core/capture/captureSidecar.js';
 import { buildFilters } from '../../core/capture/captureFilter.js';
 import { findWireshark } from '../../core/wireshark/findWireshark.js';
 import { launchWireshark } from '../../core/wireshark/launchWireshark.js';
@@ -39,7 +39,7 @@ export class CaptureFiles {
         signal: ac.signal,
         onProgress: (bytesRead, totalBytes) => panel.post({ type: 'progress', file, bytesRead, totalBytes }),
       });
-      if (sidecarProblem) log.warn(`${sidecarPathFor(file)}: ${sidecarProblem} (shown without Kubernetes context)`);
+      if (sidecarProblem) log.warn(`${sidecarProblem} (shown without Kubernetes context)`);
       log.info(`analysed ${file}: ${summary.flows.length} flows in ${Date.now() - started} ms`);
       panel.post({ type: 'summary', summary, file, wiresharkAvailable: findWireshark({ configured: this.deps.settings().wiresharkPath }).found });
     } catch (e) {

@@ -1,8 +1,9 @@
-// The captures in the capture folder, each with what its sidecar says (alert, target, outcome).
-// Pure node, no `vscode` (capturesTree.ts renders it).
-import { readdir, stat, open } from 'node:fs/promises';
-import { join } from 'node:path';
-import { sidecarPathFor } from '../../core/annotate/annotateSummary.js';
+// The captures of the capture folder as the Captures view shows them: what their sidecar says
+// (alert, target, outcome, automatic), from the core's listing (captureSidecar.ts). Pure node,
+// no `vscode` (capturesTree.ts renders it).
+import { basename } from 'node:path';
+import { listCaptures, readStoredCapture, type StoredCapture } from '../../core/capture/captureSidecar.js';
+import { shortTarget } from '../../core/capture/planText.js';
 
 export interface CaptureInfo {
   file: string;
@@ -14,78 +15,35 @@ export interface CaptureInfo {
   priority?: string | null;
   target?: string;
   outcome?: string;
-  /** Started by the capture policy (falcoshark.autoCapture, falcoshark serve): sidecar "automatic": true. */
+  /** Started by the capture policy (falcoshark.autoCapture, falcoshark serve). */
   automatic?: boolean;
-  /** The sidecar could not be read (broken JSON, too large). */
+  /** The sidecar could not be read (broken JSON, a wrong field, too large). */
   sidecarProblem?: string;
 }
 
-const CAPTURE = /\.(pcapng|pcap|cap)$/i;
-const MAX_SIDECAR = 64 * 1024 * 1024;
-
-interface SidecarHead {
-  kind?: unknown;
-  automatic?: unknown;
-  record?: { outcome?: unknown };
-  plan?: { createdAt?: unknown; target?: { kind?: unknown; namespace?: unknown; pod?: unknown; netns?: unknown; iface?: unknown }; alert?: { rule?: unknown; priority?: unknown } };
-}
-
-async function readSmall(path: string): Promise<string | undefined> {
-  let fh;
-  try { fh = await open(path, 'r'); } catch { return undefined; }
-  try {
-    const st = await fh.stat();
-    if (st.size > MAX_SIDECAR) throw new Error(`sidecar is ${st.size} bytes`);
-    return await fh.readFile('utf8');
-  } finally { await fh.close(); }
-}
-
-const s = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
-export function describeTarget(t: NonNullable<SidecarHead['plan']>['target']): string | undefined {
-  if (!t) return undefined;
-  if (t.kind === 'pod') return `${s(t.namespace) ?? '?'}/${s(t.pod) ?? '?'}`;
-  if (t.kind === 'local') return `${s(t.netns) ?? 'host'}:${s(t.iface) ?? 'any'}`;
-  return undefined;
-}
-
-export async function captureInfo(file: string, name: string): Promise<CaptureInfo | undefined> {
-  let st;
-  try { st = await stat(file); } catch { return undefined; }
-  if (!st.isFile()) return undefined;
-  const info: CaptureInfo = { file, name, size: st.size, time: st.mtimeMs };
-  try {
-    const text = await readSmall(sidecarPathFor(file));
-    if (text !== undefined) {
-      const v = JSON.parse(text) as SidecarHead;
-      if (v.kind !== 'falcoshark-capture') throw new Error('not a falcoshark sidecar');
-      const created = Date.parse(s(v.plan?.createdAt) ?? '');
-      if (Number.isFinite(created)) info.time = created;
-      const rule = s(v.plan?.alert?.rule);
-      if (rule !== undefined) info.rule = rule;
-      const pr = v.plan?.alert?.priority;
-      if (typeof pr === 'string' || pr === null) info.priority = pr;
-      const target = describeTarget(v.plan?.target);
-      if (target) info.target = target;
-      const outcome = s(v.record?.outcome);
-      if (outcome) info.outcome = outcome;
-      if (v.automatic === true) info.automatic = true;
-    }
-  } catch (e) {
-    info.sidecarProblem = (e as Error).message;
+function infoOf(c: StoredCapture & { file: string }): CaptureInfo {
+  const info: CaptureInfo = { file: c.file, name: basename(c.file), size: c.size, time: c.time };
+  const side = c.sidecar;
+  if (side) {
+    if (side.plan.alert) { info.rule = side.plan.alert.rule; info.priority = side.plan.alert.priority; }
+    info.target = shortTarget(side.plan.target);
+    info.outcome = side.record.outcome;
+    if (side.automatic) info.automatic = true;
   }
+  if (c.sidecarProblem) info.sidecarProblem = c.sidecarProblem;
   return info;
 }
 
-/** Captures in `dir` (not recursive), newest first; [] when the folder does not exist. */
-export async function listCaptures(dir: string): Promise<CaptureInfo[]> {
-  let names: string[];
-  try { names = await readdir(dir); } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  const infos = await Promise.all(names.filter((n) => CAPTURE.test(n)).map((n) => captureInfo(join(dir, n), n)));
-  return infos.filter((x): x is CaptureInfo => x !== undefined).sort((a, b) => b.time - a.time);
+/** One capture file with its sidecar's facts; undefined when the file is gone. */
+export async function captureInfo(file: string): Promise<CaptureInfo | undefined> {
+  const c = await readStoredCapture(file);
+  return c?.file ? infoOf({ ...c, file: c.file }) : undefined;
+}
+
+/** The capture files of `dir` as the view shows them (the core's listing, without the sidecars
+ *  whose capture file is gone), newest first; [] when the folder does not exist. */
+export async function captureInfos(dir: string): Promise<CaptureInfo[]> {
+  return (await listCaptures(dir)).flatMap((c) => (c.file ? [infoOf({ ...c, file: c.file })] : []));
 }
 
 export function humanSize(n: number): string {

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../disposable.js';
 import type { Log } from '../log.js';
-import { humanSize, listCaptures, type CaptureInfo } from './captureList.js';
+import { captureInfos, humanSize, type CaptureInfo } from './captureList.js';
 import { timeAgo } from './alertGrouping.js';
 import { isRemoteNode, type RemoteCaptures, type RemoteNode } from './remoteCaptures.js';
 
@@ -51,7 +51,7 @@ export class CapturesTree extends Disposable implements vscode.TreeDataProvider<
     if (node) return isRemoteNode(node) && this.remote ? this.remote.children(node) : [];
     const servers = this.remote?.rootNodes() ?? [];
     try {
-      return [...(await listCaptures(this.folder)).map((info): Node => ({ kind: 'capture', info })), ...servers];
+      return [...(await captureInfos(this.folder)).map((info): Node => ({ kind: 'capture', info })), ...servers];
     } catch (e) {
       this.log.error(`reading the capture folder ${this.folder}: ${(e as Error).message}`);
       return [{ kind: 'error', message: `cannot read ${this.folder}: ${(e as Error).message}` }, ...servers];

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CaptureListItem } from '../../core/serve/captureApi.js';
+import { sidecarPathFor } from '../../core/capture/captureSidecar.js';
 import { CaptureApiError, fetchRemoteCapture, listRemoteCaptures, type ServeEndpoint } from '../../core/serve/captureApiClient.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -63,6 +64,6 @@ export async function loadRemoteCaptures(url: string, token: string | undefined,
 /** Downloads a capture unless it is already there; the local pcapng path. */
 export async function downloadRemoteCapture(ep: ServeEndpoint, id: string, folder: string, signal?: AbortSignal): Promise<string> {
   const file = join(folder, `${id}.pcapng`);
-  if (existsSync(file) && existsSync(join(folder, `${id}.falcoshark.json`))) return file;
+  if (existsSync(file) && existsSync(sidecarPathFor(file))) return file;
   return (await fetchRemoteCapture(ep, id, folder, signal)).file;
 }

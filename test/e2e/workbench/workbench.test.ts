@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { ARTIFACTS, CHROMIUM, CODE_SERVER, ROOT, Workbench, freePort, installCodeServer, packageVsix, sleep, startXvfb } from './workbench.js';
 import { IN_CI, requirePath, requireSetup, requireTool } from '../../support/prereq.js';
 import { buildFilters } from '../../../src/core/capture/captureFilter.js';
+import type { CapturePlan } from '../../../src/core/capture/capturePlan.js';
+import type { CaptureRecord } from '../../../src/core/capture/captureSession.js';
+import { sidecarOf } from '../../../src/core/capture/captureSidecar.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures');
 const XSS_RULE = 'Shell <img src=x onerror="window.__xss=1"> </script><script>window.__xss=2</script>';
@@ -37,15 +40,18 @@ function hostileAlert(): string {
 
 function sidecar(): string {
   const built = buildFilters(FLOW, { includeDns: true });
-  const plan = {
-    id: 'e2e-gen-lo', createdAt: new Date().toISOString(), target: { kind: 'local', iface: 'lo' }, method: 'local', tool: 'dumpcap',
+  const now = new Date().toISOString();
+  const plan: CapturePlan = {
+    id: 'e2e-gen-lo', createdAt: now, target: { kind: 'local', iface: 'lo' }, method: 'local', tool: 'dumpcap',
     filter: { ...built, origin: 'alert' }, flow: FLOW,
     caps: { durationSeconds: 5, maxPackets: 1000, maxBytes: 1_000_000, snapLen: 262144 }, notes: [],
     alert: { rule: XSS_RULE, priority: 'critical', time: new Date().toISOString(), output: `Outbound connection <img src=x onerror="window.__xss=5"> </script>`,
       uuid: null, fingerprint: 'e2e', source: 'syscall', node: 'e2e-node' },
   };
-  return JSON.stringify({ schemaVersion: 1, kind: 'falcoshark-capture', record: { id: plan.id, outcome: 'complete', reason: 'fixture' }, plan,
-    alert: { namespace: 'shop', pod: 'api-7d9c' } });
+  const record: CaptureRecord = { id: plan.id, file: 'e2e-gen-lo.pcapng', sidecar: 'e2e-gen-lo.falcoshark.json', outcome: 'complete', reason: 'fixture',
+    packets: 836, alertedPackets: 14, bytes: 148_724, startedAt: now, endedAt: now };
+  // The alert as the sidecar keeps it is a whole FalcoAlert; the annotator reads its pod.
+  return JSON.stringify({ ...sidecarOf({ plan, record }), alert: { rule: XSS_RULE, namespace: 'shop', pod: 'api-7d9c' } });
 }
 
 async function post(port: number, body: string): Promise<number> {

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { BoundedQueue } from '../../../src/core/alerts/boundedQueue.js';
 import { WebhookReceiver } from '../../../src/core/alerts/sources/webhookReceiver.js';
 import type { SourceEvent } from '../../../src/core/alerts/sources/sourceEvents.js';
-import { CaptureAutomation, listCaptures } from '../../../src/core/capture/captureAutomation.js';
+import { CaptureAutomation } from '../../../src/core/capture/captureAutomation.js';
+import { listCaptures, sidecarOf, writeSidecar } from '../../../src/core/capture/captureSidecar.js';
+import type { CaptureRecord } from '../../../src/core/capture/captureSession.js';
 import { checkPolicy } from '../../../src/core/capture/capturePolicy.js';
 import { falcoAlertJson } from '../../support/falcoAlerts.js';
 
@@ -33,10 +35,11 @@ test('an alert storm: concurrency, duplicates, disk budget and every skip record
       const file = join(dir, `${plan.id}.pcapng`);
       const sidecar = join(dir, `${plan.id}.falcoshark.json`);
       writeFileSync(file, fixture);
-      writeFileSync(sidecar, JSON.stringify({ schemaVersion: 1, kind: 'falcoshark-capture', plan }));
       running--;
       const now = new Date().toISOString();
-      return { id: plan.id, file, sidecar, outcome: 'complete', reason: 'test', packets: 836, alertedPackets: 0, bytes: fixture.length, startedAt: now, endedAt: now };
+      const record: CaptureRecord = { id: plan.id, file, sidecar, outcome: 'complete', reason: 'test', packets: 836, alertedPackets: 0, bytes: fixture.length, startedAt: now, endedAt: now };
+      await writeSidecar(sidecar, sidecarOf({ plan, record })); // "automatic" comes from the plan the automation hands over
+      return record;
     },
   });
   const queue = new BoundedQueue<SourceEvent>(10_000);
@@ -79,7 +82,7 @@ test('an alert storm: concurrency, duplicates, disk budget and every skip record
   const total = stored.reduce((n, c) => n + c.bytes, 0);
   assert.ok(total <= budget, `disk budget respected: ${total} ≤ ${budget}`);
   assert.ok(m.removedForBudget > 0, 'old automatic captures were removed');
-  assert.ok(stored.every((c) => c.automatic));
+  assert.ok(stored.length > 0 && stored.every((c) => c.sidecar?.automatic === true), 'the plans handed to start were marked automatic');
   const lines = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; reason?: string });
   assert.equal(lines.filter((l) => l.event === 'auto-capture-skipped').length, skipped);
   assert.ok(lines.filter((l) => l.event === 'auto-capture-skipped').every((l) => typeof l.reason === 'string'));

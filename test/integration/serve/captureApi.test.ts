@@ -5,15 +5,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaptureApi, promText } from '../../../src/core/serve/captureApi.js';
+import { writeTestSidecar } from '../../support/sidecars.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fs-api-'));
 const token = 'test-token-0123456789abcdef';
 const pcap = readFileSync('test/fixtures/pcap/gen_lo.pcapng');
 const id = '20261128T142639Z-shop-worker-1-a1b2c3';
 writeFileSync(join(dir, `${id}.pcapng`), pcap);
-writeFileSync(join(dir, `${id}.falcoshark.json`), JSON.stringify({ schemaVersion: 1, kind: 'falcoshark-capture', automatic: true,
-  record: { outcome: 'cap-reached', reason: 'duration of 30 s reached', packets: 836 },
-  plan: { id, createdAt: '2026-11-28T14:26:39.000Z', target: { kind: 'pod', namespace: 'shop', pod: 'worker-1' }, alert: { rule: 'Outbound Connection to C2 Servers', priority: 'warning' } } }));
+writeTestSidecar(dir, { id, automatic: true, outcome: 'cap-reached', reason: 'duration of 30 s reached', packets: 836,
+  createdAt: '2026-11-28T14:26:39.000Z', target: { kind: 'pod', namespace: 'shop', pod: 'worker-1' }, alert: { rule: 'Outbound Connection to C2 Servers', priority: 'warning' } });
+// Not ours: a broken sidecar (with its capture) and a capture without one are not listed.
+writeFileSync(join(dir, 'broken.pcapng'), pcap);
+writeFileSync(join(dir, 'broken.falcoshark.json'), '{"kind":"falcoshark-capture"');
+writeFileSync(join(dir, 'dropped-here.pcapng'), pcap);
 writeFileSync(join(dir, 'secret.txt'), 'not a capture');
 const api = new CaptureApi({ port: 0, token, captureDir: dir, metrics: () => promText([{ name: 'falcoshark_alerts_received_total', help: 'Alerts.', type: 'counter', values: [{ value: 7 }] }]) });
 let base = '';
@@ -31,8 +35,10 @@ test('health and metrics are open; the API needs the token', async () => {
 });
 
 test('lists captures with their alert and downloads them byte for byte', async () => {
-  const list = await (await fetch(`${base}api/v1/captures`, auth)).json() as { items: Array<{ id: string; rule: string; target: string; automatic: boolean; links: { pcapng: string } }> };
-  assert.equal(list.items.length, 1);
+  const list = await (await fetch(`${base}api/v1/captures`, auth)).json() as { items: Array<{ id: string; rule: string; target: string; automatic: boolean; outcome: string; packets: number; links: { pcapng: string } }> };
+  assert.deepEqual(list.items.map((i) => i.id), [id], 'only the capture with a readable sidecar is listed');
+  assert.equal(list.items[0].outcome, 'cap-reached');
+  assert.equal(list.items[0].packets, 836);
   assert.equal(list.items[0].id, id);
   assert.equal(list.items[0].rule, 'Outbound Connection to C2 Servers');
   assert.equal(list.items[0].target, 'shop/worker-1');

@@ -13,7 +13,7 @@ import { runCaptureSession, type CaptureRecord, type CaptureSource } from '../..
 import type { CapturePlan } from '../../../src/core/capture/capturePlan.js';
 import { AutoCaptureController, type AutoCaptureSetup } from '../../../src/extension/autoCaptureController.js';
 import { readAutoCaptureConfig } from '../../../src/extension/autoCaptureSettings.js';
-import { listCaptures } from '../../../src/extension/views/captureList.js';
+import { captureInfos } from '../../../src/extension/views/captureList.js';
 import { falcoAlertJson, type AlertSpec } from '../../support/falcoAlerts.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fs-auto-'));
@@ -66,7 +66,7 @@ function harness(o: { gate?: Promise<void>; failStart?: boolean; now?: number } 
       h.started.push({ plan, alert: a });
       if (o.failStart) throw new Error('no kubeconfig: $KUBECONFIG is unset');
       await o.gate;
-      return runCaptureSession({ plan, outDir: dir, source: fixtureSource(), auditLog: join(dir, 'audit.jsonl'), sidecarExtra: { alert: a } });
+      return runCaptureSession({ plan, outDir: dir, source: fixtureSource(), auditLog: join(dir, 'audit.jsonl'), alert: a });
     },
     onFinished: (rec) => h.finished.push(rec),
     onStartError: (m) => h.logs.push(`startError: ${m}`),
@@ -81,7 +81,7 @@ test('off by default: alerts start nothing', async () => {
   await h.ctl.idle();
   assert.equal(h.started.length, 0);
   assert.equal(h.ctl.active, undefined);
-  assert.deepEqual(await listCaptures(h.dir), []);
+  assert.deepEqual(await captureInfos(h.dir), []);
 });
 
 test('a new alert starts a capture the Captures view lists as automatic; identical ones are folded and logged', async () => {
@@ -94,8 +94,9 @@ test('a new alert starts a capture the Captures view lists as automatic; identic
   assert.equal(h.started.length, 1);
   assert.equal(h.started[0].plan.target.kind === 'pod' && h.started[0].plan.target.pod, 'api-7d9c5b-x2k4q');
   assert.ok(h.started[0].plan.notes.includes('started automatically by the capture policy'));
+  assert.equal(h.started[0].plan.automatic, true, 'known before the capture starts: the sidecar is written once, already marked');
   assert.equal(h.finished.length, 1);
-  const list = await listCaptures(h.dir);
+  const list = await captureInfos(h.dir);
   assert.equal(list.length, 1);
   assert.equal(list[0].automatic, true, 'the sidecar carries "automatic": true');
   assert.equal(list[0].rule, 'Outbound Connection to C2 Servers');

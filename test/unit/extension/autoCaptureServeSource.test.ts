@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { CaptureApi } from '../../../src/core/serve/captureApi.js';
 import { downloadRemoteCapture, loadRemoteCaptures, normalizeServeUrl, remoteFolderFor, serveTokenKey } from '../../../src/extension/views/remoteCaptureList.js';
 import { captureInfo } from '../../../src/extension/views/captureList.js';
+import { writeTestSidecar } from '../../support/sidecars.js';
 import { createServer } from 'node:net';
 
 /** A loopback port nobody listens on (bound, then released). */
@@ -25,9 +26,8 @@ const ids = ['20261128T142639Z-shop-api-1-a1b2c3', '20261128T150000Z-shop-api-1-
 mkdirSync(served);
 for (const [i, id] of ids.entries()) {
   writeFileSync(join(served, `${id}.pcapng`), pcap);
-  writeFileSync(join(served, `${id}.falcoshark.json`), JSON.stringify({ schemaVersion: 1, kind: 'falcoshark-capture', automatic: true,
-    record: { outcome: 'cap-reached', reason: 'duration of 4 s reached', packets: 836 },
-    plan: { id, createdAt: `2026-11-28T1${4 + i}:00:00.000Z`, target: { kind: 'pod', namespace: 'shop', pod: 'api-1' }, alert: { rule: 'Outbound Connection to C2 Servers', priority: 'warning' } } }));
+  writeTestSidecar(served, { id, automatic: true, outcome: 'cap-reached', reason: 'duration of 4 s reached', packets: 836,
+    createdAt: `2026-11-28T1${4 + i}:00:00.000Z`, target: { kind: 'pod', namespace: 'shop', pod: 'api-1' }, alert: { rule: 'Outbound Connection to C2 Servers', priority: 'warning' } });
 }
 const api = new CaptureApi({ port: 0, token, captureDir: served, metrics: () => '' });
 let url = '';
@@ -83,7 +83,7 @@ test('opening one downloads it (once) into <captures>/remote/<host>/, where its 
   const file = await downloadRemoteCapture({ url, token }, ids[1], folder);
   assert.equal(file, join(folder, `${ids[1]}.pcapng`));
   assert.deepEqual(readFileSync(file), pcap);
-  const info = await captureInfo(file, `${ids[1]}.pcapng`);
+  const info = await captureInfo(file);
   assert.equal(info?.automatic, true);
   assert.equal(info?.rule, 'Outbound Connection to C2 Servers');
   const l = await loadRemoteCaptures(url, token, folder);

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { contentSecurityPolicy, makeNonce, webviewHtml } from '../../../src/extension/webview/webviewHtml.js';
 import { readSettings, resolveCaptureFolder } from '../../../src/extension/settings.js';
 import { problemOf } from '../../../src/extension/alertFeed.js';
-import { humanSize, listCaptures } from '../../../src/extension/views/captureList.js';
+import { captureInfos, humanSize } from '../../../src/extension/views/captureList.js';
+import { writeTestSidecar } from '../../support/sidecars.js';
 
 describe('webview HTML', () => {
   it('a strict CSP with a fresh nonce, one script, no inline code', () => {
@@ -68,19 +69,18 @@ describe('capture list', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fs-caps-'));
     try {
       writeFileSync(join(dir, 'a.pcapng'), Buffer.alloc(2048));
-      writeFileSync(join(dir, 'a.falcoshark.json'), JSON.stringify({ kind: 'falcoshark-capture', record: { outcome: 'complete' },
-        plan: { createdAt: '2026-01-02T00:00:00Z', target: { kind: 'pod', namespace: 'shop', pod: 'api-1' }, alert: { rule: 'Outbound C2', priority: 'critical' } } }));
+      writeTestSidecar(dir, { id: 'a', createdAt: '2026-01-02T00:00:00Z', target: { kind: 'pod', namespace: 'shop', pod: 'api-1' }, alert: { rule: 'Outbound C2', priority: 'critical' } });
       writeFileSync(join(dir, 'b.pcap'), Buffer.alloc(10));
       writeFileSync(join(dir, 'b.falcoshark.json'), '{broken');
       writeFileSync(join(dir, 'audit.jsonl'), '');
-      const list = await listCaptures(dir);
+      const list = await captureInfos(dir);
       assert.equal(list.length, 2);
       const a = list.find((c) => c.name === 'a.pcapng');
       assert.deepEqual({ rule: a?.rule, priority: a?.priority, target: a?.target, outcome: a?.outcome, size: a?.size, time: a?.time },
         { rule: 'Outbound C2', priority: 'critical', target: 'shop/api-1', outcome: 'complete', size: 2048, time: Date.parse('2026-01-02T00:00:00Z') });
       const b = list.find((c) => c.name === 'b.pcap');
       assert.ok(b?.sidecarProblem);
-      assert.deepEqual(await listCaptures(join(dir, 'missing')), []);
+      assert.deepEqual(await captureInfos(join(dir, 'missing')), []);
     } finally { rmSync(dir, { recursive: true, force: true }); }
     assert.equal(humanSize(512), '512 B');
     assert.equal(humanSize(2048), '2.0 KB');
