@@ -4,7 +4,8 @@
 // a line saying plainly that it is not Falco, then watches the node's conntrack table
 // (conntrack.go) for NEW TCP connections. Each one to a --c2 address from a pod of this node
 // (pod identity: kube.go; process: procscan.go) becomes one Falco JSON alert line on stdout
-// (alert.go), written with a single Write. Other connections are only counted.
+// (alert.go), written with a single Write, and with --http-output also POSTed as Falco's
+// http_output does (httpoutput.go). Other connections are only counted.
 //
 // Like Falco, text goes to stderr (prefixed with asctime-style local time, in the pod: UTC)
 // and alerts to stdout. On SIGTERM/SIGINT the conntrack child is stopped and it exits 0.
@@ -118,6 +119,7 @@ func runFalco(args []string) error {
 	procRoot := fs.String("proc", "/proc", "the node's /proc (the pod has hostPID)")
 	noAPI := fs.Bool("no-api", false, "test mode without the Kubernetes API: every source counts as a pod of unknown identity (null k8s/container fields)")
 	procBudget := fs.Duration("proc-budget", 200*time.Millisecond, "time allowed for finding the process of one connection")
+	httpURL := fs.String("http-output", "", "also POST each alert to this URL, one JSON alert per request, as Falco's http_output does (e.g. Falcosidekick's http://falco-falcosidekick.falco.svc:2801/)")
 	_ = fs.Parse(args)
 	if *node == "" {
 		return errors.New("--node is required")
@@ -127,6 +129,11 @@ func runFalco(args []string) error {
 	}
 	if len(c2s) == 0 {
 		_ = c2s.Set("203.0.113.66:4444")
+	}
+	if *httpURL != "" {
+		if err := checkHTTPOutputURL(*httpURL); err != nil {
+			return fmt.Errorf("--http-output %q: %v", *httpURL, err)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -165,6 +172,12 @@ func runFalco(args []string) error {
 		warn("--no-api: pods are not looked up; every source of a C2 connection is taken as a pod of unknown identity")
 	}
 
+	var out *httpOutput
+	if *httpURL != "" {
+		out = newHTTPOutput(ctx, *httpURL, 5*time.Second, warn)
+		warn("http_output: posting every alert to %s", *httpURL)
+	}
+
 	var st falcoStats
 	events := make(chan ctEvent, 256)
 	onLine := func(line string) {
@@ -192,12 +205,16 @@ func runFalco(args []string) error {
 	go func() {
 		defer wg.Done()
 		for ev := range events {
-			handleC2Event(ctx, ev, c2s, *domain, *node, *procRoot, *procBudget, pods, &st, warn)
+			handleC2Event(ctx, ev, c2s, *domain, *node, *procRoot, *procBudget, pods, out, &st, warn)
 		}
 	}()
 	runConntrack(ctx, *ctBin, onLine, warn) // returns once ctx ends and the child is gone
 	close(events)
 	wg.Wait()
+	if out != nil {
+		out.close()
+		warn("http_output: %d alerts posted, %d failed, %d dropped (queue full)", out.posted.Load(), out.failed.Load(), out.dropped.Load())
+	}
 
 	fmt.Fprintf(os.Stderr, "%s%s received, exiting...\n", falcoPrefix(time.Now()), sigName) // set before cancel()
 	n := st.alerts.Load()
@@ -223,7 +240,7 @@ func c2Index(c2s []netip.AddrPort, dst netip.AddrPort) int {
 }
 
 func handleC2Event(ctx context.Context, ev ctEvent, c2s []netip.AddrPort, domain, node, procRoot string,
-	budget time.Duration, pods *podCache, st *falcoStats, warn func(string, ...any)) {
+	budget time.Duration, pods *podCache, out *httpOutput, st *falcoStats, warn func(string, ...any)) {
 	// The process first: the connection is short-lived (the c2 server holds it ~1 s).
 	proc, err := findSocketOwner(procRoot, ev.Src, ev.Dst, time.Now().Add(budget))
 	if err != nil {
@@ -256,4 +273,7 @@ func handleC2Event(ctx context.Context, ev ctEvent, c2s []netip.AddrPort, domain
 		return
 	}
 	st.alerts.Add(1)
+	if out != nil {
+		out.send(line)
+	}
 }
