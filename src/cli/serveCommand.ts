@@ -3,6 +3,7 @@
 // in-cluster service account (or a kubeconfig), keeps the captures and serves them.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import type { CliCommand } from './command.js';
 import { BoundedQueue } from '../core/alerts/boundedQueue.js';
@@ -22,7 +23,8 @@ const HELP = `usage: falcoshark serve [options]
   --port N              API: /healthz, /metrics, /api/v1/captures (default 2802)
   --host H              address to bind both (default 127.0.0.1; 0.0.0.0 in a pod)
   --api-token-file F    bearer token for /api/… (or env FALCOSHARK_API_TOKEN); required
-  --webhook-token-file F  bearer token the webhook requires (or env FALCOSHARK_WEBHOOK_TOKEN)
+  --webhook-token-file F  bearer token the webhook requires (or env FALCOSHARK_WEBHOOK_TOKEN);
+                        required when --host is not a loopback address
   --captures DIR        where captures are kept (default ./captures)
   --policy FILE         capture policy JSON (minPriority, rules, tags, namespaces, maxConcurrent,
                         perPod {max, windowSeconds}, dedupWindowSeconds, diskBudgetBytes, requireNetworkContext)
@@ -33,6 +35,16 @@ const HELP = `usage: falcoshark serve [options]
 function secret(file: string | undefined, env: string): string | undefined {
   if (file) return readFileSync(file, 'utf8').trim();
   return process.env[env]?.trim() || undefined;
+}
+
+/** Whether `host` is reachable only from this machine: 127.0.0.0/8, ::1 (also IPv4-mapped), localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost') return true;
+  if (isIPv4(h)) return h.startsWith('127.');
+  if (!isIPv6(h)) return false; // a name, or 0.0.0.0 / :: (every interface)
+  const canonical = new URL(`http://[${h}]/`).hostname; // e.g. [0:0::1] → [::1], [::ffff:127.0.0.1] → [::ffff:7f00:1]
+  return canonical === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(canonical);
 }
 
 export const serveCommand: CliCommand = {
@@ -57,6 +69,10 @@ export const serveCommand: CliCommand = {
       const apiToken = secret(v['api-token-file'], 'FALCOSHARK_API_TOKEN');
       if (!apiToken) throw new Error('an API token is required (--api-token-file or FALCOSHARK_API_TOKEN)');
       const webhookToken = secret(v['webhook-token-file'], 'FALCOSHARK_WEBHOOK_TOKEN');
+      if (!webhookToken && !isLoopbackHost(v.host)) {
+        // An open webhook beyond loopback would let anyone who reaches it start captures.
+        throw new Error(`--host ${v.host} listens beyond loopback: the webhook then needs a token (--webhook-token-file or FALCOSHARK_WEBHOOK_TOKEN), or anyone who reaches it could start captures`);
+      }
       const policy = checkPolicy(v.policy ? JSON.parse(readFileSync(v.policy, 'utf8')) as Partial<CapturePolicyConfig> : {});
       const kc = loadKubeConfig(v.context);
       const duration = Number(v.duration);
