@@ -10,6 +10,7 @@ import type { LabBinaries, Log } from './build.js';
 import { withLock } from './lock.js';
 import { elapsed, run, runLogged } from './run.js';
 import { CACHE_ROOT, CAPTURE_PACKAGES, DEBIAN_MIRROR, DEBIAN_SUITE, IMAGES, buildModuleDir } from './versions.js';
+import { serveImageBuilds } from './serveImages.js';
 
 const TAR_FLAGS = ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '--format=gnu'];
 
@@ -143,6 +144,7 @@ export async function ensureImages(bins: LabBinaries, log: Log): Promise<LabImag
     { spec: { ref: IMAGES.coredns, entrypoint: ['/coredns'], user: '65532:65532' }, inputs: [coredns],
       layers: async () => [await filesLayer(await workDir('coredns'), [{ path: 'coredns', from: coredns, mode: 0o755 }, tmpDir])] },
   ];
+  specs.push(...await serveImageBuilds({ ensureDebianRootfs, filesLayer, workDir, tarFlags: TAR_FLAGS }, log));
   const images: LabImage[] = [];
   for (const s of specs) {
     const h = createHash('sha256').update(JSON.stringify(s.spec));
@@ -154,7 +156,7 @@ export async function ensureImages(bins: LabBinaries, log: Log): Promise<LabImag
       log(`building image ${s.spec.ref}`);
       const layers = await s.layers();
       await writeArchive({ ...s.spec, layers }, archive);
-      for (const l of layers) if (l !== rootfs) await rm(l, { force: true });
+      for (const l of layers) if (!s.inputs.includes(l)) await rm(l, { force: true });
     }
     images.push({ ref: s.spec.ref, archive });
   }
