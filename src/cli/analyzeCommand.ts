@@ -1,12 +1,15 @@
 // `falcoshark analyze <file> [--json] [--top N]`: the flow summary of a pcap/pcapng capture.
 import { parseArgs } from 'node:util';
 import { stat } from 'node:fs/promises';
+import { writeSync } from 'node:fs';
 import type { CliCommand } from './command.js';
-import { analyzeFile, analyzeFileStreamed, type StreamedSummary } from '../core/flows/analyzeFile.js';
+import { analyzeFileStreamed, type StreamedSummary } from '../core/flows/analyzeFile.js';
+import { ByteWriter } from '../core/flows/byteWriter.js';
 import { CaptureFormatError } from '../core/pcap/types.js';
-import { renderSummary } from './flowTable.js';
-import { annotateFlow, annotateSummary } from '../core/annotate/annotateSummary.js';
+import { renderTable } from './flowTable.js';
+import { annotateFlow, annotateSummary, FlowAnnotator } from '../core/annotate/annotateSummary.js';
 import { readSidecar, type CaptureSidecar } from '../core/capture/captureSidecar.js';
+import type { AnnotatedFlow } from '../shared/annotatedSummary.js';
 import { ProgressBar } from './progressBar.js';
 
 /** Exit codes: 0 ok; 1 the input cannot be read as a capture; 2 usage; 3 the summary was
@@ -66,20 +69,13 @@ export const analyzeCommand: CliCommand = {
       });
       const onProgress = size > 32 * 1024 * 1024 && bar.enabled
         ? (done: number, total: number | undefined) => bar.update(done, total ?? size) : undefined;
-      let truncated;
-      if (values.json) {
-        // Streamed from the flow table: the whole flow list never exists at once.
-        const streamed = await analyzeFileStreamed(file, { signal: ac.signal, onProgress });
-        bar.done();
-        truncated = streamed.head.truncated;
-        await writeJson(streamed, sidecar);
-      } else {
-        const plain = await analyzeFile(file, { signal: ac.signal, onProgress });
-        const summary = annotateSummary(plain, sidecar);
-        bar.done();
-        truncated = summary.truncated;
-        process.stdout.write(renderSummary(summary, file, top));
-      }
+      // Both outputs come from the flow table as they are written: the flow list never
+      // exists whole in memory (a capture of a busy node has hundreds of thousands).
+      const streamed = await analyzeFileStreamed(file, { signal: ac.signal, onProgress });
+      bar.done();
+      const truncated = streamed.head.truncated;
+      if (values.json) writeJson(streamed, sidecar);
+      else writeText(table(streamed, sidecar, file, top));
       if (truncated) {
         if (values.json) process.stderr.write(`falcoshark analyze: input cut short at byte ${truncated.offset}: ${truncated.reason}\n`);
         return EXIT_PARTIAL;
@@ -99,29 +95,74 @@ export const analyzeCommand: CliCommand = {
   },
 };
 
-function* mapIter<T, U>(it: Iterable<T>, fn: (x: T) => U): Generator<U, void, undefined> {
-  for (const x of it) yield fn(x);
+/** Writes all of `bytes` to stdout, synchronously (stdout is a file or a blocking pipe, or,
+ *  when something made it non-blocking, a pipe we wait on). False when the reader is gone. */
+function writeOut(bytes: Uint8Array): boolean {
+  let off = 0;
+  while (off < bytes.length) {
+    try {
+      off += writeSync(1, bytes, off, bytes.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return false;
+      if (code !== 'EAGAIN') throw e;
+      Atomics.wait(PAUSE, 0, 0, 1); // the pipe is full: wait 1 ms for the reader
+    }
+  }
+  return true;
 }
 
-/** Streams the JSON out flow by flow, each record made from the flow table as it is written:
- *  a summary of 1 M flows never becomes one giant string nor one giant array. */
-async function writeJson(streamed: StreamedSummary, sidecar: CaptureSidecar | undefined): Promise<void> {
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+function writeText(text: string): void {
+  writeOut(Buffer.from(text, 'utf8'));
+}
+
+/** Streams the JSON out flow by flow, each flow's text written from the flow table into one
+ *  reused buffer: a summary of 1 M flows never becomes a string, an array or a record. */
+function writeJson(streamed: StreamedSummary, sidecar: CaptureSidecar | undefined): void {
   const { flows: _none, ...rest } = annotateSummary(streamed.head, sidecar);
   const head = JSON.stringify({ ...rest, flows: [] }, null, 0);
-  const out = process.stdout;
-  const write = (s: string): Promise<void> => new Promise((resolve, reject) => {
-    if (out.write(s)) resolve();
-    else out.once('drain', resolve).once('error', reject);
-  });
-  await write(head.slice(0, -2));
-  let chunk = '';
-  let first = true;
-  // Without a sidecar each flow's text comes straight from the table (no record object).
-  const texts = sidecar ? mapIter(streamed.flows(), (f) => JSON.stringify(annotateFlow(f, sidecar))) : streamed.flowTexts();
-  for (const text of texts) {
-    chunk += (first ? '' : ',') + text;
-    first = false;
-    if (chunk.length > 1 << 16) { await write(chunk); chunk = ''; }
+  let open = true;
+  const w = new ByteWriter(1 << 20, (chunk) => { if (open) open = writeOut(chunk); });
+  w.raw(Buffer.from(head.slice(0, -2), 'utf8'));
+  const ann = sidecar ? new FlowAnnotator(sidecar, streamed.endpoints) : undefined;
+  const raw = (b: Uint8Array): void => w.raw(b);
+  for (let f = 0; f < streamed.count && open; f++) {
+    if (f > 0) w.ascii(',');
+    streamed.writeFlowOpen(f, w);
+    ann?.keysJson(f, raw);
+    w.ascii('}');
   }
-  await write(`${chunk}]}\n`);
+  w.ascii(']}\n');
+  w.flush();
+}
+
+/** The table: the alerted flows first, then by bytes (ties in flow order), the first `top`;
+ *  records are made for those rows only. */
+function table(streamed: StreamedSummary, sidecar: CaptureSidecar | undefined, file: string, top: number): string {
+  const ann = sidecar ? new FlowAnnotator(sidecar, streamed.endpoints) : undefined;
+  const n = streamed.count;
+  const alerted = new Uint8Array(n);
+  let anyAlerted = false;
+  if (ann) for (let f = 0; f < n; f++) if (ann.alerted(f)) { alerted[f] = 1; anyAlerted = true; }
+  const before = (a: number, b: number): boolean => alerted[a] !== alerted[b] ? alerted[a] > alerted[b]
+    : streamed.totalBytes(a) !== streamed.totalBytes(b) ? streamed.totalBytes(a) > streamed.totalBytes(b) : a < b;
+  // The best `top` in order: one comparison with the last kept row rejects most flows.
+  const best: number[] = [];
+  const k = Math.min(top, n);
+  for (let f = 0; f < n && k > 0; f++) {
+    if (best.length === k && !before(f, best[k - 1])) continue;
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(f, best[mid])) hi = mid;
+      else lo = mid + 1;
+    }
+    best.splice(lo, 0, f);
+    if (best.length > k) best.pop();
+  }
+  const rows: AnnotatedFlow[] = best.map((f) => (sidecar ? annotateFlow(streamed.record(f), sidecar) : streamed.record(f)));
+  return renderTable(annotateSummary(streamed.head, sidecar), rows, n, anyAlerted, file);
 }

@@ -46,7 +46,16 @@ function table(header: string[], rows: string[][], rightAligned: Set<number>): s
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** The table of a whole summary: alerted flows first, then by bytes, the first `top`. */
 export function renderSummary(s: AnnotatedSummary, file: string, top: number): string {
+  const flows = [...s.flows].sort((a, b) => Number(b.alerted ?? false) - Number(a.alerted ?? false)
+    || (b.bytes.fromClient + b.bytes.fromServer) - (a.bytes.fromClient + a.bytes.fromServer));
+  return renderTable(s, flows.slice(0, top), s.flows.length, s.flows.some((f) => f.alerted), file);
+}
+
+/** The table of a summary's head (its `flows` are not read) with the rows to show, already
+ *  in order: `total` flows in all, `anyAlerted` when one of them is the alerted flow. */
+export function renderTable(s: AnnotatedSummary, shown: readonly AnnotatedFlow[], total: number, anyAlerted: boolean, file: string): string {
   const t = s.totals;
   const out: string[] = [];
   out.push(`${terminalSafe(file, 300)}: ${s.format ?? 'unknown format'}, ${t.packets.toLocaleString('en')} packets, ${humanBytes(t.bytes)}, `
@@ -63,9 +72,6 @@ export function renderSummary(s: AnnotatedSummary, file: string, top: number): s
   const protos = Object.entries(t.protocols).sort((a, b) => b[1].packets - a[1].packets)
     .map(([p, v]) => `${p} ${v.flows} flows/${v.packets} pkts`);
   if (protos.length) out.push(`protocols: ${protos.join(', ')}`);
-  const flows = [...s.flows].sort((a, b) => Number(b.alerted ?? false) - Number(a.alerted ?? false)
-    || (b.bytes.fromClient + b.bytes.fromServer) - (a.bytes.fromClient + a.bytes.fromServer));
-  const shown = flows.slice(0, top);
   out.push('');
   out.push(table(
     ['', 'proto', 'client', 'server', 'pkts c→s', 'pkts s→c', 'bytes c→s', 'bytes s→c', 'secs', 'seen'],
@@ -74,7 +80,7 @@ export function renderSummary(s: AnnotatedSummary, file: string, top: number): s
       humanBytes(f.bytes.fromClient), humanBytes(f.bytes.fromServer), seconds(f).toFixed(3), flowHints(f)]),
     new Set([4, 5, 6, 7, 8]),
   ));
-  if (flows.length > shown.length) out.push(`… ${flows.length - shown.length} more flows (use --top N or --json)`);
+  if (total > shown.length) out.push(`… ${total - shown.length} more flows (use --top N or --json)`);
   const notes: string[] = [];
   if (t.undecodable.packets) {
     notes.push(`${t.undecodable.packets} packets not decoded: ${Object.entries(t.undecodable.reasons).map(([r, n]) => `${terminalSafe(r)} (${n})`).join(', ')}`);
@@ -86,7 +92,7 @@ export function renderSummary(s: AnnotatedSummary, file: string, top: number): s
   if (t.overflow.flowsRefused) notes.push(`flow limit ${t.overflow.maxFlows} reached: ${t.overflow.packets} packets of ${t.overflow.flowsRefused} more flows not tracked`);
   if (s.truncated) notes.push(`TRUNCATED at byte ${s.truncated.offset}: ${terminalSafe(s.truncated.reason, 300)} (everything before it is summarised)`);
   if (ctx?.snapshotGaps?.length) notes.push(`cluster snapshot incomplete: ${ctx.snapshotGaps.map((g) => terminalSafe(g)).join('; ')}`);
-  if (s.flows.some((f) => f.alerted)) notes.push('▶ = the alerted flow');
+  if (anyAlerted) notes.push('▶ = the alerted flow');
   if (notes.length) out.push('', ...notes);
   return out.join('\n') + '\n';
 }

@@ -5,6 +5,7 @@ import type { AnnotatedFlow, AnnotatedSummary, CaptureContext, EndpointIdentity 
 import type { ClusterSnapshot, IpOwner } from '../../shared/clusterSnapshot.js';
 import type { FlowContext } from '../capture/captureFilter.js';
 import type { CaptureSidecar } from '../capture/captureSidecar.js';
+import type { FlowEndpoints } from '../flows/buildSummary.js';
 
 /** Loopback, link-local, unspecified and multicast are "this host", never "external". */
 function isLocalScope(ip: string): boolean {
@@ -48,6 +49,54 @@ export function annotateFlow(f: FlowRecord, sidecar: CaptureSidecar): AnnotatedF
     ...(isAlertedFlow(f, sidecar.plan.flow) ? { alerted: true } : {}),
   };
 }
+
+const IDENTITY_CACHE = 1 << 16;
+
+/** Annotates flows without their records (the CLI's streamed --json and its table): the
+ *  alerted test on the flow's endpoints, and each address's identity as JSON text, made once
+ *  per address (a pod or service is in many flows; at most IDENTITY_CACHE are kept). */
+export class FlowAnnotator {
+  private readonly identities = new Map<string, Uint8Array>();
+  private readonly encoder = new TextEncoder();
+
+  constructor(private readonly sidecar: CaptureSidecar, private readonly flows: FlowEndpoints) {}
+
+  /** isAlertedFlow of flow f. */
+  alerted(f: number): boolean {
+    const want = this.sidecar.plan.flow;
+    if (!want || (!want.client && !want.server)) return false;
+    if (want.protocol && want.protocol !== this.flows.protocol(f)) return false;
+    const e = this.flows;
+    const at = (w: { ip: string; port?: number } | undefined, side: 0 | 1): boolean =>
+      !w || ((w.port === undefined || w.port === e.port(f, side)) && w.ip === e.ip(f, side));
+    return (at(want.client, 0) && at(want.server, 1)) || (at(want.client, 1) && at(want.server, 0));
+  }
+
+  /** JSON.stringify of identify(ip) as UTF-8 bytes. */
+  identityJson(ip: string): Uint8Array {
+    let b = this.identities.get(ip);
+    if (b === undefined) {
+      b = this.encoder.encode(JSON.stringify(identify(ip, this.sidecar.snapshot)));
+      if (this.identities.size >= IDENTITY_CACHE) this.identities.clear();
+      this.identities.set(ip, b);
+    }
+    return b;
+  }
+
+  /** The keys annotateFlow adds, as JSON text: `,"clientIdentity":…,"serverIdentity":…` and
+   *  `,"alerted":true` for the alerted flow. */
+  keysJson(f: number, raw: (bytes: Uint8Array) => void): void {
+    raw(CLIENT_KEY);
+    raw(this.identityJson(this.flows.ip(f, 0)));
+    raw(SERVER_KEY);
+    raw(this.identityJson(this.flows.ip(f, 1)));
+    if (this.alerted(f)) raw(ALERTED_KEY);
+  }
+}
+
+const CLIENT_KEY = new TextEncoder().encode(',"clientIdentity":');
+const SERVER_KEY = new TextEncoder().encode(',"serverIdentity":');
+const ALERTED_KEY = new TextEncoder().encode(',"alerted":true');
 
 export function annotateSummary(summary: FlowSummary, sidecar: CaptureSidecar | undefined): AnnotatedSummary {
   if (!sidecar) return summary;

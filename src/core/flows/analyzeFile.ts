@@ -5,7 +5,10 @@
 import type { FlowRecord, FlowSummary } from '../../shared/flowSummary.js';
 import { readCaptureFile, readCaptureStream, type ReadCaptureResult } from '../pcap/readCaptureFile.js';
 import { FlowAnalyzer } from './flowAnalyzer.js';
-import { buildSummary, flowJsonTexts, flowRecords, summaryHead } from './buildSummary.js';
+import { buildSummary, FlowRecordMaker, flowRecords, summaryHead, type FlowEndpoints } from './buildSummary.js';
+import type { ByteWriter } from './byteWriter.js';
+import { FlowJsonWriter } from './flowJson.js';
+import { S_BYTES } from './flowTable.js';
 
 export interface AnalyzeOptions {
   signal?: AbortSignal;
@@ -31,19 +34,44 @@ export async function analyzeStream(stream: AsyncIterable<Uint8Array>, opts: Ana
   return finish(analyzer, r);
 }
 
-/** The summary without its flows (`head.flows` is empty) and the flows one at a time, made
- *  from the flow table as they are consumed: for output that streams (`analyze --json`), so
- *  a summary of many flows never exists whole in memory. */
+/** The summary without its flows (`head.flows` is empty) and the flows made from the flow
+ *  table as they are asked for: for output that streams (`analyze --json` writes every flow's
+ *  text straight from the table) or picks (the table's top rows), so a summary of many flows
+ *  never exists whole in memory. */
 export interface StreamedSummary {
   head: FlowSummary;
+  /** Flows in the table (`head.totals.flows`). */
+  readonly count: number;
+  /** Flow f's record, made now. */
+  record(f: number): FlowRecord;
   flows(): Generator<FlowRecord, void, undefined>;
-  /** The same flows as JSON text (each equal to `JSON.stringify` of its record). */
-  flowTexts(): Generator<string, void, undefined>;
+  /** Writes flow f's JSON text without its closing brace (the text of `JSON.stringify` of its
+   *  record, minus the last `}`: keys may be added). */
+  writeFlowOpen(f: number, w: ByteWriter): void;
+  /** Protocol, addresses and ports of a flow, without making its record. */
+  readonly endpoints: FlowEndpoints;
+  /** Bytes of flow f, both ways. */
+  totalBytes(f: number): number;
 }
 
 export async function analyzeFileStreamed(path: string, opts: AnalyzeOptions = {}): Promise<StreamedSummary> {
   const analyzer = new FlowAnalyzer({ maxFlows: opts.maxFlows });
   const r = await readCaptureFile(path, analyzer, { signal: opts.signal, onProgress: opts.onProgress });
-  const head = summaryHead(analyzer, { end: r.end, fileBytes: r.fileBytes });
-  return { head, flows: () => flowRecords(analyzer), flowTexts: () => flowJsonTexts(analyzer) };
+  return streamedOf(analyzer, summaryHead(analyzer, { end: r.end, fileBytes: r.fileBytes }));
+}
+
+/** The streamed view of a finished analysis (`head` from summaryHead). */
+export function streamedOf(analyzer: FlowAnalyzer, head: FlowSummary): StreamedSummary {
+  const maker = new FlowRecordMaker(analyzer);
+  const json = new FlowJsonWriter(analyzer);
+  const t = analyzer.table;
+  return {
+    head,
+    count: t.count,
+    record: (f) => maker.record(f),
+    flows: () => flowRecords(analyzer),
+    writeFlowOpen: (f, w) => json.open(f, w),
+    endpoints: maker,
+    totalBytes: (f) => t.stat(f, S_BYTES) + t.stat(f, S_BYTES + 1),
+  };
 }

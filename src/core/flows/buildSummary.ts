@@ -12,7 +12,7 @@ import {
 import type { ReaderEnd } from '../pcap/types.js';
 import type { FlowAnalyzer } from './flowAnalyzer.js';
 import { ACTIVITY_BUCKETS, S_BYTES, S_PKTS, FLAG_CLIENT_BY_SYN, FLAG_CLIENT_BY_SYNACK, FLAG_FIN, FLAG_RST, FLAG_SYN, FLAG_SYNACK } from './flowTable.js';
-import { formatIpv4, formatIpv6Words, isoTime, IsoTimeWriter } from './format.js';
+import { formatIpv4, formatIpv6Words, isoTime } from './format.js';
 
 export function protocolName(p: number): string {
   switch (p) {
@@ -34,17 +34,25 @@ function small(x: number): number {
   return x >= 0 && x <= 0x3fffffff ? x | 0 : x;
 }
 
+const V4_CACHE = 1 << 16;
+
+/** What the annotator needs of a flow, without its record. */
+export interface FlowEndpoints {
+  protocol(f: number): string;
+  /** Address text of the client (side 0) or the server (side 1). */
+  ip(f: number, side: 0 | 1): string;
+  port(f: number, side: 0 | 1): number | undefined;
+}
+
 export interface SummaryInput {
   end?: ReaderEnd;
   fileBytes?: number;
 }
 
 /** Turns flow f of the analyzer into its JSON record (strings made here). `v4` caches one
- *  string per IPv4 address (servers recur in many flows). */
-export class FlowRecordMaker {
+ *  string per IPv4 address (servers recur in many flows), up to V4_CACHE of them. */
+export class FlowRecordMaker implements FlowEndpoints {
   private readonly v4 = new Map<number, string>();
-  private readonly firstText = new IsoTimeWriter();
-  private readonly lastText = new IsoTimeWriter();
 
   constructor(private readonly a: FlowAnalyzer) {}
 
@@ -52,9 +60,27 @@ export class FlowRecordMaker {
     let s = this.v4.get(x);
     if (s === undefined) {
       s = formatIpv4(x);
+      if (this.v4.size >= V4_CACHE) this.v4.clear();
       this.v4.set(x, s);
     }
     return s;
+  }
+
+  /** Protocol name of flow f ("tcp", "udp", "icmp", "icmpv6", "ip-<n>"). */
+  protocol(f: number): string {
+    return protocolName(this.a.table.protocol(f));
+  }
+
+  /** Address text of flow f's client (side 0) or server (side 1). */
+  ip(f: number, side: 0 | 1): string {
+    return this.ipText(f, side === 0 ? 1 : 5);
+  }
+
+  /** Port of flow f's client (side 0) or server (side 1); undefined without ports. */
+  port(f: number, side: 0 | 1): number | undefined {
+    if (!hasPorts(this.a.table.protocol(f))) return undefined;
+    const ports = this.a.table.keyWord(f, 9);
+    return side === 0 ? ports >>> 16 : ports & 0xffff;
   }
 
   private endpoint(f: number, side: 0 | 1, proto: number): FlowEndpoint {
@@ -71,10 +97,8 @@ export class FlowRecordMaker {
     const t = a.table;
     const proto = t.protocol(f);
     const fl = t.flagsOf(f);
-    let lo = 0;
-    let hi = ACTIVITY_BUCKETS;
-    while (lo < hi && t.activityPackets(f, lo) === 0) lo++;
-    while (hi > lo && t.activityPackets(f, hi - 1) === 0) hi--;
+    const lo = t.activityStart(f);
+    const hi = t.activityEnd(f);
     const actPkts = new Array<number>(hi - lo); // exact size: a summary holds many of these
     const actBytes = new Array<number>(hi - lo);
     for (let i = lo; i < hi; i++) {
@@ -110,68 +134,12 @@ export class FlowRecordMaker {
     }
     const depth = t.depthOf(f);
     if (depth > 0) rec.tunnelDepth = depth;
-    const h = a.hints.byFlow.get(f);
-    if (h) {
-      if (h.dns && h.dns.length) rec.dns = h.dns;
-      if (h.tlsSni !== undefined) rec.tlsSni = h.tlsSni;
-      if (h.http) rec.http = h.http;
-    }
+    const h = a.hints.hintsOf(f);
+    if (h.dns) rec.dns = h.dns;
+    if (h.tlsSni !== undefined) rec.tlsSni = h.tlsSni;
+    if (h.http) rec.http = h.http;
     return rec;
   }
-  /** `JSON.stringify(this.record(f))`, written straight from the table (no record object,
-   *  no arrays): the same text, key for key, at a fraction of the cost. */
-  json(f: number): string {
-    const a = this.a;
-    const t = a.table;
-    const proto = t.protocol(f);
-    const fl = t.flagsOf(f);
-    const ports = t.keyWord(f, 9);
-    const withPorts = hasPorts(proto);
-    let s = `{"protocol":"${protocolName(proto)}","client":{"ip":"${this.ipText(f, 1)}"`;
-    if (withPorts) s += `,"port":${ports >>> 16}`;
-    s += `},"server":{"ip":"${this.ipText(f, 5)}"`;
-    if (withPorts) s += `,"port":${ports & 0xffff}`;
-    s += `},"packets":{"fromClient":${t.stat(f, S_PKTS)},"fromServer":${t.stat(f, S_PKTS + 1)}}` +
-      `,"bytes":{"fromClient":${t.stat(f, S_BYTES)},"fromServer":${t.stat(f, S_BYTES + 1)}}` +
-      `,"firstSeen":"${this.firstText.text(t.firstSec(f), t.firstNs(f))}","lastSeen":"${this.lastText.text(t.lastSec(f), t.lastNs(f))}"` +
-      `,"clientBy":"${fl & FLAG_CLIENT_BY_SYN ? 'syn' : fl & FLAG_CLIENT_BY_SYNACK ? 'syn-ack' : 'first-packet'}"`;
-    let lo = 0;
-    let hi = ACTIVITY_BUCKETS;
-    while (lo < hi && t.activityPackets(f, lo) === 0) lo++;
-    while (hi > lo && t.activityPackets(f, hi - 1) === 0) hi--;
-    let pk = '';
-    let by = '';
-    for (let i = lo; i < hi; i++) {
-      const sep = i > lo ? ',' : '';
-      pk += sep + t.activityPackets(f, i);
-      by += sep + t.activityBytes(f, i);
-    }
-    s += `,"activity":{"firstBucket":${lo},"packets":[${pk}],"bytes":[${by}]}`;
-    const fragC = t.fragPkts(f, 0);
-    const fragS = t.fragPkts(f, 1);
-    if (fragC || fragS) {
-      s += `,"ipFragments":{"packets":{"fromClient":${fragC},"fromServer":${fragS}},` +
-        `"bytes":{"fromClient":${t.fragBytes(f, 0)},"fromServer":${t.fragBytes(f, 1)}}}`;
-    }
-    if (proto === 6) {
-      let names = '';
-      if (fl & FLAG_SYN) names += ',"SYN"';
-      if (fl & FLAG_SYNACK) names += ',"SYN-ACK"';
-      if (fl & FLAG_FIN) names += ',"FIN"';
-      if (fl & FLAG_RST) names += ',"RST"';
-      s += `,"flags":[${names.slice(1)}]`;
-    }
-    const depth = t.depthOf(f);
-    if (depth > 0) s += `,"tunnelDepth":${depth}`;
-    const h = a.hints.byFlow.get(f);
-    if (h) {
-      if (h.dns && h.dns.length) s += `,"dns":${JSON.stringify(h.dns)}`;
-      if (h.tlsSni !== undefined) s += `,"tlsSni":${JSON.stringify(h.tlsSni)}`;
-      if (h.http) s += `,"http":${JSON.stringify(h.http)}`;
-    }
-    return `${s}}`;
-  }
-
   /** Address text of the side whose key words start at `w` (1 client, 5 server); no quotes
    *  or backslashes can occur in it. */
   private ipText(f: number, w: number): string {
@@ -180,13 +148,6 @@ export class FlowRecordMaker {
       ? this.ipv4Text(t.keyWord(f, w) >>> 0)
       : formatIpv6Words(t.keyWord(f, w), t.keyWord(f, w + 1), t.keyWord(f, w + 2), t.keyWord(f, w + 3));
   }
-}
-
-/** Every flow as its JSON text (as `JSON.stringify` of its record), in flow order. */
-export function* flowJsonTexts(a: FlowAnalyzer): Generator<string, void, undefined> {
-  const m = new FlowRecordMaker(a);
-  const n = a.table.count;
-  for (let f = 0; f < n; f++) yield m.json(f);
 }
 
 /** Every flow's record, in flow order, made one at a time (for streaming output: the whole

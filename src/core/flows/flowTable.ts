@@ -1,6 +1,9 @@
 // The flow table: bidirectional conversations in typed arrays, found through an
 // open-addressing hash of the numeric key (no string per packet). Memory grows with the
-// number of flows (bounded by `maxFlows`), never with the number of packets.
+// number of flows (bounded by `maxFlows`), never with the number of packets: per flow, its
+// 128-byte record, 8–16 bytes of hash slots, and an activity block (activityStore.ts) only
+// when it spans more than one activity bucket. The records are one buffer reserved for
+// `maxFlows` up front (untouched pages cost no memory): no copy as flows are added.
 //
 // A key is 10 int32 words: [meta, a0..a3, b0..b3, ports] where meta = protocol | ipVersion << 8,
 // a/b are the two addresses (IPv4 in word 0, the rest 0) and ports = portA << 16 | portB.
@@ -13,9 +16,9 @@
 //
 //   int32 words 0..9   key
 //   word 10, 11        first TCP sequence number client → server, server → client
-//   word 12            pending activity bucket (-1: none), in the flow's `actExp` timeline
-//   word 13            pending activity packets
-//   float64 7          pending activity bytes (bytes 56..63)
+//   word 12            current activity bucket (-1: none), in the flow's `actExp` timeline
+//   word 13            its packets
+//   float64 7          its bytes (bytes 56..63)
 //   float64 8..11      packets c→s, s→c, bytes c→s, s→c
 //   float64 12, 13     first sec, last sec
 //   word 28, 29        first ns, last ns
@@ -24,12 +27,12 @@
 // The small per-flow fields live in the record (not in arrays of their own) because a
 // packet reads them: a separate array is one more cache line per packet.
 
-export const ACTIVITY_BUCKETS = 32;
-/** Activity is kept in pages of this many flows, allocated as flows are created: no
- *  copy when the table grows, no space for flows that do not exist. */
-const ACT_PAGE_SHIFT = 12;
-const ACT_PAGE_FLOWS = 1 << ACT_PAGE_SHIFT;
-const ACT_PAGE_MASK = ACT_PAGE_FLOWS - 1;
+import { ActivityStore, ACTIVITY_BUCKETS } from './activityStore.js';
+
+export { ACTIVITY_BUCKETS };
+/** Records are reserved for up to this many flows at once (512 MiB of address space); a
+ *  larger `maxFlows` grows the buffer by doubling. */
+const RESERVE_FLOWS = 1 << 22;
 const KEY_WORDS = 10;
 const REC_WORDS = 32; // int32 words per record
 const REC_DOUBLES = 16;
@@ -95,12 +98,8 @@ export class FlowTable {
   /** Flow → [packets c→s, s→c, bytes c→s, s→c] of IP fragments not counted in the flow's
    *  packets (fragments are rare: kept apart, only for flows that have some). */
   private readonly frag = new Map<number, Float64Array>();
-  /** Activity per flow and bucket, packets (u32) and bytes (f32) side by side, in pages of
-   *  ACT_PAGE_FLOWS flows: in page f >> ACT_PAGE_SHIFT, element 2·((f & mask)·BUCKETS + b) is
-   *  the packet count in `actPkts`, the next one the bytes in `actBytes`. Up to date after
-   *  `finalizeActivity`. */
-  private readonly actPkts: Uint32Array[] = [];
-  private readonly actBytes: Float32Array[] = [];
+  /** Buckets of the flows that have more than one (up to date after `finalizeActivity`). */
+  readonly act = new ActivityStore();
 
   /** [flow index + 1 (0 = empty), hash] per slot. */
   private slots: Int32Array;
@@ -109,7 +108,7 @@ export class FlowTable {
   private lastHash = 0;
 
   constructor(readonly maxFlows: number, initialCap = 1024) {
-    this.cap = Math.max(16, Math.min(initialCap, maxFlows));
+    this.cap = maxFlows <= RESERVE_FLOWS ? Math.max(16, maxFlows) : Math.max(16, Math.min(initialCap, maxFlows));
     const c = this.cap;
     const buf = new ArrayBuffer(c * REC_BYTES);
     this.rec = new Int32Array(buf);
@@ -203,11 +202,6 @@ export class FlowTable {
 
   private newFlow(sec: number, ns: number, depth: number, actExp: number): number {
     const f = this.count++;
-    if ((f & ACT_PAGE_MASK) === 0) {
-      const page = new ArrayBuffer(ACT_PAGE_FLOWS * ACTIVITY_BUCKETS * 8);
-      this.actPkts.push(new Uint32Array(page));
-      this.actBytes.push(new Float32Array(page));
-    }
     this.rec.set(this.k, f * REC_WORDS);
     this.rec[f * REC_WORDS + W_CUR_BUCKET] = -1;
     const d = f * REC_DOUBLES + D_STATS;
@@ -287,69 +281,85 @@ export class FlowTable {
   }
 
   /** Counts `bytes` in activity bucket `bucket` of the timeline whose width exponent is
-   *  `exp`. Consecutive packets in one bucket only touch the record. */
+   *  `exp`. The flow's current bucket is in its record (consecutive packets in one bucket only
+   *  touch the record); a flow gets an activity block when a second bucket comes. */
   activity(f: number, bucket: number, exp: number, bytes: number): void {
     const w = f * REC_WORDS;
     const rec = this.rec;
-    const ae = this.recI8[f * REC_BYTES + B_ACT_EXP];
-    if (rec[w + W_CUR_BUCKET] === bucket && ae === exp && rec[w + W_CUR_PKTS] < 0x40000000) {
+    if (this.recI8[f * REC_BYTES + B_ACT_EXP] !== exp) this.rescale(f, exp);
+    if (rec[w + W_CUR_BUCKET] === bucket && rec[w + W_CUR_PKTS] < 0x40000000) {
       rec[w + W_CUR_PKTS]++;
       this.recF[f * REC_DOUBLES + D_CUR_BYTES] += bytes;
       return;
     }
     this.flushActivity(f);
-    if (ae !== exp) this.rescale(f, exp - ae);
     rec[w + W_CUR_BUCKET] = bucket;
     rec[w + W_CUR_PKTS] = 1;
     this.recF[f * REC_DOUBLES + D_CUR_BYTES] = bytes;
   }
 
-  /** Moves flow f's pending bucket into its activity arrays. */
+  /** Moves flow f's current bucket into its activity block. */
   private flushActivity(f: number): void {
     const w = f * REC_WORDS;
     const b = this.rec[w + W_CUR_BUCKET];
     if (b < 0) return;
-    const i = ((f & ACT_PAGE_MASK) * ACTIVITY_BUCKETS + b) * 2;
-    this.actPkts[f >> ACT_PAGE_SHIFT][i] += this.rec[w + W_CUR_PKTS];
-    this.actBytes[f >> ACT_PAGE_SHIFT][i + 1] += this.recF[f * REC_DOUBLES + D_CUR_BYTES];
+    this.act.add(f, b, this.rec[w + W_CUR_PKTS], this.recF[f * REC_DOUBLES + D_CUR_BYTES]);
     this.rec[w + W_CUR_BUCKET] = -1;
   }
 
-  /** Merges flow f's buckets for a timeline `shift` times coarser (pending bucket flushed). */
-  private rescale(f: number, shift: number): void {
+  /** Brings flow f to the coarser timeline of exponent `exp`: its buckets merge. */
+  private rescale(f: number, exp: number): void {
+    const shift = exp - this.recI8[f * REC_BYTES + B_ACT_EXP];
     if (shift <= 0) return;
-    const base = (f & ACT_PAGE_MASK) * ACTIVITY_BUCKETS;
-    const p = this.actPkts[f >> ACT_PAGE_SHIFT];
-    const b = this.actBytes[f >> ACT_PAGE_SHIFT];
-    for (let i = 0; i < ACTIVITY_BUCKETS; i++) {
-      const j = shift >= 31 ? 0 : i >> shift;
-      if (j === i) continue;
-      const from = (base + i) * 2;
-      const to = (base + j) * 2;
-      p[to] += p[from];
-      b[to + 1] += b[from + 1];
-      p[from] = 0;
-      b[from + 1] = 0;
-    }
-    this.recI8[f * REC_BYTES + B_ACT_EXP] += shift;
+    const w = f * REC_WORDS;
+    const cur = this.rec[w + W_CUR_BUCKET];
+    if (cur >= 0) this.rec[w + W_CUR_BUCKET] = shift >= 31 ? 0 : cur >> shift;
+    this.act.rescale(f, shift);
+    this.recI8[f * REC_BYTES + B_ACT_EXP] = exp;
   }
 
-  /** Brings every flow's activity arrays up to date on the timeline of exponent `exp`. */
+  /** Brings every flow's activity up to date on the timeline of exponent `exp`. */
   finalizeActivity(exp: number): void {
+    const act = this.act;
     for (let f = 0; f < this.count; f++) {
-      this.flushActivity(f);
-      const ae = this.recI8[f * REC_BYTES + B_ACT_EXP];
-      if (ae !== exp) this.rescale(f, exp - ae);
+      this.rescale(f, exp);
+      if (act.has(f)) this.flushActivity(f);
     }
+  }
+
+  /** First bucket with packets of flow f, and one past the last (after `finalizeActivity`;
+   *  both ACTIVITY_BUCKETS when it has none). */
+  activityStart(f: number): number {
+    if (this.act.has(f)) {
+      let lo = 0;
+      while (lo < ACTIVITY_BUCKETS && this.act.packets(f, lo) === 0) lo++;
+      return lo;
+    }
+    const b = this.rec[f * REC_WORDS + W_CUR_BUCKET];
+    return b >= 0 && this.rec[f * REC_WORDS + W_CUR_PKTS] > 0 ? b : ACTIVITY_BUCKETS;
+  }
+
+  activityEnd(f: number): number {
+    if (this.act.has(f)) {
+      let hi = ACTIVITY_BUCKETS;
+      while (hi > 0 && this.act.packets(f, hi - 1) === 0) hi--;
+      return Math.max(hi, this.activityStart(f));
+    }
+    const lo = this.activityStart(f);
+    return lo < ACTIVITY_BUCKETS ? lo + 1 : lo;
   }
 
   /** Packets in activity bucket `bucket` of flow f (after `finalizeActivity`). */
   activityPackets(f: number, bucket: number): number {
-    return this.actPkts[f >> ACT_PAGE_SHIFT][((f & ACT_PAGE_MASK) * ACTIVITY_BUCKETS + bucket) * 2];
+    if (this.act.has(f)) return this.act.packets(f, bucket);
+    const w = f * REC_WORDS;
+    return this.rec[w + W_CUR_BUCKET] === bucket ? this.rec[w + W_CUR_PKTS] : 0;
   }
 
+  /** Bytes in activity bucket `bucket` of flow f, as a 32-bit float (see FlowActivity). */
   activityBytes(f: number, bucket: number): number {
-    return this.actBytes[f >> ACT_PAGE_SHIFT][((f & ACT_PAGE_MASK) * ACTIVITY_BUCKETS + bucket) * 2 + 1];
+    if (this.act.has(f)) return this.act.bytesOf(f, bucket);
+    return this.rec[f * REC_WORDS + W_CUR_BUCKET] === bucket ? Math.fround(this.recF[f * REC_DOUBLES + D_CUR_BYTES]) : 0;
   }
 
   /** Swaps the client and server sides of flow f (its key orientation and every

@@ -1,6 +1,7 @@
 // Text forms of addresses and timestamps (made when a summary is printed, not per packet).
 
 import { flat } from './text.js';
+import { bytesOf, type ByteWriter } from './byteWriter.js';
 
 export function formatIpv4(v: number): string {
   return flat(`${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`);
@@ -100,18 +101,20 @@ function isoNanos(ns: number): string {
   return ns < 100000000 ? String(ns).padStart(9, '0') : String(ns);
 }
 
-/** isoTime for text that is written out at once (JSON output): the second's prefix is
- *  kept from one call to the next (consecutive flows mostly start in the same second), and
- *  the result is not flattened (it is not kept). */
-export class IsoTimeWriter {
+/** isoTime written as bytes (JSON output): the second's prefix is kept from one call to the
+ *  next (consecutive flows mostly start in the same second). */
+export class IsoTimeBytes {
   private sec = NaN;
-  private prefix = '';
+  private prefix: Uint8Array = new Uint8Array(0);
 
-  text(sec: number, ns: number): string {
+  write(w: ByteWriter, sec: number, ns: number): void {
     if (sec !== this.sec) {
       this.sec = sec;
-      this.prefix = flat(isoSecondPrefix(sec));
+      this.prefix = bytesOf(isoSecondPrefix(sec));
     }
-    return `${this.prefix}${isoNanos(ns)}Z`;
+    w.raw(this.prefix);
+    if (ns >= 0 && ns < 1e9 && Math.floor(ns) === ns) w.padded(ns, 9);
+    else w.ascii(isoNanos(ns));
+    w.ascii('Z');
   }
 }

@@ -1,10 +1,14 @@
 // Application hints per flow: DNS questions/answers (UDP and TCP), TLS SNI and the first
-// HTTP/1.x request. Only flows that carry such data get an entry; client bytes are buffered
-// (bounded per flow and overall) only until the ClientHello or request head is complete.
+// HTTP/1.x request. DNS names and values and SNIs are interned in one NameTable and DNS
+// hints kept in a DnsStore (typed arrays, no objects per flow); HTTP requests (at most one
+// per flow) are kept as objects. Client bytes are buffered (bounded per flow and overall)
+// only until the ClientHello or request head is complete.
 
 import type { DnsRecordHint, HttpRequestHint } from '../../shared/flowSummary.js';
 import type { FlowTable } from './flowTable.js';
-import { dnsRcodeName, dnsTypeName, parseDns, type DnsMessage } from './dns.js';
+import { decodeDns, DnsView } from './dns.js';
+import { DnsStore, HintBudget } from './dnsStore.js';
+import { NameTable } from './nameTable.js';
 import { lastSni, parseClientHello, SNIFF_DONE, SNIFF_NEED_MORE, SNIFF_NO_MATCH } from './tls.js';
 import { lastHttp, parseHttpRequest } from './http.js';
 
@@ -52,33 +56,60 @@ export function isDnsPort(p: number): boolean {
 }
 
 export class HintExtractor {
-  readonly byFlow = new Map<number, FlowHints>();
+  readonly names = new NameTable();
+  private readonly budget: HintBudget;
+  readonly dnsStore: DnsStore;
+  private readonly view = new DnsView();
+  /** flow → its SNI's name id + 1 (0: none). */
+  private sni = new Int32Array(1024);
+  private readonly http = new Map<number, HttpRequestHint>();
   private readonly streams = new Map<number, StreamBuf>();
   private bufferedBytes = 0;
-  private charsLeft: number;
-  /** Hints (names, answers, buffered hellos) not kept because a bound was reached. */
-  dropped = 0;
 
   constructor(private readonly table: FlowTable, private readonly limits: HintLimits = DEFAULT_HINT_LIMITS) {
-    this.charsLeft = limits.maxHintChars;
+    this.budget = new HintBudget(limits.maxHintChars);
+    this.dnsStore = new DnsStore(this.names, this.budget, limits.maxDnsPerFlow, limits.maxAnswersPerName);
+  }
+
+  /** Hints (names, answers, buffered hellos) not kept because a bound was reached. */
+  get dropped(): number {
+    return this.budget.dropped;
   }
 
   private take(n: number): boolean {
-    if (n > this.charsLeft) {
-      this.dropped++;
-      return false;
-    }
-    this.charsLeft -= n;
-    return true;
+    return this.budget.take(n);
   }
 
-  private hintsOf(f: number): FlowHints {
-    let h = this.byFlow.get(f);
-    if (!h) {
-      h = {};
-      this.byFlow.set(f, h);
-    }
+  /** Flow f's hints as the summary's objects (an empty object when it has none). */
+  hintsOf(f: number): FlowHints {
+    const h: FlowHints = {};
+    const dns = this.dnsStore.hints(f);
+    if (dns) h.dns = dns;
+    const sni = this.sniOf(f);
+    if (sni >= 0) h.tlsSni = this.names.text(sni);
+    const http = this.http.get(f);
+    if (http) h.http = http;
     return h;
+  }
+
+  /** Name id of flow f's SNI, or -1. */
+  sniOf(f: number): number {
+    return f < this.sni.length ? this.sni[f] - 1 : -1;
+  }
+
+  httpOf(f: number): HttpRequestHint | undefined {
+    return this.http.get(f);
+  }
+
+  private setSni(f: number, id: number): void {
+    if (f >= this.sni.length) {
+      let n = this.sni.length * 2;
+      while (n <= f) n *= 2;
+      const a = new Int32Array(n);
+      a.set(this.sni);
+      this.sni = a;
+    }
+    this.sni[f] = id + 1;
   }
 
   /** A TCP segment with payload `buf[off .. end)` of flow f, direction `fromClient`. */
@@ -162,10 +193,10 @@ export class HintExtractor {
       if (this.bufferedBytes + size <= this.limits.maxBufferedBytes) break;
       this.dropStream(oldKey);
       this.table.setHint(oldKey >> 1, HINT_DONE);
-      this.dropped++;
+      this.budget.dropped++;
     }
     if (this.bufferedBytes + size > this.limits.maxBufferedBytes) {
-      this.dropped++;
+      this.budget.dropped++;
       return undefined;
     }
     this.bufferedBytes += size;
@@ -184,14 +215,14 @@ export class HintExtractor {
   private sniff(f: number, buf: Uint8Array, off: number, end: number, final: boolean): number {
     const r = parseClientHello(buf, off, end);
     if (r === SNIFF_DONE) {
-      if (lastSni !== undefined && this.take(lastSni.length)) this.hintsOf(f).tlsSni = lastSni;
+      if (lastSni !== undefined && this.take(lastSni.length)) this.setSni(f, this.names.internText(lastSni));
       return r;
     }
     if (r === SNIFF_NEED_MORE) return r;
     const h = parseHttpRequest(buf, off, end, final);
     if (h === SNIFF_DONE && lastHttp) {
       const x = lastHttp;
-      if (this.take(x.method.length + x.path.length + (x.host?.length ?? 0))) this.hintsOf(f).http = x;
+      if (this.take(x.method.length + x.path.length + (x.host?.length ?? 0))) this.http.set(f, x);
     }
     return h === SNIFF_NO_MATCH ? SNIFF_NO_MATCH : h;
   }
@@ -231,41 +262,6 @@ export class HintExtractor {
     const n = t.dnsCount(f);
     if (n >= this.limits.maxDnsMessagesPerFlow) return;
     if (n < 0xffff) t.setDnsCount(f, n + 1);
-    const msg = parseDns(buf, off, end);
-    if (msg) this.recordDns(f, msg);
-  }
-
-  private recordDns(f: number, msg: DnsMessage): void {
-    if (msg.questions.length === 0) return;
-    const h = this.hintsOf(f);
-    const list = (h.dns ??= []);
-    let first: DnsRecordHint | undefined;
-    for (const q of msg.questions) {
-      const type = dnsTypeName(q.type);
-      let e = list.find((x) => x.name === q.name && x.type === type);
-      if (!e) {
-        if (list.length >= this.limits.maxDnsPerFlow || !this.take(q.name.length)) {
-          if (list.length >= this.limits.maxDnsPerFlow) this.dropped++;
-          continue;
-        }
-        e = { name: q.name, type, answers: [] };
-        list.push(e);
-      }
-      first ??= e;
-    }
-    if (!msg.response || !first) return;
-    first.rcode = dnsRcodeName(msg.rcode);
-    for (const a of msg.answers) {
-      if (a.typeNum === 41) continue; // OPT is not an answer
-      if (first.answers.some((x) => x.name === a.name && x.type === a.type && x.value === a.value)) continue;
-      if (first.answers.length >= this.limits.maxAnswersPerName || !this.take(a.name.length + (a.value?.length ?? 0))) {
-        this.dropped++;
-        break;
-      }
-      const out: DnsRecordHint['answers'][number] = { name: a.name, type: a.type, ttl: a.ttl };
-      if (a.value !== undefined) out.value = a.value;
-      first.answers.push(out);
-    }
-    if (list.length === 0) delete h.dns;
+    if (decodeDns(buf, off, end, this.names, this.view)) this.dnsStore.record(f, this.view);
   }
 }

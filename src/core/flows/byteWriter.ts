@@ -1,0 +1,126 @@
+// JSON text written as bytes into one reused buffer, handed to a sink chunk by chunk: the
+// summary of 600,000 flows is 300 MB of text, and making it as JavaScript strings (ropes,
+// flattened, then encoded) cost more than the analysis. Numbers are printed as
+// JSON.stringify prints them; strings are escaped as JSON.stringify escapes them.
+
+const SLACK = 64 * 1024;
+const DIGITS = new Uint8Array(24);
+
+export class ByteWriter {
+  buf: Uint8Array;
+  pos = 0;
+  /** Bytes handed to the sink so far. */
+  written = 0;
+
+  /** `sink` receives each full chunk and must be done with it when it returns (the buffer
+   *  is reused): write it out, or copy it. */
+  constructor(private readonly chunkBytes: number, private readonly sink: (chunk: Uint8Array) => void) {
+    this.buf = new Uint8Array(chunkBytes + SLACK);
+  }
+
+  /** Makes sure `n` more bytes fit (hands the chunk to the sink when it is full). Values
+   *  longer than the slack are written piece by piece by the callers. */
+  room(n: number): void {
+    if (this.pos + n <= this.chunkBytes) return;
+    this.flush();
+    if (n > this.buf.length) this.buf = new Uint8Array(n + SLACK);
+  }
+
+  flush(): void {
+    if (this.pos === 0) return;
+    this.sink(this.buf.subarray(0, this.pos));
+    this.written += this.pos;
+    this.pos = 0;
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** Text known to be printable ASCII without `"` or `\` (keys, type names, addresses). */
+  ascii(s: string): void {
+    const n = s.length;
+    this.room(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** `s` as a JSON string, quotes included (JSON.stringify(s)). */
+  str(s: string): void {
+    const n = s.length;
+    this.room(n * 2 + 2);
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = 0x22;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x20 && c < 0x7f) {
+        if (c === 0x22 || c === 0x5c) b[p++] = 0x5c;
+        b[p++] = c;
+      } else {
+        // Not printable ASCII (never made by the analyzer, but the annotator's strings come
+        // from a sidecar): JSON.stringify's own escaping, encoded as UTF-8.
+        this.pos = p;
+        this.utf8(JSON.stringify(s.slice(i)).slice(1, -1));
+        p = this.pos;
+        break;
+      }
+    }
+    b[p++] = 0x22;
+    this.pos = p;
+  }
+
+  private utf8(rest: string): void {
+    const bytes = new TextEncoder().encode(rest);
+    this.room(bytes.length + 1);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** A number as JSON.stringify prints it. */
+  num(v: number): void {
+    if (v >= 0 && v < 1e15 && Math.floor(v) === v) {
+      this.room(16);
+      const b = this.buf;
+      let p = this.pos;
+      if (v < 10) {
+        b[p++] = 0x30 + v;
+      } else {
+        let n = 0;
+        while (v > 0) {
+          const q = Math.floor(v / 10);
+          DIGITS[n++] = 0x30 + (v - q * 10);
+          v = q;
+        }
+        while (n > 0) b[p++] = DIGITS[--n];
+      }
+      this.pos = p;
+      return;
+    }
+    this.ascii(Number.isFinite(v) ? String(v) : 'null');
+  }
+
+  /** `n` digits of `v` (zero-padded), e.g. nanoseconds. */
+  padded(v: number, n: number): void {
+    this.room(n);
+    const b = this.buf;
+    const p = this.pos;
+    for (let i = n - 1; i >= 0; i--) {
+      const q = Math.floor(v / 10);
+      b[p + i] = 0x30 + (v - q * 10);
+      v = q;
+    }
+    this.pos = p + n;
+  }
+}
+
+/** Bytes of an ASCII constant (JSON keys written by the flow writers). */
+export function bytesOf(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}

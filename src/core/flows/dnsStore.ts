@@ -1,0 +1,232 @@
+// Per-flow DNS hints in one Int32Array heap instead of an object tree per flow: each flow's
+// list of questions (name, type, rcode of the latest answer, answers) as linked blocks of
+// NameTable ids. 300,000 DNS flows cost their blocks (≈ 64 bytes for a question with two
+// answers) and no garbage. The rules are those of the summary's `dns` hint: a question is
+// kept once per (name, type) per flow, at most `maxDnsPerFlow`; a response's answers go to its
+// first question, each (name, type, value) once, at most `maxAnswersPerName`; the hint-text
+// budget is charged for every kept name and value.
+
+import type { DnsRecordHint } from '../../shared/flowSummary.js';
+import { dnsRcodeName, dnsTypeName, type DnsView } from './dns.js';
+import type { NameTable } from './nameTable.js';
+import type { ByteWriter } from './byteWriter.js';
+
+/** The hint-text budget shared by every hint of a capture, and the count of hints dropped. */
+export class HintBudget {
+  dropped = 0;
+  constructor(public charsLeft: number) {}
+
+  take(n: number): boolean {
+    if (n > this.charsLeft) {
+      this.dropped++;
+      return false;
+    }
+    this.charsLeft -= n;
+    return true;
+  }
+}
+
+// Entry block: next, name, type, rcode (-1: none), answer count, first chunk, last chunk.
+const E_NEXT = 0, E_NAME = 1, E_TYPE = 2, E_RCODE = 3, E_COUNT = 4, E_FIRST = 5, E_LAST = 6, E_SIZE = 7;
+// Answer chunk: next, then PER_CHUNK × (name, type, ttl, value).
+const PER_CHUNK = 2;
+const C_SIZE = 1 + PER_CHUNK * 4;
+
+export class DnsStore {
+  private heap = new Int32Array(1 << 14);
+  private used = 1; // 0 is "none"
+  /** flow → its first entry block (0: none). */
+  private head = new Int32Array(1024);
+
+  constructor(private readonly names: NameTable, private readonly budget: HintBudget,
+    private readonly maxPerFlow: number, private readonly maxAnswers: number) {}
+
+  /** Bytes held, for the memory figures. */
+  get memoryBytes(): number {
+    return this.heap.length * 4 + this.head.length * 4;
+  }
+
+  private alloc(n: number): number {
+    if (this.used + n > this.heap.length) {
+      const h = new Int32Array(this.heap.length * 2);
+      h.set(this.heap.subarray(0, this.used));
+      this.heap = h;
+    }
+    const at = this.used;
+    this.used += n;
+    return at;
+  }
+
+  has(f: number): boolean {
+    return f < this.head.length && this.head[f] !== 0;
+  }
+
+  /** Adds message `m` of flow f (its questions, and a response's answers). */
+  record(f: number, m: DnsView): void {
+    if (m.qCount === 0) return;
+    if (f >= this.head.length) {
+      let n = this.head.length * 2;
+      while (n <= f) n *= 2;
+      const h = new Int32Array(n);
+      h.set(this.head);
+      this.head = h;
+    }
+    const names = this.names;
+    const budget = this.budget;
+    let first = 0;
+    for (let q = 0; q < m.qCount; q++) {
+      const name = m.qName[q];
+      const type = m.qType[q];
+      let e = this.head[f];
+      let last = 0;
+      let n = 0;
+      while (e !== 0) {
+        const h = this.heap;
+        if (h[e + E_NAME] === name && h[e + E_TYPE] === type) break;
+        last = e;
+        e = h[e + E_NEXT];
+        n++;
+      }
+      if (e === 0) {
+        if (n >= this.maxPerFlow) {
+          budget.dropped++;
+          continue;
+        }
+        if (!budget.take(names.length(name))) continue;
+        e = this.alloc(E_SIZE);
+        const h = this.heap;
+        h[e + E_NAME] = name;
+        h[e + E_TYPE] = type;
+        h[e + E_RCODE] = -1;
+        if (last === 0) this.head[f] = e;
+        else h[last + E_NEXT] = e;
+      }
+      if (first === 0) first = e;
+    }
+    if (!m.response || first === 0) return;
+    this.heap[first + E_RCODE] = m.rcode;
+    for (let i = 0; i < m.aCount; i++) {
+      const type = m.aType[i];
+      if (type === 41) continue; // OPT is not an answer
+      const name = m.aName[i];
+      const value = m.aValue[i];
+      if (this.hasAnswer(first, name, type, value)) continue;
+      const count = this.heap[first + E_COUNT];
+      if (count >= this.maxAnswers || !budget.take(names.length(name) + (value >= 0 ? names.length(value) : 0))) {
+        budget.dropped++;
+        break;
+      }
+      let c = this.heap[first + E_LAST];
+      const slot = count % PER_CHUNK;
+      if (slot === 0) {
+        const nc = this.alloc(C_SIZE);
+        if (c === 0) this.heap[first + E_FIRST] = nc;
+        else this.heap[c + 0] = nc;
+        this.heap[first + E_LAST] = nc;
+        c = nc;
+      }
+      const h = this.heap;
+      const a = c + 1 + slot * 4;
+      h[a] = name;
+      h[a + 1] = type;
+      h[a + 2] = m.aTtl[i] | 0;
+      h[a + 3] = value;
+      h[first + E_COUNT] = count + 1;
+    }
+  }
+
+  private hasAnswer(e: number, name: number, type: number, value: number): boolean {
+    const h = this.heap;
+    let left = h[e + E_COUNT];
+    for (let c = h[e + E_FIRST]; c !== 0 && left > 0; c = h[c]) {
+      for (let k = 0; k < PER_CHUNK && left > 0; k++, left--) {
+        const a = c + 1 + k * 4;
+        if (h[a] === name && h[a + 1] === type && h[a + 3] === value) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Calls `entry` for each question of flow f, then `answer` for each of its answers
+   *  (ids and numbers, no objects): the JSON writer and `hints` walk the store with it. */
+  walk(f: number, entry: (name: number, type: number, rcode: number, answers: number) => void,
+    answer: (name: number, type: number, ttl: number, value: number) => void): void {
+    if (f >= this.head.length) return;
+    const h = this.heap;
+    for (let e = this.head[f]; e !== 0; e = h[e + E_NEXT]) {
+      let left = h[e + E_COUNT];
+      entry(h[e + E_NAME], h[e + E_TYPE], h[e + E_RCODE], left);
+      for (let c = h[e + E_FIRST]; c !== 0 && left > 0; c = h[c]) {
+        for (let k = 0; k < PER_CHUNK && left > 0; k++, left--) {
+          const a = c + 1 + k * 4;
+          answer(h[a], h[a + 1], h[a + 2] >>> 0, h[a + 3]);
+        }
+      }
+    }
+  }
+
+  /** Flow f's DNS hint as the summary's objects (undefined when it has none). */
+  hints(f: number): DnsRecordHint[] | undefined {
+    if (!this.has(f)) return undefined;
+    const names = this.names;
+    const out: DnsRecordHint[] = [];
+    let cur: DnsRecordHint | undefined;
+    this.walk(f, (name, type, rcode) => {
+      // Key order as the summary has always had it: name, type, answers, rcode.
+      cur = { name: names.text(name), type: dnsTypeName(type), answers: [] };
+      if (rcode >= 0) cur.rcode = dnsRcodeName(rcode);
+      out.push(cur);
+    }, (name, type, ttl, value) => {
+      const a: DnsRecordHint['answers'][number] = { name: names.text(name), type: dnsTypeName(type), ttl };
+      if (value >= 0) a.value = names.text(value);
+      cur?.answers.push(a);
+    });
+    return out;
+  }
+
+  /** Writes `,"dns":[…]` for flow f (nothing when it has no DNS hint): the text
+   *  JSON.stringify makes of `hints(f)`, written from the heap. */
+  writeJson(f: number, w: ByteWriter): void {
+    if (!this.has(f)) return;
+    const h = this.heap;
+    w.ascii(',"dns":[');
+    for (let e = this.head[f]; e !== 0; e = h[e + E_NEXT]) {
+      w.ascii(e === this.head[f] ? '{"name":"' : ',{"name":"');
+      this.name(w, h[e + E_NAME]);
+      w.ascii('","type":"');
+      w.ascii(dnsTypeName(h[e + E_TYPE]));
+      w.ascii('","answers":[');
+      let left = h[e + E_COUNT];
+      let firstAnswer = true;
+      for (let c = h[e + E_FIRST]; c !== 0 && left > 0; c = h[c]) {
+        for (let k = 0; k < PER_CHUNK && left > 0; k++, left--) {
+          const a = c + 1 + k * 4;
+          w.ascii(firstAnswer ? '{"name":"' : ',{"name":"');
+          firstAnswer = false;
+          this.name(w, h[a]);
+          w.ascii('","type":"');
+          w.ascii(dnsTypeName(h[a + 1]));
+          w.ascii('","ttl":');
+          w.num(h[a + 2] >>> 0);
+          if (h[a + 3] >= 0) {
+            w.ascii(',"value":"');
+            this.name(w, h[a + 3]);
+            w.ascii('"}');
+          } else w.ascii('}');
+        }
+      }
+      const rcode = h[e + E_RCODE];
+      if (rcode >= 0) {
+        w.ascii('],"rcode":"');
+        w.ascii(dnsRcodeName(rcode));
+        w.ascii('"}');
+      } else w.ascii(']}');
+    }
+    w.ascii(']');
+  }
+
+  private name(w: ByteWriter, id: number): void {
+    w.room(this.names.length(id) * 2);
+    w.pos = this.names.writeJson(id, w.buf, w.pos);
+  }
+}
