@@ -1,23 +1,26 @@
-// Contextual captures in the lab's pods through the real Kubernetes API path (ephemeral
-// container + exec over WebSocket), from the lab's own Falco alert about the compromised
-// pod's C2 connection; and the faults a user meets.
+// Contextual captures in the real lab cluster's pods (ephemeral container added through the
+// apiserver, started by the kubelet from the capture image, exec over WebSocket proxied to the
+// kubelet), from the lab's own Falco alert about the compromised pod's C2 connection; and the
+// faults a user meets. (Formerly test/integration/capture/podCapture.test.ts on the API imitation.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labSkipReason, startTestLab, type TestLab } from '../../../src/lab/testLab.js';
-import { parseAlert } from '../../../src/core/alerts/alertParser.js';
-import type { FalcoAlert } from '../../../src/core/alerts/types.js';
-import { planFromAlert, planForPod } from '../../../src/core/capture/capturePlan.js';
-import { runCapture } from '../../../src/core/capture/runCapture.js';
-import { analyzeFile } from '../../../src/core/flows/analyzeFile.js';
-import { annotateSummary, readSidecar } from '../../../src/core/annotate/annotateSummary.js';
-import { startTcpProxy } from '../../support/tcpProxy.js';
-import { findPodFor } from '../../../src/core/k8s/podTarget.js';
+import { DEMO, clusterSkipReason, latestC2AlertLine, useClusterLab, type ClusterLab } from '../support/clusterLab.js';
+import { parseAlert } from '../../src/core/alerts/alertParser.js';
+import type { FalcoAlert } from '../../src/core/alerts/types.js';
+import { planFromAlert, planForPod } from '../../src/core/capture/capturePlan.js';
+import { runCapture } from '../../src/core/capture/runCapture.js';
+import { analyzeFile } from '../../src/core/flows/analyzeFile.js';
+import { annotateSummary } from '../../src/core/annotate/annotateSummary.js';
+import { readSidecar } from '../../src/core/capture/captureSidecar.js';
+import { startTcpProxy } from '../support/tcpProxy.js';
+import { findPodFor } from '../../src/core/k8s/podTarget.js';
 
-const skip = labSkipReason(['tshark', 'dumpcap']);
+const skip = clusterSkipReason(['tshark', 'dumpcap']);
+const image = DEMO.captureImage;
 
 function tsharkRows(file: string, fields: string[], filter?: string): string[] {
   const out = execFileSync('tshark', ['-r', file, ...(filter ? ['-Y', filter] : []), '-T', 'fields', '-E', 'separator=,', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
@@ -25,35 +28,29 @@ function tsharkRows(file: string, fields: string[], filter?: string): string[] {
 }
 
 describe('pod captures in the lab', { skip }, () => {
-  let lab: TestLab;
+  let lab: ClusterLab;
   let alert: FalcoAlert;
   const out = mkdtempSync(join(tmpdir(), 'fs-podcap-'));
   before(async () => {
-    lab = await startTestLab({ beaconEveryMs: 1500, trafficEveryMs: 300 });
-    // Wait for the lab's Falco to log a C2 alert, and take it from the log as a user would.
-    for (let i = 0; i < 60 && !alert; i++) {
-      const r = await lab.kubectl(['logs', '-n', 'falco', '-l', 'app.kubernetes.io/name=falco', '-c', 'falco', '--tail=50']);
-      for (const line of r.stdout.split('\n').reverse()) {
-        const p = parseAlert(line);
-        if (p.ok && p.alert.rule === 'Outbound Connection to C2 Servers') { alert = p.alert; break; }
-      }
-      if (!alert) await new Promise((res) => setTimeout(res, 500));
-    }
-    assert.ok(alert, 'the lab\'s Falco logged a C2 alert');
+    lab = await useClusterLab();
+    // Take a C2 alert from the falco pod's log, as a user would.
+    const p = parseAlert(await latestC2AlertLine(lab));
+    assert.ok(p.ok, 'the lab\'s falco pod logged a parseable C2 alert');
+    alert = p.alert;
   });
-  after(async () => { await lab?.stop(); rmSync(out, { recursive: true, force: true }); });
+  after(() => { rmSync(out, { recursive: true, force: true }); });
 
   test('the capture of a C2 alert holds that flow (and DNS), marks it, and names the pods', async () => {
     const kc = lab.kubeConfig('falcoshark');
     // Default plan: the server side of the alerted connection (the beacon repeats; its exact
     // client port will not be seen again). The exact 5-tuple is available on request.
-    const srvPlan = planFromAlert(alert, { caps: { durationSeconds: 5 } });
+    const srvPlan = planFromAlert(alert, { image, caps: { durationSeconds: 8 } });
     assert.equal(srvPlan.filter.scope, 'server');
     assert.equal(srvPlan.filter.bpf, `(tcp and host ${alert.network!.server.ip} and port ${alert.network!.server.port}) or port 53`);
-    const exact = planFromAlert(alert, { caps: { durationSeconds: 5 }, exactFlow: true });
+    const exact = planFromAlert(alert, { image, caps: { durationSeconds: 8 }, exactFlow: true });
     assert.equal(exact.filter.scope, 'flow');
     // The same pod, unfiltered, at the same time: what the filter kept out.
-    const whole = planForPod({ namespace: 'shop', pod: alert.pod! }, { caps: { durationSeconds: 5 }, filterOverride: '' });
+    const whole = planForPod({ namespace: 'shop', pod: alert.pod! }, { image, caps: { durationSeconds: 8 }, filterOverride: '' });
     const [srv, all] = await Promise.all([
       runCapture({ plan: srvPlan, outDir: out, kubeConfig: kc, alert, auditLog: join(out, 'audit.jsonl') }),
       runCapture({ plan: whole, outDir: out, kubeConfig: kc }),
@@ -98,12 +95,21 @@ describe('pod captures in the lab', { skip }, () => {
     assert.equal(dns.serverIdentity?.kind, 'service');
   });
 
-  test('exec method: the tool runs in the alerted container itself', async () => {
-    const plan = planFromAlert(alert, { method: 'exec', caps: { durationSeconds: 3 } });
+  test('exec method: the tool runs in the target container itself (the falco pod\'s image has tshark)', async () => {
+    const falco = await lab.waitForPod('falco', 'app.kubernetes.io/name=falco');
+    const plan = planForPod({ namespace: 'falco', pod: falco.metadata!.name!, container: 'falco' }, { method: 'exec', caps: { durationSeconds: 3 }, filterOverride: 'tcp' });
     assert.equal(plan.image, undefined);
-    const rec = await runCapture({ plan, outDir: out, kubeConfig: lab.kubeConfig('falcoshark'), alert });
+    const rec = await runCapture({ plan, outDir: out, kubeConfig: lab.kubeConfig('falcoshark') });
     assert.equal(rec.outcome, 'cap-reached', rec.reason);
+    assert.ok(rec.packets > 0, 'the node\'s traffic (hostNetwork pod) was captured');
     execFileSync('tshark', ['-r', rec.file], { stdio: 'ignore' });
+  });
+
+  test('exec method in a container without the tool says so and what would allow it', async () => {
+    const plan = planFromAlert(alert, { method: 'exec', caps: { durationSeconds: 3 } });
+    const rec = await runCapture({ plan, outDir: out, kubeConfig: lab.kubeConfig('falcoshark'), alert });
+    assert.equal(rec.outcome, 'failed');
+    assert.match(rec.reason, /tshark is not in the container api of shop\/api-\S+: use an image that has it .*or the ephemeral method/);
   });
 
   test('an alert without Kubernetes fields finds its pod from the container id or the pod IP', async () => {
@@ -116,7 +122,7 @@ describe('pod captures in the lab', { skip }, () => {
   });
 
   test('cancel stops the capture tool in the pod (tcpdump has no duration of its own)', async () => {
-    const plan = planForPod({ namespace: 'shop', pod: alert.pod! }, { caps: { durationSeconds: 120 }, filterOverride: 'tcp port 4444', tool: 'tcpdump' });
+    const plan = planForPod({ namespace: 'shop', pod: alert.pod! }, { image, caps: { durationSeconds: 120 }, filterOverride: 'tcp port 4444', tool: 'tcpdump' });
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 4000);
     const t0 = Date.now();
@@ -124,7 +130,7 @@ describe('pod captures in the lab', { skip }, () => {
     assert.equal(rec.outcome, 'cancelled');
     assert.ok(Date.now() - t0 < 30_000);
     execFileSync('tshark', ['-r', rec.file], { stdio: 'ignore' });
-    // The lab's pod processes are host processes: the tool must be gone soon after the cancel.
+    // Containers' processes are visible from the host (same kernel): the tool must be gone soon after the cancel.
     let left: string[] = [];
     for (let i = 0; i < 40; i++) {
       left = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((l) => /tcpdump -i any -U -n -w - -s \d+ -c \d+ tcp port 4444/.test(l));
@@ -135,19 +141,19 @@ describe('pod captures in the lab', { skip }, () => {
   });
 
   test('without permission on ephemeral containers, the error names it', async () => {
-    const plan = planFromAlert(alert, { caps: { durationSeconds: 2 } });
+    const plan = planFromAlert(alert, { image, caps: { durationSeconds: 2 } });
     await assert.rejects(runCapture({ plan, outDir: out, kubeConfig: lab.kubeConfig('no-ephemeral') }),
       /403: cannot patch pods\/ephemeralcontainers in namespace shop/);
   });
 
   test('a pod that is gone is named, with its replacements', async () => {
-    const plan = planForPod({ namespace: 'shop', pod: 'api-5d8f7c9b4-gone1' }, { caps: { durationSeconds: 2 } });
+    const plan = planForPod({ namespace: 'shop', pod: 'api-5d8f7c9b4-gone1' }, { image, caps: { durationSeconds: 2 } });
     await assert.rejects(runCapture({ plan, outDir: out, kubeConfig: lab.kubeConfig('falcoshark') }),
       (e: Error) => /pod shop\/api-5d8f7c9b4-gone1 no longer exists; pods that replaced it: shop\/api-/.test(e.message));
   });
 
   test('the byte cap ends the file at the cap', async () => {
-    const plan = planForPod({ namespace: 'shop', pod: alert.pod! }, { caps: { durationSeconds: 10, maxBytes: 4000 }, filterOverride: '' });
+    const plan = planForPod({ namespace: 'shop', pod: alert.pod! }, { image, caps: { durationSeconds: 10, maxBytes: 4000 }, filterOverride: '' });
     const rec = await runCapture({ plan, outDir: out, kubeConfig: lab.kubeConfig('falcoshark') });
     assert.equal(rec.capReached, 'bytes');
     assert.ok(statSync(rec.file).size <= 4000);
@@ -161,7 +167,7 @@ describe('pod captures in the lab', { skip }, () => {
       const kc = lab.kubeConfig('falcoshark');
       const cluster = kc.getCurrentCluster()!;
       kc.clusters = kc.clusters.map((c) => (c.name === cluster.name ? { ...c, server: `https://127.0.0.1:${proxy.port}` } : c));
-      const plan = planForPod({ namespace: 'shop', pod: alert.pod! }, { caps: { durationSeconds: 20 }, filterOverride: '' });
+      const plan = planForPod({ namespace: 'shop', pod: alert.pod! }, { image, caps: { durationSeconds: 20 }, filterOverride: '' });
       let dropped = false;
       const rec = await runCapture({ plan, outDir: out, kubeConfig: kc, onProgress: (p) => {
         if (!dropped && p.packets > 5) { dropped = true; proxy.dropAll(); }

@@ -22,6 +22,9 @@ export interface StartedPodCapture {
   container: string;
 }
 
+/** Runs "$@" and sends it SIGTERM when stdin reaches EOF (SIGINT would be ignored: a background job of a non-interactive shell ignores it); exits with the tool's status. */
+export const STOP_ON_STDIN_EOF = 'exec 3<&0; "$@" </dev/null & p=$!; { read -r _ <&3; kill -TERM "$p"; } 2>/dev/null & w=$!; wait "$p"; s=$?; kill "$w" 2>/dev/null; exit "$s"';
+
 const PERMISSION = /permission|Operation not permitted|not permitted to capture|socket: Operation/i;
 
 /** Explains a tool failure inside a pod in terms of what would allow it. */
@@ -56,11 +59,18 @@ export async function startPodCapture(kc: KubeConfig, plan: CapturePlan, opts: P
     });
   }
   opts.onStage?.(`capturing in ${t.namespace}/${t.pod} (container ${container})`);
-  const argv = captureToolArgv(plan.tool, 'any', plan.filter.bpf, plan.caps);
-  const ex = await execStream(kc, { namespace: t.namespace, pod: t.pod, container }, argv);
+  const toolArgv = captureToolArgv(plan.tool, 'any', plan.filter.bpf, plan.caps);
+  // In our own capture container the tool runs under a constant sh script that stops it
+  // (SIGTERM: tcpdump and tshark flush on it) when the exec's stdin ends: on a real cluster, closing the exec
+  // stream leaves the process running. The tool's argv reaches sh as positional parameters
+  // ("$@"), never as shell text. In a container of the app (exec method) there may be no sh:
+  // the tool runs as it is and stops at its own caps.
+  const ephemeral = plan.method === 'ephemeral';
+  const argv = ephemeral ? ['sh', '-c', STOP_ON_STDIN_EOF, 'falcoshark-capture', ...toolArgv] : toolArgv;
+  const ex = await execStream(kc, { namespace: t.namespace, pod: t.pod, container }, argv, { stdinStop: ephemeral });
   const source: CaptureSource = {
     stream: ex.stdout,
-    stop: () => ex.close(),
+    stop: () => ex.stop(),
     done: ex.done.then((r) => (r.ok ? r : { ok: false, detail: explainPodToolFailure(r.detail, plan, container, opts.addCapabilities === true) })),
   };
   return { source, pod, container };

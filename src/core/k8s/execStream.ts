@@ -20,6 +20,16 @@ export interface ExecStream {
   done: Promise<ExecResult>;
   /** Closes the WebSocket; the remote command then dies of SIGPIPE or its own caps. */
   close(): void;
+  /** With `stdinStop`: ends the command's stdin (the command is expected to stop on EOF, see
+   *  podRunner's wrapper), then closes the socket if no status came within `graceMs`. */
+  stop(graceMs?: number): void;
+}
+
+export interface ExecOptions {
+  /** Keep the command's stdin open and end it to ask the command to stop. On a real cluster a
+   *  closed exec stream does not stop the process (containerd keeps its pipes open), so this is
+   *  the only way to stop a tool that has no duration of its own. */
+  stdinStop?: boolean;
 }
 
 const STDERR_TAIL = 4096;
@@ -34,7 +44,9 @@ export async function execStream(
   kc: KubeConfig,
   target: { namespace: string; pod: string; container: string },
   argv: string[],
+  opts: ExecOptions = {},
 ): Promise<ExecStream> {
+  const stdin = opts.stdinStop ? new PassThrough() : null;
   const stdout = new PassThrough({ highWaterMark: 1 << 20 });
   let stderr = '';
   const stderrSink = new Writable({
@@ -46,7 +58,7 @@ export async function execStream(
   const ctx = kc.getCurrentContext();
   let ws;
   try {
-    ws = await new Exec(kc).exec(target.namespace, target.pod, target.container, argv, stdout, stderrSink, null, false, (s) => {
+    ws = await new Exec(kc).exec(target.namespace, target.pod, target.container, argv, stdout, stderrSink, stdin, false, (s) => {
       status = s;
     });
   } catch (e) {
@@ -73,5 +85,14 @@ export async function execStream(
   ws.on('error', (e: Error) => {
     if (!status) stdout.destroy(e);
   });
-  return { stdout, done, close: () => ws.close() };
+  let stopTimer: NodeJS.Timeout | undefined;
+  void done.then(() => clearTimeout(stopTimer));
+  return {
+    stdout, done, close: () => ws.close(),
+    stop: (graceMs = 10_000) => {
+      if (!stdin) { ws.close(); return; }
+      stdin.end();
+      stopTimer ??= setTimeout(() => ws.close(), graceMs);
+    },
+  };
 }
