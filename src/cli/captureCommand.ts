@@ -8,7 +8,7 @@ import type { CliCommand } from './command.js';
 import { parseAlertDocument } from '../core/alerts/alertParser.js';
 import type { FalcoAlert } from '../core/alerts/types.js';
 import { loadKubeConfig } from '../core/k8s/kubeAccess.js';
-import { planForPod, planFromAlert, planLocal, PlanError, type CapturePlan, type CaptureTool } from '../core/capture/capturePlan.js';
+import { checkMethodAndTool, planForPod, planFromAlert, planLocal, PlanError, type CapturePlan } from '../core/capture/capturePlan.js';
 import { runCapture } from '../core/capture/runCapture.js';
 import { findPodFor } from '../core/k8s/podTarget.js';
 import { analyzeFile } from '../core/flows/analyzeFile.js';
@@ -79,10 +79,7 @@ export const captureCommand: CliCommand = {
       const caps = { durationSeconds: num(v.duration, 'duration'), maxPackets: num(v['max-packets'], 'max-packets'),
         maxBytes: num(v['max-bytes'], 'max-bytes'), snapLen: num(v.snaplen, 'snaplen') };
       const capsGiven = Object.fromEntries(Object.entries(caps).filter(([, x]) => x !== undefined));
-      const tool = (v.tool ?? 'tshark') as CaptureTool;
-      if (!['tshark', 'tcpdump', 'dumpcap'].includes(tool)) throw new PlanError(`--tool must be tshark, tcpdump or dumpcap, not ${JSON.stringify(v.tool)}`);
-      const method = v.method ?? 'ephemeral';
-      if (method !== 'ephemeral' && method !== 'exec') throw new PlanError(`--method must be ephemeral or exec, not ${JSON.stringify(v.method)}`);
+      const { method, tool } = checkMethodAndTool(v.local ? 'local' : 'pod', v.method ?? 'ephemeral', v.tool ?? 'tshark');
       let plan: CapturePlan;
       const kc = v.local ? undefined : loadKubeConfig(v.context);
       const settings = { method, tool, caps: capsGiven, exactFlow: v['exact-flow'], ...(v.image ? { image: v.image } : {}), ...(v.context ? { context: v.context } : {}),

@@ -5,16 +5,16 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { join } from 'node:path';
-import type { CliCommand } from './command.js';
+import { UsageError, type CliCommand } from './command.js';
 import { BoundedQueue } from '../core/alerts/boundedQueue.js';
-import { WebhookReceiver } from '../core/alerts/sources/webhookReceiver.js';
+import { checkPort, startAlertSources } from '../core/alerts/sources/alertSources.js';
 import type { SourceEvent } from '../core/alerts/sources/sourceEvents.js';
 import { loadKubeConfig } from '../core/k8s/kubeAccess.js';
 import { CaptureAutomation } from '../core/capture/captureAutomation.js';
 import { checkPolicy, type CapturePolicyConfig } from '../core/capture/capturePolicy.js';
 import { runCapture } from '../core/capture/runCapture.js';
 import { CaptureApi, promText } from '../core/serve/captureApi.js';
-import type { CaptureMethod, CaptureTool } from '../core/capture/capturePlan.js';
+import { checkMethodAndTool, PlanError, type PlanSettings } from '../core/capture/capturePlan.js';
 import { terminalSafe } from '../core/util/terminalSafe.js';
 
 const HELP = `usage: falcoshark serve [options]
@@ -65,6 +65,26 @@ export const serveCommand: CliCommand = {
       return 2;
     }
     if (v.help) { process.stdout.write(HELP); return 0; }
+    // Flags are checked before anything listens or captures (exit 2, as every usage error).
+    let planSettings: PlanSettings;
+    let webhookPort: number;
+    let apiPort: number;
+    try {
+      const port = (flag: string, text: string): number => {
+        const p = checkPort(text);
+        if (!p.ok) throw new UsageError(`--${flag}: ${p.reason}`);
+        return p.value;
+      };
+      webhookPort = port('webhook-port', v['webhook-port']);
+      apiPort = port('port', v.port);
+      const duration = Number(v.duration);
+      if (!/^\d+$/.test(v.duration) || !Number.isInteger(duration) || duration < 1) throw new UsageError(`--duration takes a whole number of seconds, not ${JSON.stringify(v.duration)}`);
+      planSettings = { ...checkMethodAndTool('pod', v.method, v.tool), caps: { durationSeconds: duration }, ...(v.image ? { image: v.image } : {}) };
+    } catch (e) {
+      if (!(e instanceof UsageError || e instanceof PlanError)) throw e;
+      process.stderr.write(`falcoshark serve: ${e.message}\n${HELP}`);
+      return 2;
+    }
     try {
       const apiToken = secret(v['api-token-file'], 'FALCOSHARK_API_TOKEN');
       if (!apiToken) throw new Error('an API token is required (--api-token-file or FALCOSHARK_API_TOKEN)');
@@ -75,12 +95,10 @@ export const serveCommand: CliCommand = {
       }
       const policy = checkPolicy(v.policy ? JSON.parse(readFileSync(v.policy, 'utf8')) as Partial<CapturePolicyConfig> : {});
       const kc = loadKubeConfig(v.context);
-      const duration = Number(v.duration);
-      if (!Number.isInteger(duration) || duration < 1) throw new Error(`--duration takes a whole number of seconds, not ${JSON.stringify(v.duration)}`);
       const auditLog = join(v.captures, 'audit.jsonl');
       const automation = new CaptureAutomation({
         policy, outDir: v.captures, auditLog,
-        planSettings: { method: v.method as CaptureMethod, tool: v.tool as CaptureTool, caps: { durationSeconds: duration }, ...(v.image ? { image: v.image } : {}) },
+        planSettings,
         start: (plan, alert) => runCapture({ plan, outDir: v.captures, auditLog, kubeConfig: kc, alert }),
       });
       automation.on('started', (p, a) => log(`capture ${p.id} started for "${a.rule}" on ${a.namespace}/${a.pod}: ${p.filter.description}`));
@@ -88,11 +106,15 @@ export const serveCommand: CliCommand = {
       automation.on('skipped', (reason, detail, a) => log(`skipped "${a.rule}" (${a.namespace ?? '?'}/${a.pod ?? '?'}): ${reason}: ${detail}`));
       await automation.enforceBudget();
       const queue = new BoundedQueue<SourceEvent>(1000);
-      const receiver = new WebhookReceiver({ port: Number(v['webhook-port']), host: v.host, ...(webhookToken ? { token: webhookToken } : {}), name: 'webhook' }, queue);
       const ac = new AbortController();
-      const hook = await receiver.listen(ac.signal);
+      let startError: unknown;
+      const sources = await startAlertSources({ webhook: { port: webhookPort, host: v.host, ...(webhookToken ? { token: webhookToken } : {}), name: 'webhook' } },
+        queue, ac.signal, (_kind, e) => { startError ??= e; });
+      if (startError !== undefined || !sources.webhook) throw startError instanceof Error ? startError : new Error('the webhook did not start');
+      const { receiver, url: hookUrl } = sources.webhook;
+      for (const w of sources.warnings) log(`warning: ${w}`);
       const m = automation.metrics;
-      const api = new CaptureApi({ port: Number(v.port), host: v.host, token: apiToken, captureDir: v.captures, metrics: () => promText([
+      const api = new CaptureApi({ port: apiPort, host: v.host, token: apiToken, captureDir: v.captures, metrics: () => promText([
         { name: 'falcoshark_alerts_received_total', help: 'Alerts received through the webhook.', type: 'counter', values: [{ value: m.alertsReceived }] },
         { name: 'falcoshark_captures_started_total', help: 'Automatic captures started.', type: 'counter', values: [{ value: m.capturesStarted }] },
         { name: 'falcoshark_captures_completed_total', help: 'Automatic captures ended, by outcome.', type: 'counter',
@@ -106,7 +128,7 @@ export const serveCommand: CliCommand = {
           values: (['badRequest', 'unauthorized', 'tooLarge', 'tooMany'] as const).map((k) => ({ labels: { reason: k }, value: receiver.stats[k] })) },
       ]) });
       const apiAddr = await api.listen();
-      log(`alerts in: POST ${hook.url} (Falcosidekick webhook / Falco http_output)${webhookToken ? ' with a bearer token' : ''}`);
+      log(`alerts in: POST ${hookUrl} (Falcosidekick webhook / Falco http_output)${webhookToken ? ' with a bearer token' : ''}`);
       log(`captures: ${apiAddr.url}api/v1/captures (bearer token), health ${apiAddr.url}healthz, metrics ${apiAddr.url}metrics`);
       const stop = (): void => { ac.abort(); queue.close(); };
       process.once('SIGTERM', stop);

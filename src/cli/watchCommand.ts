@@ -4,10 +4,8 @@ import type { CliCommand } from './command.js';
 import { BoundedQueue } from '../core/alerts/boundedQueue.js';
 import { AlertStore } from '../core/alerts/alertStore.js';
 import { SkipCounter, type SourceEvent } from '../core/alerts/sources/sourceEvents.js';
-import { WebhookReceiver } from '../core/alerts/sources/webhookReceiver.js';
-import { followFile, readLinesFrom } from '../core/alerts/sources/fileSource.js';
-import { pollSidekickUi } from '../core/alerts/sources/sidekickUiSource.js';
-import { ClusterAlertSource, DEFAULT_FALCO_SELECTOR } from '../core/alerts/sources/clusterSource.js';
+import { checkPort, startAlertSources, type AlertSourceOptions } from '../core/alerts/sources/alertSources.js';
+import { DEFAULT_FALCO_SELECTOR } from '../core/alerts/sources/clusterSource.js';
 import { alertJsonLine, alertTableRow, tableHeader } from '../core/alerts/alertFormat.js';
 import { atLeast, parsePriority } from '../core/alerts/priority.js';
 import { terminalSafe } from '../core/util/terminalSafe.js';
@@ -54,13 +52,26 @@ export const watchCommand: CliCommand = {
     }
     const v = parsed.values;
     if (v.help) { process.stdout.write(HELP); return 0; }
-    const port = v.webhook === undefined ? undefined : Number(v.webhook);
-    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) return usage(`--webhook needs a port number 0-65535, got ${v.webhook}`);
+    const port = v.webhook === undefined ? undefined : checkPort(v.webhook);
+    if (port && !port.ok) return usage(`--webhook needs a port number: ${port.reason}`);
     const minPriority = v['min-priority'] === undefined ? null : parsePriority(v['min-priority']);
     if (v['min-priority'] !== undefined && minPriority === null) return usage(`--min-priority: unknown priority ${v['min-priority']}`);
     const since = v.since === undefined ? undefined : v.since === 'all' ? 'all' : Number(v.since);
     if (since !== undefined && since !== 'all' && (!Number.isInteger(since) || since < 0)) return usage('--since needs a whole number of seconds or "all"');
     const useCluster = v.cluster || v.context !== undefined || (port === undefined && v['sidekick-ui'] === undefined && v.file === undefined);
+    const token = v.token ?? process.env['FALCOSHARK_WEBHOOK_TOKEN'];
+    const sidekickUser = process.env['FALCOSHARK_SIDEKICK_UI_USER'];
+    const sidekickPassword = process.env['FALCOSHARK_SIDEKICK_UI_PASSWORD'];
+    const options: AlertSourceOptions = {
+      ...(port?.ok ? { webhook: { port: port.value, host: v['webhook-host'] ?? '127.0.0.1', ...(token ? { token } : {}) } } : {}),
+      ...(v.file === '-' ? { stdin: process.stdin } : v.file !== undefined ? { file: v.file } : {}),
+      ...(v['sidekick-ui'] !== undefined ? { sidekickUi: { url: v['sidekick-ui'], ...(sidekickUser ? { username: sidekickUser } : {}), ...(sidekickPassword ? { password: sidekickPassword } : {}) } } : {}),
+      ...(useCluster ? { cluster: {
+        ...(v.context !== undefined ? { context: v.context } : {}), ...(v.selector !== undefined ? { labelSelector: v.selector } : {}),
+        ...(v.namespace !== undefined ? { namespace: v.namespace } : {}), ...(v.container !== undefined ? { container: v.container } : {}),
+        ...(since !== undefined ? { initialSinceSeconds: since } : {}),
+      } } : {}),
+    };
 
     const queue = new BoundedQueue<SourceEvent>(10_000);
     const store = new AlertStore({ limit: 10_000 });
@@ -69,43 +80,18 @@ export const watchCommand: CliCommand = {
     const onSig = (): void => ac.abort();
     process.once('SIGINT', onSig);
     process.once('SIGTERM', onSig);
-    const tasks: Promise<void>[] = [];
     const err = (s: string): void => { process.stderr.write(`${s}\n`); };
     let failed = false;
-    const fail = (what: string) => (e: unknown): void => { failed = true; err(`falcoshark watch: ${what}: ${terminalSafe((e as Error).message, 500)}`); ac.abort(); };
-
-    try {
-      if (port !== undefined) {
-        const token = v.token ?? process.env['FALCOSHARK_WEBHOOK_TOKEN'];
-        const host = v['webhook-host'] ?? '127.0.0.1';
-        if (!token && host !== '127.0.0.1' && host !== '::1' && host !== 'localhost') err(`falcoshark watch: warning: the webhook on ${host} accepts alerts from anyone; set --token`);
-        const rx = new WebhookReceiver({ port, host, ...(token ? { token } : {}) }, queue);
-        const addr = await rx.listen(ac.signal);
-        err(`falcoshark watch: webhook listening on ${addr.url} (Falco: http_output.url; Falcosidekick: webhook.address)`);
-      }
-      if (v.file !== undefined) {
-        tasks.push(v.file === '-'
-          ? readLinesFrom(process.stdin, queue, ac.signal).then(() => { if (tasks.length === 1 && port === undefined) ac.abort(); })
-          : followFile({ path: v.file }, queue, ac.signal).catch(fail(`reading ${v.file}`)));
-      }
-      if (v['sidekick-ui'] !== undefined) {
-        const user = process.env['FALCOSHARK_SIDEKICK_UI_USER'];
-        const password = process.env['FALCOSHARK_SIDEKICK_UI_PASSWORD'];
-        tasks.push(pollSidekickUi({ url: v['sidekick-ui'], ...(user ? { username: user } : {}), ...(password ? { password } : {}) }, queue, ac.signal).catch(fail('falcosidekick-ui')));
-      }
-      if (useCluster) {
-        const src = new ClusterAlertSource({
-          ...(v.context !== undefined ? { context: v.context } : {}), ...(v.selector !== undefined ? { labelSelector: v.selector } : {}),
-          ...(v.namespace !== undefined ? { namespace: v.namespace } : {}), ...(v.container !== undefined ? { container: v.container } : {}),
-          ...(since !== undefined ? { initialSinceSeconds: since } : {}),
-        }, queue);
-        tasks.push(src.run(ac.signal).catch(fail('cluster')));
-      }
-    } catch (e) {
-      fail('start')(e);
-    }
-    void Promise.allSettled(tasks).then(() => { if (port === undefined) queue.close(); });
     ac.signal.addEventListener('abort', () => queue.close(), { once: true });
+    const started = await startAlertSources(options, queue, ac.signal, (kind, e) => {
+      failed = true;
+      err(`falcoshark watch: ${kind === 'file' ? `reading ${v.file ?? ''}` : kind}: ${terminalSafe((e as Error).message, 500)}`);
+      ac.abort();
+    });
+    for (const w of started.warnings) err(`falcoshark watch: warning: ${w}`);
+    if (started.webhook) err(`falcoshark watch: webhook listening on ${started.webhook.url} (Falco: http_output.url; Falcosidekick: webhook.address)`);
+    // Without a webhook, the output ends when the sources have (stdin read to its end).
+    void started.ended.then(() => { if (!started.webhook) queue.close(); });
 
     let lastSkipLine = '';
     const printSkips = (): void => {

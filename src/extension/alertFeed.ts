@@ -5,12 +5,8 @@ import { EventEmitter } from 'node:events';
 import { AlertStore } from '../core/alerts/alertStore.js';
 import { BoundedQueue } from '../core/alerts/boundedQueue.js';
 import type { SourceEvent } from '../core/alerts/sources/sourceEvents.js';
-import { WebhookReceiver } from '../core/alerts/sources/webhookReceiver.js';
-import { followFile } from '../core/alerts/sources/fileSource.js';
-import { pollSidekickUi } from '../core/alerts/sources/sidekickUiSource.js';
-import { ClusterAlertSource } from '../core/alerts/sources/clusterSource.js';
-import { loadKubeConfig } from '../core/k8s/kubeAccess.js';
-import type { Settings } from './settings.js';
+import { startAlertSources, type SourceKind, type StartedSources } from '../core/alerts/sources/alertSources.js';
+import { alertSourceOptions, type Settings, type SourceSecrets } from './settings.js';
 
 /** What the Alerts view's welcome content is chosen by (context key falcoshark.alertsState). */
 export type FeedState = 'starting' | 'waiting' | 'ok' | 'noKubeconfig' | 'noFalcoPods' | 'textOutput' | 'forbidden' | 'noSources';
@@ -56,20 +52,20 @@ export class AlertFeed extends EventEmitter<FeedEvents> {
     this.emit('status', this.statusList);
   }
 
-  private receiver: WebhookReceiver | undefined;
+  private sources: StartedSources | undefined;
   private starting: Promise<void> = Promise.resolve();
 
   /** (Re)starts every configured source; restarts are serialised (settings can change in bursts). */
-  start(settings: Settings): Promise<void> {
-    this.starting = this.starting.then(() => this.restart(settings), () => this.restart(settings));
+  start(settings: Settings, secrets: SourceSecrets = {}): Promise<void> {
+    this.starting = this.starting.then(() => this.restart(settings, secrets), () => this.restart(settings, secrets));
     return this.starting;
   }
 
-  private async restart(settings: Settings): Promise<void> {
+  private async restart(settings: Settings, secrets: SourceSecrets): Promise<void> {
     this.stop();
     // The old webhook must have released its port before a new one binds it.
-    await this.receiver?.close();
-    this.receiver = undefined;
+    await this.sources?.close();
+    this.sources = undefined;
     const ac = new AbortController();
     this.ac = ac;
     this.statuses.clear();
@@ -77,50 +73,28 @@ export class AlertFeed extends EventEmitter<FeedEvents> {
     this.setState('starting');
     const queue = new BoundedQueue<SourceEvent>(10_000);
     ac.signal.addEventListener('abort', () => queue.close(), { once: true });
-    const fail = (source: string) => (e: unknown): void => {
-      if (ac.signal.aborted) return;
-      const message = e instanceof Error ? e.message : String(e);
-      this.log('error', `[${source}] ${message}`);
-      this.setStatus({ source, level: 'error', message });
-    };
-    let sources = 0;
-    if (settings.webhookPort !== undefined) {
-      sources++;
-      try {
-        const rx = new WebhookReceiver({ port: settings.webhookPort, host: '127.0.0.1' }, queue);
-        this.receiver = rx;
-        const addr = await rx.listen(ac.signal);
-        this.webhookUrl = addr.url;
-        this.log('info', `webhook listening on ${addr.url}`);
-        this.setStatus({ source: 'webhook', level: 'info', message: `listening on ${addr.url}` });
-      } catch (e) { fail('webhook')(e); }
-    }
-    if (settings.alertFile) {
-      sources++;
-      void followFile({ path: settings.alertFile }, queue, ac.signal).catch(fail(`file ${settings.alertFile}`));
-    }
-    if (settings.sidekickUiUrl) {
-      sources++;
-      void pollSidekickUi({ url: settings.sidekickUiUrl }, queue, ac.signal).catch(fail('falcosidekick-ui'));
-    }
+    const name: Record<SourceKind, string> = { webhook: 'webhook', cluster: 'cluster', 'sidekick-ui': 'falcosidekick-ui', file: `file ${settings.alertFile ?? ''}` };
     let kubeMissing = false;
-    if (settings.clusterEnabled) {
-      sources++;
-      try {
-        const kubeConfig = loadKubeConfig(settings.context);
-        const src = new ClusterAlertSource({ kubeConfig, labelSelector: settings.falco.selector, container: settings.falco.container,
-          initialSinceSeconds: settings.falco.sinceSeconds, ...(settings.falco.namespace ? { namespace: settings.falco.namespace } : {}) }, queue);
-        void src.run(ac.signal).catch(fail('cluster'));
-      } catch (e) {
-        kubeMissing = true;
-        fail('cluster')(e);
-      }
+    const options = alertSourceOptions(settings, secrets);
+    const started = await startAlertSources(options, queue, ac.signal, (kind, e, when) => {
+      if (ac.signal.aborted) return;
+      if (kind === 'cluster' && when === 'start') kubeMissing = true;
+      const message = e instanceof Error ? e.message : String(e);
+      this.log('error', `[${name[kind]}] ${message}`);
+      this.setStatus({ source: name[kind], level: 'error', message });
+    });
+    this.sources = started;
+    for (const w of started.warnings) this.log('warn', w);
+    if (started.webhook) {
+      this.webhookUrl = started.webhook.url;
+      this.log('info', `webhook listening on ${started.webhook.url}${options.webhook?.token ? ' (bearer token required)' : ''}`);
+      this.setStatus({ source: 'webhook', level: 'info', message: `listening on ${started.webhook.url}` });
     }
-    this.log('info', `sources: ${[settings.clusterEnabled ? `cluster${settings.context ? ` (${settings.context})` : ''}` : '', settings.webhookPort !== undefined ? 'webhook' : '',
-      settings.sidekickUiUrl ? 'falcosidekick-ui' : '', settings.alertFile ? 'file' : ''].filter(Boolean).join(', ') || 'none'}`);
+    this.log('info', `sources: ${started.kinds.map((k) => (k === 'cluster' && settings.context ? `cluster (${settings.context})` : k)).join(', ') || 'none'}`);
     // The sources' condition, whatever alerts are already listed (the welcome content shows it
     // once the view is empty); an alert arriving later sets 'ok'.
-    this.setState(sources === 0 ? 'noSources' : kubeMissing && sources === 1 ? 'noKubeconfig' : 'waiting');
+    const count = started.kinds.length;
+    this.setState(count === 0 ? 'noSources' : kubeMissing && count === 1 ? 'noKubeconfig' : 'waiting');
     void this.consume(queue, ac.signal);
   }
 

@@ -16,6 +16,7 @@ import { FlowPanel } from './webview/flowPanel.js';
 import { resolveExplorerNode } from './kubernetesExplorer.js';
 import { AutoCapture } from './autoCapture.js';
 import { createRemoteCaptures, registerServeSourceCommands } from './serveSources.js';
+import { readSourceSecrets, SOURCE_SECRET_KEYS } from './sourceSecrets.js';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = createLog();
@@ -26,7 +27,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const setState = (): void => { void vscode.commands.executeCommand('setContext', 'falcoshark.alertsState', feed.state); };
   feed.on('state', setState);
   setState();
-  const restart = (): void => { void feed.start(getSettings()); };
+  // Secrets first (the webhook token, Falcosidekick-UI's credentials), then the sources.
+  const restart = (): void => { void readSourceSecrets(context.secrets).then((secrets) => feed.start(getSettings(), secrets)); };
   sub({ dispose: () => feed.stop() });
 
   const alerts = sub(new AlertsTree(store, feed, getSettings().grouping));
@@ -48,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   for (const d of [
     ...registerAlertCommands(store, alerts, runner, restart),
-    ...registerSetupCommands(getSettings, () => feed.webhookAddress),
+    ...registerSetupCommands(getSettings, () => feed.webhookAddress, context.secrets),
     ...registerServeSourceCommands({ secrets: context.secrets, log, captureFolder: folder, openSummary: (f) => files.openSummary(f) }, remote),
     vscode.commands.registerCommand('falcoshark.capturePod', async (node: unknown) => runner.capturePod(await resolveExplorerNode(node))),
     vscode.commands.registerCommand('falcoshark.openSummary', withFile((f) => files.openSummary(f))),
@@ -62,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): void {
     onSettingsChanged(['alerts.grouping'], () => alerts.setGrouping(getSettings().grouping)),
     onSettingsChanged(['captureFolder'], () => captures.setFolder(folder())),
     vscode.workspace.onDidGrantWorkspaceTrust(restart),
+    context.secrets.onDidChange((e) => { if (SOURCE_SECRET_KEYS.includes(e.key)) restart(); }),
     { dispose: () => FlowPanel.disposeAll() },
   ]) sub(d);
 

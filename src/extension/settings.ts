@@ -3,6 +3,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { CaptureCaps, CaptureMethod, CaptureTool } from '../core/capture/capturePlan.js';
 import { DEFAULT_FALCO_SELECTOR } from '../core/alerts/sources/clusterSource.js';
+import { checkPort, type AlertSourceOptions } from '../core/alerts/sources/alertSources.js';
 import { isGrouping, type Grouping } from './views/alertGrouping.js';
 
 export interface Settings {
@@ -44,7 +45,7 @@ export function readSettings(get: Getter): Settings {
       container: optStr(get('falco.container')) ?? 'falco',
       sinceSeconds: typeof since === 'number' && Number.isInteger(since) && since >= 0 ? since : 600,
     },
-    webhookPort: typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= 65535 ? port : undefined,
+    webhookPort: typeof port === 'number' && checkPort(port).ok ? port : undefined,
     sidekickUiUrl: optStr(get('sidekickUi.url')),
     alertFile: optStr(get('alertFile')),
     capture: {
@@ -82,4 +83,25 @@ export function resolveCaptureFolder(raw: string, workspaceFolder: string | unde
   // A relative folder is taken from the workspace folder (else the fallback's parent).
   if (!isAbsolute(s)) s = resolve(workspaceFolder ?? resolve(fallback, '..'), s);
   return s;
+}
+
+/** What the secret storage holds for the alert sources (never in settings). */
+export interface SourceSecrets {
+  /** The bearer token the webhook requires (falcoshark.addWebhookSource). */
+  webhookToken?: string;
+  /** Falcosidekick-UI's basic-auth credentials (falcoshark.setSidekickUiCredentials). */
+  sidekickUi?: { username: string; password: string };
+}
+
+/** The alert sources the settings name, as the core builds them (the same options type as
+ *  `falcoshark watch` and `falcoshark serve`). The kubeconfig is loaded by the cluster source
+ *  when it starts (a missing one is that source's start failure). */
+export function alertSourceOptions(s: Settings, secrets: SourceSecrets = {}): AlertSourceOptions {
+  return {
+    ...(s.webhookPort !== undefined ? { webhook: { port: s.webhookPort, host: '127.0.0.1', ...(secrets.webhookToken ? { token: secrets.webhookToken } : {}) } } : {}),
+    ...(s.alertFile ? { file: s.alertFile } : {}),
+    ...(s.sidekickUiUrl ? { sidekickUi: { url: s.sidekickUiUrl, ...(secrets.sidekickUi ?? {}) } } : {}),
+    ...(s.clusterEnabled ? { cluster: { context: s.context, labelSelector: s.falco.selector, container: s.falco.container,
+      initialSinceSeconds: s.falco.sinceSeconds, ...(s.falco.namespace ? { namespace: s.falco.namespace } : {}) } } : {}),
+  };
 }

@@ -17,8 +17,11 @@ export const DEFAULT_CAPS: CaptureCaps = { durationSeconds: 30, maxPackets: 200_
 /** Maximums no plan exceeds, whatever the user or a setting asks for. */
 export const HARD_MAX_CAPS: CaptureCaps = { durationSeconds: 3600, maxPackets: 10_000_000, maxBytes: 2 * 1024 * 1024 * 1024, snapLen: 262_144 };
 
-export type CaptureTool = 'tshark' | 'tcpdump' | 'dumpcap';
-export type CaptureMethod = 'ephemeral' | 'exec' | 'local';
+export const CAPTURE_TOOLS = ['tshark', 'tcpdump', 'dumpcap'] as const;
+export type CaptureTool = (typeof CAPTURE_TOOLS)[number];
+/** How a pod capture runs: an ephemeral debug container, or exec in a container with the tool. */
+export const POD_METHODS = ['ephemeral', 'exec'] as const;
+export type CaptureMethod = (typeof POD_METHODS)[number] | 'local';
 
 export type CaptureTarget =
   | { kind: 'pod'; context?: string; namespace: string; pod: string; container?: string; node?: string }
@@ -67,6 +70,16 @@ export function checkK8sName(kind: 'namespace' | 'pod' | 'container', value: str
     const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
     throw new PlanError(`${shown} is not a valid Kubernetes ${kind} name`);
   }
+}
+
+/** The method and tool a plan runs with, checked where the plan is made (settings, flags and
+ *  casts all end here): nothing starts in a pod with a tool that does not exist. */
+export function checkMethodAndTool(kind: 'pod' | 'local', method: unknown, tool: unknown): { method: CaptureMethod; tool: CaptureTool } {
+  const shown = (v: unknown): string => JSON.stringify(v)?.slice(0, 40) ?? String(v);
+  if (!(CAPTURE_TOOLS as readonly unknown[]).includes(tool)) throw new PlanError(`the capture tool must be ${CAPTURE_TOOLS.join(', ')}, not ${shown(tool)}`);
+  if (kind === 'local') return { method: 'local', tool: tool as CaptureTool };
+  if (!(POD_METHODS as readonly unknown[]).includes(method)) throw new PlanError(`the capture method must be ${POD_METHODS.join(' or ')}, not ${shown(method)}`);
+  return { method: method as CaptureMethod, tool: tool as CaptureTool };
 }
 
 /** Clamps requested caps to the hard maximums; non-positive or non-integer values are errors. */
@@ -168,14 +181,14 @@ export function planForPod(
   if (pod.container) checkK8sName('container', pod.container);
   const notes: string[] = [];
   const caps = resolveCaps(settings.caps ?? {}, settings.maxCaps, notes);
+  const { method, tool } = checkMethodAndTool('pod', settings.method ?? 'ephemeral', settings.tool ?? 'tshark');
   const { filter, flow } = planFilter(alert, settings, notes);
-  const method = settings.method ?? 'ephemeral';
   return {
     id: newCaptureId(now, `${pod.namespace}-${pod.pod}`),
     createdAt: now.toISOString(),
     target: { kind: 'pod', ...(settings.context ? { context: settings.context } : {}), ...pod },
     method,
-    tool: settings.tool ?? 'tshark',
+    tool,
     ...(method === 'ephemeral' ? { image: settings.image ?? DEFAULT_IMAGE } : {}),
     filter,
     ...(flow ? { flow } : {}),
@@ -192,6 +205,7 @@ export function planLocal(
   alert?: FalcoAlert,
   now = new Date(),
 ): CapturePlan {
+  const { tool } = checkMethodAndTool('local', 'local', settings.tool ?? 'tshark');
   const notes: string[] = [];
   const caps = resolveCaps(settings.caps ?? {}, settings.maxCaps, notes);
   const { filter, flow } = planFilter(alert, settings, notes, `all traffic on ${target.netns ? `${target.netns}:` : ''}${target.iface}`);
@@ -200,7 +214,7 @@ export function planLocal(
     createdAt: now.toISOString(),
     target: { kind: 'local', iface: target.iface, ...(target.netns ? { netns: target.netns } : {}) },
     method: 'local',
-    tool: settings.tool ?? 'tshark',
+    tool,
     filter,
     ...(flow ? { flow } : {}),
     caps,

@@ -1,13 +1,15 @@
 // The next steps the Alerts view's welcome content offers: pick a context, set the Falco
-// selector, read about JSON output, add a webhook source.
+// selector, read about JSON output, add a webhook source (port, and a bearer token kept in the
+// secret storage), give Falcosidekick-UI's credentials (secret storage too).
 import * as vscode from 'vscode';
 import { KubeConfig } from '@kubernetes/client-node';
 import { updateSetting } from '../config.js';
 import type { Settings } from '../settings.js';
+import { SIDEKICK_UI_CREDENTIALS_KEY, WEBHOOK_TOKEN_KEY } from '../sourceSecrets.js';
 
 export const FALCO_OUTPUT_DOCS = 'https://falco.org/docs/concepts/outputs/formatting/';
 
-export function registerSetupCommands(settings: () => Settings, webhookAddress: () => string | undefined): vscode.Disposable[] {
+export function registerSetupCommands(settings: () => Settings, webhookAddress: () => string | undefined, secrets: vscode.SecretStorage): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('falcoshark.pickContext', async () => {
       const kc = new KubeConfig();
@@ -39,11 +41,30 @@ export function registerSetupCommands(settings: () => Settings, webhookAddress: 
       const v = await vscode.window.showInputBox({ title: 'Webhook alert source', prompt: 'Port on 127.0.0.1 for Falco http_output / Falcosidekick webhook POSTs', value: String(current ?? 2801),
         validateInput: (x) => (/^\d+$/.test(x) && Number(x) <= 65535 ? undefined : 'a port number 0-65535') });
       if (v === undefined) return;
+      const had = await secrets.get(WEBHOOK_TOKEN_KEY);
+      const token = await vscode.window.showInputBox({ title: 'Webhook alert source', password: true, ignoreFocusOut: true,
+        prompt: `Bearer token the webhook requires (Falcosidekick: webhook.customHeaders Authorization: Bearer …). Empty: ${had ? 'keep the stored one' : 'none'}; "-": remove it. Kept in the secret storage.`,
+        validateInput: (x) => (x === '' || x === '-' || x.trim().length >= 16 ? undefined : 'a token has at least 16 characters') });
+      if (token === undefined) return;
+      if (token === '-') await secrets.delete(WEBHOOK_TOKEN_KEY);
+      else if (token !== '') await secrets.store(WEBHOOK_TOKEN_KEY, token.trim());
       await updateSetting('webhook.port', Number(v));
       setTimeout(() => {
         const url = webhookAddress();
         if (url) void vscode.window.showInformationMessage(`Receiving alerts on ${url}. Falco: http_output.url: ${url}; Falcosidekick: webhook.address: ${url}`);
       }, 1000);
+    }),
+    vscode.commands.registerCommand('falcoshark.setSidekickUiCredentials', async () => {
+      const username = await vscode.window.showInputBox({ title: 'Falcosidekick-UI credentials (1/2)', prompt: 'User name (empty: remove the stored credentials)', ignoreFocusOut: true });
+      if (username === undefined) return;
+      if (username.trim() === '') { await secrets.delete(SIDEKICK_UI_CREDENTIALS_KEY); return; }
+      const password = await vscode.window.showInputBox({ title: 'Falcosidekick-UI credentials (2/2)', prompt: `Password of ${username.trim()} (kept in the secret storage)`, password: true, ignoreFocusOut: true });
+      if (password === undefined) return;
+      await secrets.store(SIDEKICK_UI_CREDENTIALS_KEY, JSON.stringify({ username: username.trim(), password }));
+      if (!settings().sidekickUiUrl) {
+        const pick = await vscode.window.showInformationMessage('Credentials stored. Set falcoshark.sidekickUi.url to poll Falcosidekick-UI.', 'Open Settings');
+        if (pick) await vscode.commands.executeCommand('workbench.action.openSettings', 'falcoshark.sidekickUi.url');
+      }
     }),
   ];
 }

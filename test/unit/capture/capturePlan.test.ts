@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAlert } from '../../../src/core/alerts/alertParser.js';
 import type { FalcoAlert } from '../../../src/core/alerts/types.js';
-import { captureTargetOf, planFromAlert, planForPod, PlanError, resolveCaps, HARD_MAX_CAPS } from '../../../src/core/capture/capturePlan.js';
+import { captureTargetOf, checkMethodAndTool, planFromAlert, planForPod, planLocal, PlanError, resolveCaps, HARD_MAX_CAPS, type CaptureTool } from '../../../src/core/capture/capturePlan.js';
 import { falcoAlertJson } from '../../support/falcoAlerts.js';
 
 function alertWith(fields: Record<string, unknown>): FalcoAlert {
@@ -61,4 +61,12 @@ test('caps: defaults, hard maximums, refusals', () => {
   assert.throws(() => resolveCaps({ durationSeconds: 0 }), /positive whole number/);
   assert.throws(() => resolveCaps({ maxPackets: 1.5 }), /positive whole number/);
   assert.equal(resolveCaps({}, { ...HARD_MAX_CAPS, durationSeconds: 10 }).durationSeconds, 10, 'a setting\'s maximum lowers the default');
+});
+
+test('the method and tool are checked when the plan is made, whatever cast let them through', () => {
+  assert.throws(() => planForPod({ namespace: 'shop', pod: 'api' }, { tool: 'foo' as CaptureTool }), (e: unknown) => e instanceof PlanError && /capture tool must be tshark, tcpdump, dumpcap, not "foo"/.test(e.message));
+  assert.throws(() => planForPod({ namespace: 'shop', pod: 'api' }, { method: 'local' }), /capture method must be ephemeral or exec, not "local"/);
+  assert.throws(() => planLocal({ iface: 'any' }, { tool: 'nc' as CaptureTool }), PlanError);
+  assert.deepEqual(checkMethodAndTool('pod', 'exec', 'dumpcap'), { method: 'exec', tool: 'dumpcap' });
+  assert.equal(planLocal({ iface: 'any' }, { method: 'ephemeral' }).method, 'local', 'a local plan has no pod method');
 });

@@ -44,7 +44,7 @@ export class WebhookReceiver {
     signal?.addEventListener('abort', () => { void this.close(); }, { once: true });
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
-        reject(new Error(err.code === 'EADDRINUSE' ? `cannot listen on ${host}:${this.opts.port}: the port is in use (choose another with --webhook PORT)`
+        reject(new Error(err.code === 'EADDRINUSE' ? `cannot listen on ${host}:${this.opts.port}: the port is in use by another program: choose another port`
           : err.code === 'EACCES' ? `cannot listen on ${host}:${this.opts.port}: permission denied (ports below 1024 need privileges)`
             : `cannot listen on ${host}:${this.opts.port}: ${err.message}`));
       };
