@@ -1,6 +1,9 @@
-// `falcoshark serve` against the lab with exactly the roles of deploy/rbac.yaml: the lab's
-// Falco alerts are POSTed to it as Falcosidekick's webhook output would, and it captures the
-// C2 flow by itself; the capture is listed and downloadable through its API.
+// `falcoshark serve` (run on the host) against the real lab cluster with exactly the roles of
+// deploy/rbac.yaml (the lab's `serve` context is that ServiceAccount's token): the falco pod's
+// alerts are POSTed to it as Falcosidekick's webhook output would, and it captures the C2 flow
+// by itself; the capture is listed and downloadable through its API. (Formerly
+// test/integration/serve/serveLab.test.ts on the imitation; serve deployed in the cluster with
+// real Falcosidekick: serveDeploy.test.ts.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -8,24 +11,24 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labSkipReason, startTestLab, type TestLab } from '../../../src/lab/testLab.js';
-import { parseAlert } from '../../../src/core/alerts/alertParser.js';
+import { DEMO, clusterSkipReason, useClusterLab, type ClusterLab } from '../support/clusterLab.js';
+import { parseAlert } from '../../src/core/alerts/alertParser.js';
 
-const skip = labSkipReason(['tshark', 'dumpcap']);
+const skip = clusterSkipReason(['tshark', 'dumpcap']);
 const TOKEN = 'serve-test-token-0123456789';
 
-describe('falcoshark serve in the lab', { skip }, () => {
-  let lab: TestLab;
+describe('falcoshark serve on the real cluster', { skip }, () => {
+  let lab: ClusterLab;
   let serve: ChildProcess;
   let hookUrl = '';
   let apiUrl = '';
   const dir = mkdtempSync(join(tmpdir(), 'fs-serve-'));
   const logs: string[] = [];
   before(async () => {
-    lab = await startTestLab({ beaconEveryMs: 1500 });
+    lab = await useClusterLab();
     writeFileSync(join(dir, 'policy.json'), JSON.stringify({ minPriority: 'warning', maxConcurrent: 2, dedupWindowSeconds: 60 }));
     serve = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--webhook-port', '0', '--port', '0',
-      '--captures', join(dir, 'captures'), '--policy', join(dir, 'policy.json'), '--context', lab.context('serve'), '--duration', '4'],
+      '--captures', join(dir, 'captures'), '--policy', join(dir, 'policy.json'), '--context', lab.context('serve'), '--duration', '8', '--image', DEMO.captureImage],
     { env: { ...process.env, KUBECONFIG: lab.kubeconfigPath, FALCOSHARK_API_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
     serve.stdout!.setEncoding('utf8');
     serve.stderr!.setEncoding('utf8');
@@ -44,7 +47,6 @@ describe('falcoshark serve in the lab', { skip }, () => {
   });
   after(async () => {
     serve?.kill('SIGTERM');
-    await lab?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
