@@ -1,13 +1,16 @@
-// The lab driven by @kubernetes/client-node 1.x: list/get with selectors, owner chain,
-// errors as Status, watch (events, bookmarks, 410), logs, exec (binary, exit codes),
-// attach, ephemeral containers (JSON patch, strategic merge, Pod Security, 422, 415).
+// @kubernetes/client-node 1.x (what falcoshark uses) against the real apiserver of the lab:
+// list/get with selectors, the owner chain, errors as Status, watch (events, 410), logs, exec
+// (binary clean, exit codes on channel 3), attach, ephemeral containers (JSON patch, strategic
+// merge, Pod Security, 422, 415) — the facts of k8s-protocol.md, checked on the real thing.
+// (Formerly test/integration/lab/clientNode.test.ts against the imitation.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { AppsV1Api, Attach, CoreV1Api, DiscoveryV1Api, Exec, Log, PatchStrategy, Watch, setHeaderOptions, type V1Pod, type V1Status } from '@kubernetes/client-node';
-import { labSkipReason, startTestLab, type TestLab } from '../../../src/lab/testLab.js';
+import { DEMO, clusterSkipReason, useClusterLab, type ClusterLab } from '../support/clusterLab.js';
 
-const skip = labSkipReason(['kubectl']);
+const skip = clusterSkipReason();
+const run = Date.now().toString(36);
 
 function collect(): { w: Writable; text: () => string; buf: () => Buffer } {
   const chunks: Buffer[] = [];
@@ -20,7 +23,7 @@ function apiBody(e: unknown): { code?: number; reason?: string; message?: string
   return typeof body === 'string' ? JSON.parse(body) as { code?: number; reason?: string; message?: string } : {};
 }
 
-async function execIn(lab: TestLab, ns: string, pod: string, container: string, cmd: string[], stdin: Buffer | null = null): Promise<{ out: Buffer; err: string; status: V1Status }> {
+async function execIn(lab: ClusterLab, ns: string, pod: string, container: string, cmd: string[], stdin: Buffer | null = null): Promise<{ out: Buffer; err: string; status: V1Status }> {
   const out = collect(); const err = collect();
   const input = stdin ? new PassThrough() : null;
   const status = await new Promise<V1Status>((resolve, reject) => {
@@ -30,17 +33,17 @@ async function execIn(lab: TestLab, ns: string, pod: string, container: string, 
   return { out: out.buf(), err: err.text(), status };
 }
 
-describe('lab with client-node', { skip }, () => {
-  let lab: TestLab;
+describe('client-node against the real apiserver', { skip }, () => {
+  let lab: ClusterLab;
   let core: CoreV1Api;
   let api: V1Pod;
 
   before(async () => {
-    lab = await startTestLab({ beaconEveryMs: 1500 });
+    lab = await useClusterLab();
     core = lab.kubeConfig().makeApiClient(CoreV1Api);
-    api = await lab.waitForPod('shop', 'app=api') as unknown as V1Pod;
+    api = await lab.waitForPod('shop', 'app=api');
   });
-  after(async () => { await lab?.stop(); });
+  after(() => undefined);
 
   test('list, field selectors and the owner chain pod → ReplicaSet → Deployment, services, endpointslices', async () => {
     const all = await core.listPodForAllNamespaces();
@@ -79,7 +82,7 @@ describe('lab with client-node', { skip }, () => {
     await assert.rejects(core.listNamespacedPod({ namespace: 'shop', fieldSelector: 'spec.bogus=1' }), (e: unknown) => apiBody(e).code === 400);
   });
 
-  test('watch: ADDED/MODIFIED/DELETED with bookmarks, and 410 Expired for an old resourceVersion', async () => {
+  test('watch: ADDED/MODIFIED/DELETED of a pod replaced by its ReplicaSet, and 410 Expired for an old resourceVersion', async (t) => {
     const list = await core.listNamespacedPod({ namespace: 'shop' });
     const events: string[] = [];
     let bookmarks = 0;
@@ -88,13 +91,13 @@ describe('lab with client-node', { skip }, () => {
       (type: string, obj: V1Pod) => { if (type === 'BOOKMARK') bookmarks++; else events.push(`${type} ${obj.metadata?.name ?? ''}`); }, () => undefined);
     const db = list.items.find((p) => p.metadata?.labels?.app === 'db');
     await lab.kubectl(['delete', 'pod', '-n', 'shop', db?.metadata?.name ?? '', '--wait=false'], { role: 'admin' });
-    const end = Date.now() + 15_000;
-    while (Date.now() < end && !(events.some((e) => e === `DELETED ${db?.metadata?.name ?? ''}`) && events.some((e) => e.startsWith('ADDED ')) && bookmarks > 0)) await new Promise((r) => setTimeout(r, 200));
+    const end = Date.now() + 60_000;
+    while (Date.now() < end && !(events.some((e) => e === `DELETED ${db?.metadata?.name ?? ''}`) && events.some((e) => e.startsWith('ADDED ')))) await new Promise((r) => setTimeout(r, 200));
     req.abort();
     assert.ok(events.includes(`MODIFIED ${db?.metadata?.name ?? ''}`), events.join('\n'));
     assert.ok(events.includes(`DELETED ${db?.metadata?.name ?? ''}`), events.join('\n'));
     assert.ok(events.some((e) => e.startsWith('ADDED db-')), events.join('\n'));
-    assert.ok(bookmarks > 0, 'a BOOKMARK within the bookmark interval');
+    t.diagnostic(`bookmarks seen in the window: ${bookmarks} (a real apiserver sends them about once a minute)`);
 
     const expired = await new Promise<{ type: string; obj: { code?: number; reason?: string } }>((resolve) => {
       void w.watch('/api/v1/namespaces/shop/pods', { resourceVersion: '5' }, (type: string, obj: { code?: number; reason?: string }) => resolve({ type, obj }), () => undefined);
@@ -120,7 +123,7 @@ describe('lab with client-node', { skip }, () => {
     const falco = (await core.listNamespacedPod({ namespace: 'falco', labelSelector: 'app.kubernetes.io/name=falco' })).items[0];
     const follow = collect();
     const ctl = await log.log('falco', falco?.metadata?.name ?? '', 'falco', follow.w, { follow: true, tailLines: 0 });
-    const end = Date.now() + 10_000;
+    const end = Date.now() + 30_000;
     while (Date.now() < end && !follow.text().includes('"rule":"Outbound Connection to C2 Servers"')) await new Promise((r) => setTimeout(r, 100));
     ctl.abort();
     const alert = JSON.parse(follow.text().split('\n').find((l) => l.startsWith('{')) ?? '{}') as { output_fields?: Record<string, unknown>; hostname?: string; time?: string };
@@ -130,15 +133,14 @@ describe('lab with client-node', { skip }, () => {
     assert.match(alert.time ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
   });
 
-  test('exec: runs in the pod netns, binary clean, stdin, exit codes on channel 3', async () => {
-    const name = api.metadata?.name ?? '';
-    const ipAddr = await execIn(lab, 'shop', name, 'api', ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
-    assert.equal(ipAddr.status.status, 'Success');
-    assert.ok(ipAddr.out.toString().includes(`${api.status?.podIP ?? 'x'}/24`), ipAddr.out.toString());
+  test('exec: binary clean both ways, stdin, exit codes on channel 3 (in the falco pod: its image has a shell)', async () => {
+    const falco = await lab.waitForPod('falco', 'app.kubernetes.io/name=falco');
+    const name = falco.metadata?.name ?? '';
     const all = Buffer.from(Array.from({ length: 256 }, (_v, i) => i));
-    const bin = await execIn(lab, 'shop', name, 'api', ['cat'], all);
+    const bin = await execIn(lab, 'falco', name, 'falco', ['cat'], all);
+    assert.equal(bin.status.status, 'Success');
     assert.ok(bin.out.equals(all), `got ${bin.out.length} bytes`);
-    const fail = await execIn(lab, 'shop', name, 'api', ['sh', '-c', 'echo oops >&2; exit 3']);
+    const fail = await execIn(lab, 'falco', name, 'falco', ['sh', '-c', 'echo oops >&2; exit 3']);
     assert.equal(fail.status.reason, 'NonZeroExitCode');
     assert.equal(fail.status.details?.causes?.[0]?.message, '3');
     assert.equal(fail.err, 'oops\n');
@@ -146,52 +148,53 @@ describe('lab with client-node', { skip }, () => {
 
   test('ephemeral containers: JSON patch and strategic merge, waiting → running → terminated, attach, Pod Security, 422, 415', async () => {
     const name = api.metadata?.name ?? '';
+    // JSON patch: a real apiserver refuses an `add` of the whole array once the pod has ephemeral
+    // containers ("existing ephemeral containers … may not be removed"): append with `/-` then.
+    const dbg1 = { name: `dbg1-${run}`, image: DEMO.captureImage, command: ['sh', '-c', 'sleep 1; echo from-ephemeral; ip -4 -o addr show dev eth0; exit 4'], targetContainerName: 'api' };
+    const has = ((await core.readNamespacedPod({ namespace: 'shop', name })).spec?.ephemeralContainers ?? []).length > 0;
     const patched = await core.patchNamespacedPodEphemeralcontainers({ namespace: 'shop', name, body: [
-      { op: 'add', path: '/spec/ephemeralContainers', value: [{ name: 'dbg1', image: 'busybox', command: ['sh', '-c', 'sleep 1; echo from-ephemeral; ip -4 -o addr show dev eth0; exit 4'], targetContainerName: 'api' }] }] });
-    assert.equal(patched.spec?.ephemeralContainers?.[0]?.name, 'dbg1');
+      has ? { op: 'add', path: '/spec/ephemeralContainers/-', value: dbg1 } : { op: 'add', path: '/spec/ephemeralContainers', value: [dbg1] }] });
+    assert.ok(patched.spec?.ephemeralContainers?.some((c) => c.name === `dbg1-${run}`));
     // Like the apiserver, the PATCH answer precedes the kubelet's status for the new container.
-    let st = patched.status?.ephemeralContainerStatuses?.find((s) => s.name === 'dbg1');
+    let st = patched.status?.ephemeralContainerStatuses?.find((s) => s.name === `dbg1-${run}`);
     assert.ok(st === undefined || st.state?.waiting?.reason === 'ContainerCreating');
     const seen = new Set<string>();
-    const end = Date.now() + 10_000;
+    const end = Date.now() + 30_000;
     while (Date.now() < end) {
       const p = await core.readNamespacedPod({ namespace: 'shop', name });
-      st = p.status?.ephemeralContainerStatuses?.find((s) => s.name === 'dbg1');
+      st = p.status?.ephemeralContainerStatuses?.find((s) => s.name === `dbg1-${run}`);
       if (st?.state?.running) seen.add('running');
       if (st?.state?.terminated) { seen.add('terminated'); break; }
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(seen.has('running') && seen.has('terminated'), [...seen].join());
     assert.equal(st?.state?.terminated?.exitCode, 4);
-    const logs = await core.readNamespacedPodLog({ namespace: 'shop', name, container: 'dbg1' });
+    const logs = await core.readNamespacedPodLog({ namespace: 'shop', name, container: `dbg1-${run}` });
     assert.ok(logs.includes('from-ephemeral') && logs.includes(api.status?.podIP ?? 'x'), logs);
 
     const smp = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
-    await core.patchNamespacedPodEphemeralcontainers({ namespace: 'shop', name, body: { spec: { ephemeralContainers: [{ name: 'dbg2', image: 'busybox', command: ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do echo tick $i; sleep 0.3; done'] }] } } }, smp);
+    await core.patchNamespacedPodEphemeralcontainers({ namespace: 'shop', name, body: { spec: { ephemeralContainers: [{ name: `dbg2-${run}`, image: DEMO.captureImage, command: ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do echo tick $i; sleep 0.3; done'] }] } } }, smp);
     await lab.waitForPod('shop', 'app=api');
     let running = false;
     for (let i = 0; i < 50 && !running; i++) {
       const p = await core.readNamespacedPod({ namespace: 'shop', name });
-      running = !!p.status?.ephemeralContainerStatuses?.find((s) => s.name === 'dbg2')?.state?.running;
+      running = !!p.status?.ephemeralContainerStatuses?.find((s) => s.name === `dbg2-${run}`)?.state?.running;
       if (!running) await new Promise((r) => setTimeout(r, 100));
     }
     const attached = collect();
     await new Promise<void>((resolve, reject) => {
       attached.w.on('finish', () => resolve());
-      new Attach(lab.kubeConfig()).attach('shop', name, 'dbg2', attached.w, null, null, false).then((ws) => ws.on('close', () => resolve()), reject);
+      new Attach(lab.kubeConfig()).attach('shop', name, `dbg2-${run}`, attached.w, null, null, false).then((ws) => ws.on('close', () => resolve()), reject);
     });
     assert.match(attached.text(), /tick \d+\n/);
 
     const dup = core.patchNamespacedPodEphemeralcontainers({ namespace: 'shop', name, body: { spec: { ephemeralContainers: [{ name: 'api', image: 'x' }] } } }, smp);
-    await assert.rejects(dup, (e: unknown) => { const s = apiBody(e); return s.code === 422 && s.reason === 'Invalid' && (s.message ?? '').includes('spec.ephemeralContainers[2].name: Duplicate value: "api"'); });
+    await assert.rejects(dup, (e: unknown) => { const s = apiBody(e); return s.code === 422 && s.reason === 'Invalid' && /spec\.ephemeralContainers\[\d+\]\.name: Duplicate value: "api"/.test(s.message ?? ''); });
     const bad = core.patchNamespacedPodEphemeralcontainers({ namespace: 'shop', name, body: { spec: {} } }, setHeaderOptions('Content-Type', 'application/x-yaml'));
     await assert.rejects(bad, (e: unknown) => apiBody(e).code === 415);
 
-    // Pod Security baseline rejects NET_RAW/NET_ADMIN (namespace shop-restricted has no pods: use a lab-created one).
-    const rt = lab.lab;
-    assert.ok(rt, 'in-process lab');
-    rt.runtime.createPod('shop-restricted', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', uid: '', resourceVersion: '', creationTimestamp: '' }, spec: { containers: [{ name: 'main', image: 'alpine', command: ['sleep', 'infinity'] }] } });
-    const denied = core.patchNamespacedPodEphemeralcontainers({ namespace: 'shop-restricted', name: 'p', body: { spec: { ephemeralContainers: [{ name: 'debugger-x', image: 'nicolaka/netshoot', securityContext: { capabilities: { add: ['NET_ADMIN', 'NET_RAW'] } } }] } } }, smp);
-    await assert.rejects(denied, (e: unknown) => apiBody(e).message === 'pods "p" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities (container "debugger-x" must not include "NET_ADMIN", "NET_RAW" in securityContext.capabilities.add)');
+    // Pod Security baseline (namespace shop) rejects added NET_RAW/NET_ADMIN, with the apiserver's own message.
+    const denied = core.patchNamespacedPodEphemeralcontainers({ namespace: 'shop', name, body: { spec: { ephemeralContainers: [{ name: `debugger-${run}`, image: DEMO.captureImage, securityContext: { capabilities: { add: ['NET_ADMIN', 'NET_RAW'] } } }] } } }, smp);
+    await assert.rejects(denied, (e: unknown) => apiBody(e).message === `pods "${name}" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities (container "debugger-${run}" must not include "NET_ADMIN", "NET_RAW" in securityContext.capabilities.add)`);
   });
 });
