@@ -197,4 +197,33 @@ describe('client-node against the real apiserver', { skip }, () => {
     const denied = core.patchNamespacedPodEphemeralcontainers({ namespace: 'shop', name, body: { spec: { ephemeralContainers: [{ name: `debugger-${run}`, image: DEMO.captureImage, securityContext: { capabilities: { add: ['NET_ADMIN', 'NET_RAW'] } } }] } } }, smp);
     await assert.rejects(denied, (e: unknown) => apiBody(e).message === `pods "${name}" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities (container "debugger-${run}" must not include "NET_ADMIN", "NET_RAW" in securityContext.capabilities.add)`);
   });
+  test('list with limit and continue pages through every item (what the cluster snapshot relies on)', async () => {
+    const first = await core.listNamespace({ limit: 2 });
+    assert.equal(first.items.length, 2);
+    assert.ok(first.metadata?._continue, 'a continue token');
+    const names: string[] = first.items.map((i) => i.metadata?.name ?? '');
+    let cont: string | undefined = first.metadata?._continue;
+    while (cont) {
+      const page = await core.listNamespace({ limit: 2, _continue: cont });
+      names.push(...page.items.map((i) => i.metadata?.name ?? ''));
+      cont = page.metadata?._continue;
+    }
+    const all = await core.listNamespace();
+    assert.deepEqual(names, all.items.map((i) => i.metadata?.name ?? ''));
+    assert.ok(names.length >= 7, names.join());
+  });
+
+  test('logs with sinceTime only return newer lines (what the cluster source resumes with)', async () => {
+    const name = api.metadata?.name ?? '';
+    const all = await core.readNamespacedPodLog({ namespace: 'shop', name, container: 'api' });
+    const since = new Date(Date.now() - 4000).toISOString();
+    const out = collect();
+    await new Promise<void>((resolve, reject) => {
+      out.w.on('finish', () => resolve());
+      new Log(lab.kubeConfig()).log('shop', name, 'api', out.w, { follow: false, sinceTime: since }).catch(reject);
+    });
+    const recent = out.text();
+    const n = (x: string): number => x.trim().split('\n').filter(Boolean).length;
+    assert.ok(n(recent) >= 1 && n(recent) < n(all), `${n(recent)} of ${n(all)} lines`);
+  });
 });
