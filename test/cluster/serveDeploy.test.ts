@@ -27,6 +27,12 @@ const C2_RULE = 'Outbound Connection to C2 Servers';
 /** Where Falco's http_output points when the chart installs Falcosidekick (release "falco"). */
 const SIDEKICK_URL = 'http://falco-falcosidekick.falco.svc:2801/';
 const SIDEKICK_MANIFEST = join(ROOT, 'src', 'lab', 'manifests', 'addons', 'falcosidekick.yaml');
+const SERVE_IMAGE = 'localhost/falcoshark/serve:0.1.0';
+
+/** The folders of the lab's binaries (lab.json of a running lab). */
+function readInfoBins(name: string): Record<string, string> {
+  return (JSON.parse(readFileSync(join('/var/lib/falcoshark-lab', name, 'lab.json'), 'utf8')) as { bins: Record<string, string> }).bins;
+}
 
 /** A fenced block of the README between `<!-- name: begin -->` and `<!-- name: end -->`. */
 function readmeBlock(name: string): string {
@@ -128,7 +134,19 @@ test('falcoshark serve deployed as the README says: its image, exactly its RBAC,
   assert.equal(use.code, 0, use.stderr);
   const env = { ...process.env, KUBECONFIG: adminKubeconfig };
 
+  // Images: `lab up` imports every image it builds; a cluster started before serve's image was one of them lacks it.
+  const ctrArgv = [join(String(readInfoBins(c.name).containerd), 'ctr'), '--address', join('/var/lib/falcoshark-lab', c.name, 'containerd', 'containerd.sock'), '-n', 'k8s.io'];
+  const images = (await runCmd([...ctrArgv, 'images', 'ls', '-q'])).stdout.split('\n');
+  assert.ok(images.includes(SERVE_IMAGE), `the cluster '${c.name}' has no ${SERVE_IMAGE}: it was started by an older \`lab up\`; \`lab down --name ${c.name}\` and run again`);
+
   const nsLabelsBefore = (await c.ok(['get', 'namespace', NS, '-o', 'jsonpath={.metadata.labels}'])).trim();
+  undo.push({ what: 'the namespace\'s labels', run: async () => {
+    const before = JSON.parse(nsLabelsBefore || '{}') as Record<string, string>;
+    const now = JSON.parse((await c.ok(['get', 'namespace', NS, '-o', 'jsonpath={.metadata.labels}'])).trim() || '{}') as Record<string, string>;
+    const changes = [...Object.keys(now).filter((k) => !(k in before)).map((k) => `${k}-`),
+      ...Object.entries(before).filter(([k, v]) => now[k] !== v).map(([k, v]) => `${k}=${v}`)];
+    if (changes.length) await c.ok(['label', 'namespace', NS, '--overwrite', ...changes]);
+  } });
   const falcoArgsBefore = JSON.parse(await c.ok(['get', 'daemonset', 'falco', '-n', 'falco', '-o', 'jsonpath={.spec.template.spec.containers[0].args}'])) as string[];
   assert.ok(!falcoArgsBefore.some((a) => a.startsWith('--http-output')), `the falco DaemonSet already has an http_output: ${falcoArgsBefore.join(' ')}`);
   assert.equal((await c.kubectl(['get', 'deployment', 'falcoshark-serve', '-n', NS])).code, 1, 'serve is not installed yet');
@@ -165,9 +183,11 @@ test('falcoshark serve deployed as the README says: its image, exactly its RBAC,
     assert.equal(pod.items.length, 1);
     const p = pod.items[0];
     assert.equal(p.spec.serviceAccountName, 'falcoshark-serve');
-    assert.equal(p.spec.containers[0].image, 'localhost/falcoshark/serve:0.1.0');
+    assert.equal(p.spec.containers[0].image, SERVE_IMAGE);
     assert.equal(p.status.conditions.find((x) => x.type === 'Ready')?.status, 'True');
     assert.equal((await c.ok(['get', 'pvc', '-n', NS, 'falcoshark-captures', '-o', 'jsonpath={.status.phase}'])).trim(), 'Bound');
+    assert.deepEqual(JSON.parse((await c.ok(['get', 'namespace', NS, '-o', 'jsonpath={.metadata.labels}'])).trim()), JSON.parse(nsLabelsBefore),
+      'deploy/namespace.yaml labels the namespace as the lab\'s own manifest does (the README\'s lines change nothing the lab made)');
     const logs = await c.ok(['logs', '-n', NS, p.metadata.name]);
     assert.match(logs, /alerts in: POST http:\/\/0\.0\.0\.0:2801\/ .*with a bearer token/);
     // In the pod: Node 20 running with no capability; dumpcap compiles a filter (its file capability).
@@ -249,9 +269,9 @@ test('falcoshark serve deployed as the README says: its image, exactly its RBAC,
     // The README's helm line sets the header from the Secret's webhook-token: run its $(…) as written.
     const helm = readmeBlock('falco-install');
     assert.match(helm, /helm upgrade --install falco falcosecurity\/falco -n falco --create-namespace -f deploy\/falcosidekick-values\.yaml/);
-    const set = /--set-string falcosidekick\.config\.webhook\.customHeaders="([^"$]*)\$\(([^)]*\))\)"/.exec(helm);
+    const set = /--set-string falcosidekick\.config\.webhook\.customHeaders="([^"$]*)\$\((.*)\)"$/m.exec(helm);
     assert.ok(set, `the README's helm line sets falcosidekick.config.webhook.customHeaders from the Secret: ${helm}`);
-    const fromReadme = await runInRoot(['bash', '-euo', 'pipefail', '-c', set[2].slice(0, -1)], env, 60_000);
+    const fromReadme = await runInRoot(['bash', '-euo', 'pipefail', '-c', set[2]], env, 60_000);
     assert.equal(fromReadme.code, 0, fromReadme.stderr);
     assert.equal(fromReadme.stdout, hookToken, 'the README\'s command gives the webhook token');
     const values = parse(readFileSync(join(ROOT, 'deploy', 'falcosidekick-values.yaml'), 'utf8')) as {
@@ -351,7 +371,7 @@ test('falcoshark serve deployed as the README says: its image, exactly its RBAC,
     assert.equal((await c.kubectl(['get', 'deployment', 'falco-falcosidekick', '-n', 'falco'])).code, 1);
     assert.equal((await c.kubectl(['get', 'pvc', '-n', NS, 'falcoshark-captures'])).code, 1);
     assert.deepEqual(JSON.parse(await c.ok(['get', 'daemonset', 'falco', '-n', 'falco', '-o', 'jsonpath={.spec.template.spec.containers[0].args}'])), falcoArgsBefore);
-    assert.equal((await c.ok(['get', 'namespace', NS, '-o', 'jsonpath={.metadata.labels}'])).trim(), nsLabelsBefore, 'deploy/namespace.yaml labels the namespace as the lab does');
+    assert.deepEqual(JSON.parse((await c.ok(['get', 'namespace', NS, '-o', 'jsonpath={.metadata.labels}'])).trim()), JSON.parse(nsLabelsBefore));
     // deploy/rbac.yaml stays: the lab applies it (the lab-<name>-serve context uses that ServiceAccount).
     assert.equal((await c.kubectl(['auth', 'can-i', 'list', 'pods', '-A'], { role: 'serve' })).stdout.trim(), 'yes');
   });
