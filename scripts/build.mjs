@@ -17,9 +17,6 @@ if (existsSync('src/extension/extension.ts')) {
   targets.push({ ...common, entryPoints: ['src/extension/analyzeWorker.ts'], outfile: 'dist/analyzeWorker.js', platform: 'node', format: 'cjs' });
 }
 targets.push({ ...common, entryPoints: ['src/lab/cluster/main.ts'], outfile: 'dist/lab-cluster.js', platform: 'node', format: 'cjs' });
-if (existsSync('src/lab/main.ts')) {
-  targets.push({ ...common, entryPoints: ['src/lab/main.ts'], outfile: 'dist/lab.js', platform: 'node', format: 'cjs' });
-}
 if (existsSync('webview/main.ts')) {
   targets.push({ ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js', platform: 'browser',
     format: 'iife', target: 'chrome120' });
