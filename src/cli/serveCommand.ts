@@ -27,7 +27,8 @@ const HELP = `usage: falcoshark serve [options]
                         required when --host is not a loopback address
   --captures DIR        where captures are kept (default ./captures)
   --policy FILE         capture policy JSON (minPriority, rules, tags, namespaces, maxConcurrent,
-                        perPod {max, windowSeconds}, dedupWindowSeconds, diskBudgetBytes, requireNetworkContext)
+                        perPod {max, windowSeconds}, dedupWindowSeconds, diskBudgetBytes, requireNetworkContext,
+                        maxAlertAgeSeconds: alerts older than this start no capture, default 120)
   --context C           kubeconfig context (default: current, or the in-cluster service account)
   --method M --tool T --image I --duration S   how captures run (see falcoshark capture)
 `;
@@ -104,6 +105,7 @@ export const serveCommand: CliCommand = {
       automation.on('started', (p, a) => log(`capture ${p.id} started for "${a.rule}" on ${a.namespace}/${a.pod}: ${p.filter.description}`));
       automation.on('finished', (r) => log(`capture ${r.id} ${r.outcome}: ${r.reason} (${r.packets} packets, ${r.bytes} bytes)`));
       automation.on('skipped', (reason, detail, a) => log(`skipped "${a.rule}" (${a.namespace ?? '?'}/${a.pod ?? '?'}): ${reason}: ${detail}`));
+      automation.on('planFailed', (e, a) => log(`no capture for "${a.rule}" (${a.namespace ?? '?'}/${a.pod ?? '?'}): the capture could not be planned: ${e.message}`));
       await automation.enforceBudget();
       const queue = new BoundedQueue<SourceEvent>(1000);
       const ac = new AbortController();

@@ -7,6 +7,7 @@ import { BoundedQueue } from '../core/alerts/boundedQueue.js';
 import type { SourceEvent } from '../core/alerts/sources/sourceEvents.js';
 import { startAlertSources, type SourceKind, type StartedSources } from '../core/alerts/sources/alertSources.js';
 import { alertSourceOptions, type Settings, type SourceSecrets } from './settings.js';
+import { problemCode, type ProblemCode } from '../core/util/problem.js';
 
 /** What the Alerts view's welcome content is chosen by (context key falcoshark.alertsState). */
 export type FeedState = 'starting' | 'waiting' | 'ok' | 'noKubeconfig' | 'noFalcoPods' | 'textOutput' | 'forbidden' | 'noSources';
@@ -15,13 +16,23 @@ export interface SourceStatus { source: string; level: 'info' | 'warning' | 'err
 
 export type LogFn = (level: 'info' | 'warn' | 'error', message: string) => void;
 
-/** The problem a status or skipped line reveals, if it is one the welcome content explains. */
+/** The problem a status or skipped line reveals, if it is one the welcome content explains
+ *  (by the event's code, never by its message). */
 export function problemOf(ev: SourceEvent): 'noFalcoPods' | 'textOutput' | 'forbidden' | undefined {
-  if (ev.type === 'skipped') return ev.kind === 'text-alert' ? 'textOutput' : undefined;
-  if (ev.type !== 'status' || ev.level === 'info') return undefined;
-  if (/^no pods match /.test(ev.message)) return 'noFalcoPods';
-  if (/^40[13]: /.test(ev.message) || /\b403\b.*\bpods\/log\b|cannot get pods\/log|forbidden/i.test(ev.message)) return 'forbidden';
-  return undefined;
+  switch (ev.type) {
+    case 'alert': return undefined;
+    case 'skipped': return ev.kind === 'text-alert' ? 'textOutput' : undefined;
+    case 'status': return ev.level === 'info' ? undefined : stateOfCode(ev.code);
+    default: { const never: never = ev; return never; }
+  }
+}
+
+function stateOfCode(code: ProblemCode | undefined): 'noFalcoPods' | 'forbidden' | undefined {
+  switch (code) {
+    case 'no-falco-pods': return 'noFalcoPods';
+    case 'forbidden': case 'unauthorized': return 'forbidden';
+    default: return undefined;
+  }
 }
 
 interface FeedEvents { state: [FeedState]; status: [SourceStatus[]] }
@@ -78,7 +89,7 @@ export class AlertFeed extends EventEmitter<FeedEvents> {
     const options = alertSourceOptions(settings, secrets);
     const started = await startAlertSources(options, queue, ac.signal, (kind, e, when) => {
       if (ac.signal.aborted) return;
-      if (kind === 'cluster' && when === 'start') kubeMissing = true;
+      if (kind === 'cluster' && when === 'start' && problemCode(e) === 'no-kubeconfig') kubeMissing = true;
       const message = e instanceof Error ? e.message : String(e);
       this.log('error', `[${name[kind]}] ${message}`);
       this.setStatus({ source: name[kind], level: 'error', message });

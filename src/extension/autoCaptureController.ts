@@ -31,10 +31,6 @@ export interface AutoCaptureSetup {
   trusted: boolean;
 }
 
-/** Alerts older than this when they arrive (the history read at start, a late poll) start no
- *  capture: it would capture today's traffic for an old alert. */
-export const MAX_ALERT_AGE_SECONDS = 120;
-
 const where = (a: FalcoAlert): string => `${a.namespace ?? '?'}/${a.pod ?? '?'}`;
 
 export class AutoCaptureController {
@@ -78,7 +74,7 @@ export class AutoCaptureController {
     if (!setup.trusted) { this.host.log('warn', 'automatic capture: off in an untrusted workspace'); return true; }
     const log = this.host.log;
     const a = new CaptureAutomation({
-      policy: config.policy, outDir: setup.outDir, auditLog: join(setup.outDir, 'audit.jsonl'), planSettings: setup.planSettings,
+      policy: config.policy, outDir: setup.outDir, auditLog: join(setup.outDir, 'audit.jsonl'), planSettings: setup.planSettings, now: this.now,
       ...(previousState ? { policyState: previousState } : {}),
       start: async (plan, alert) => {
         try {
@@ -92,6 +88,7 @@ export class AutoCaptureController {
     });
     a.on('started', (p, al) => log('info', `automatic capture ${p.id} started for "${al.rule}" on ${where(al)}: ${p.filter.description}`));
     a.on('skipped', (reason, detail, al) => log('info', `automatic capture skipped for "${al.rule}" on ${where(al)}: ${reason}: ${detail}`));
+    a.on('planFailed', (e, al) => log('warn', `automatic capture skipped for "${al.rule}" on ${where(al)}: the capture could not be planned: ${e.message}`));
     a.on('finished', (r, al) => {
       log(r.outcome === 'failed' ? 'warn' : 'info', `automatic capture ${r.id} ${r.outcome}: ${r.reason} (${r.packets} packets, ${r.bytes} bytes) → ${r.file}`);
       this.host.onFinished?.(r, al);
@@ -109,16 +106,7 @@ export class AutoCaptureController {
     if (c.type === 'updated' && c.entry.count <= before) return;
     const a = this.automation;
     if (!a) return;
-    const planErrors = a.metrics.skipped['plan-error'] ?? 0;
-    const alert = c.entry.alert;
-    const age = alert.timeMs === null ? 0 : (this.now() - alert.timeMs) / 1000;
-    if (age > MAX_ALERT_AGE_SECONDS) {
-      this.host.log('info', `automatic capture skipped for "${alert.rule}" on ${where(alert)}: stale: the alert is ${Math.round(age)} s old (only alerts of the last ${MAX_ALERT_AGE_SECONDS} s start a capture)`);
-      return;
-    }
-    const p = a.handle(alert).then(() => {
-      if ((a.metrics.skipped['plan-error'] ?? 0) > planErrors) this.host.log('warn', `automatic capture skipped for "${alert.rule}" on ${where(alert)}: the capture could not be planned (see audit.jsonl)`);
-    }, (e: unknown) => this.host.log('error', `automatic capture: ${(e as Error).message}`));
+    const p = a.handle(c.entry.alert).catch((e: unknown) => this.host.log('error', `automatic capture: ${(e as Error).message}`));
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
   }

@@ -36,7 +36,10 @@ export interface AutomationMetrics {
 interface AutomationEvents {
   started: [CapturePlan, FalcoAlert];
   finished: [CaptureRecord, FalcoAlert];
-  skipped: [string, string, FalcoAlert];
+  /** The policy said no: its reason and the detail. */
+  skipped: [SkipReason, string, FalcoAlert];
+  /** The policy said yes, but no plan can be made for the alert (a bad name, method, tool…). */
+  planFailed: [Error, FalcoAlert];
   removed: [string];
 }
 
@@ -70,7 +73,9 @@ export class CaptureAutomation extends EventEmitter<AutomationEvents> {
     } catch (e) {
       this.policy.finished();
       this.countSkip('plan-error');
-      await appendAudit(this.o.auditLog, { event: 'auto-capture-skipped', reason: 'plan-error', detail: (e as Error).message, rule: alert.rule, alert: alert.fingerprint });
+      const error = e instanceof Error ? e : new Error(String(e));
+      await appendAudit(this.o.auditLog, { event: 'auto-capture-skipped', reason: 'plan-error', detail: error.message, rule: alert.rule, alert: alert.fingerprint });
+      this.emit('planFailed', error, alert);
       return;
     }
     this.metrics.capturesStarted++;

@@ -5,6 +5,7 @@
 // 1–65535, the protocol comes from a closed list. Anything else is refused with a reason.
 import { isIPv4 } from 'node:net';
 import { checkIp } from '../alerts/validate.js';
+import { CodedError } from '../util/problem.js';
 
 export type L4Protocol = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'sctp';
 
@@ -37,8 +38,9 @@ export interface BuiltFilters {
   description: string;
 }
 
-export class FilterInputError extends Error {
+export class FilterInputError extends CodedError {
   override readonly name = 'FilterInputError';
+  readonly code = 'plan';
   constructor(readonly field: string, readonly value: unknown, reason: string) {
     super(`${field}: ${reason}`);
   }

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FalcoAlert } from '../alerts/types.js';
 import { checkDnsLabel, checkDnsSubdomain } from '../alerts/validate.js';
+import { CodedError } from '../util/problem.js';
 import { buildFilters, type BuiltFilters, type FlowContext, type L4Protocol, FilterInputError } from './captureFilter.js';
 
 export interface CaptureCaps {
@@ -58,8 +59,10 @@ export interface CapturePlan {
   automatic?: boolean;
 }
 
-export class PlanError extends Error {
+/** The capture cannot be planned: a name, a setting, a flag or the alert's context is wrong. */
+export class PlanError extends CodedError {
   override readonly name = 'PlanError';
+  readonly code = 'plan';
 }
 
 /** Kubernetes names are validated before any API call: a namespace is a DNS label, a pod

@@ -21,6 +21,9 @@ export interface CapturePolicyConfig {
   dedupWindowSeconds: number;
   /** Automatic captures beyond this many bytes on disk are removed, oldest first. */
   diskBudgetBytes: number;
+  /** Alerts older than this when they arrive (a history read at start, a late poll, a queued
+   *  webhook) start no capture: it would capture today's traffic for an old alert. */
+  maxAlertAgeSeconds: number;
 }
 
 export const DEFAULT_POLICY: CapturePolicyConfig = {
@@ -30,10 +33,11 @@ export const DEFAULT_POLICY: CapturePolicyConfig = {
   perPod: { max: 3, windowSeconds: 600 },
   dedupWindowSeconds: 300,
   diskBudgetBytes: 1024 * 1024 * 1024,
+  maxAlertAgeSeconds: 120,
 };
 
 export type SkipReason =
-  | 'internal-event' | 'priority' | 'rule' | 'tag' | 'namespace' | 'no-pod' | 'no-network-context'
+  | 'internal-event' | 'stale' | 'priority' | 'rule' | 'tag' | 'namespace' | 'no-pod' | 'no-network-context'
   | 'duplicate' | 'concurrency' | 'pod-rate';
 
 export type PolicyDecision =
@@ -55,6 +59,7 @@ export function checkPolicy(p: Partial<CapturePolicyConfig>): CapturePolicyConfi
   positive(c.perPod.windowSeconds, 'perPod.windowSeconds');
   positive(c.dedupWindowSeconds, 'dedupWindowSeconds');
   positive(c.diskBudgetBytes, 'diskBudgetBytes');
+  positive(c.maxAlertAgeSeconds, 'maxAlertAgeSeconds');
   return c;
 }
 
@@ -79,6 +84,10 @@ export class CapturePolicy {
   decide(alert: FalcoAlert, now: number): PolicyDecision {
     const c = this.config;
     if (alert.internal) return skip('internal-event', `${alert.rule} is a Falco internal event`);
+    const age = alert.timeMs === null ? 0 : (now - alert.timeMs) / 1000;
+    if (age > c.maxAlertAgeSeconds) {
+      return skip('stale', `the alert is ${Math.round(age)} s old (only alerts of the last ${c.maxAlertAgeSeconds} s start a capture)`);
+    }
     if (!alert.priority || !atLeast(alert.priority, c.minPriority)) {
       return skip('priority', `priority ${alert.priority ?? 'unknown'} is below ${c.minPriority}`);
     }

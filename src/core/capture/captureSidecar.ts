@@ -9,6 +9,7 @@ import type { FalcoAlert } from '../alerts/types.js';
 import type { ClusterSnapshot } from '../../shared/clusterSnapshot.js';
 import type { CapturePlan } from './capturePlan.js';
 import type { CaptureRecord } from './captureSession.js';
+import { CodedError } from '../util/problem.js';
 
 export const SIDECAR_KIND = 'falcoshark-capture';
 /** Version 1: the layout since the first release (`automatic` absent means false). */
@@ -33,8 +34,9 @@ export interface CaptureSidecar {
   captureContainer?: string;
 }
 
-export class SidecarError extends Error {
+export class SidecarError extends CodedError {
   override readonly name = 'SidecarError';
+  readonly code = 'sidecar';
   constructor(readonly file: string, reason: string) {
     super(`${file}: ${reason}`);
   }

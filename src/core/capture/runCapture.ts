@@ -10,9 +10,13 @@ import { checkCaptureFilter } from './filterCheck.js';
 import { startLocalCapture } from './localRunner.js';
 import { startPodCapture } from './podRunner.js';
 import { takeClusterSnapshot } from '../k8s/clusterSnapshot.js';
+import { CodedError } from '../util/problem.js';
 
-export class CaptureStartError extends Error {
+export class CaptureStartError extends CodedError {
   override readonly name = 'CaptureStartError';
+  constructor(readonly code: 'filter' | 'no-kubeconfig', message: string) {
+    super(message);
+  }
 }
 
 export interface RunCaptureOptions {
@@ -35,7 +39,7 @@ export async function runCapture(o: RunCaptureOptions): Promise<CaptureRecord> {
   if (plan.filter.bpf && !o.skipFilterCheck) {
     o.onStage?.('checking the capture filter');
     const check = await checkCaptureFilter(plan.filter.bpf);
-    if (!check.ok) throw new CaptureStartError(`the capture filter does not compile: ${check.reason} (filter: ${plan.filter.bpf})`);
+    if (!check.ok) throw new CaptureStartError('filter', `the capture filter does not compile: ${check.reason} (filter: ${plan.filter.bpf})`);
   }
   if (plan.target.kind === 'local') {
     const source = startLocalCapture({ tool: plan.tool, iface: plan.target.iface, bpf: plan.filter.bpf, caps: plan.caps,
@@ -45,7 +49,7 @@ export async function runCapture(o: RunCaptureOptions): Promise<CaptureRecord> {
       ...(o.alert ? { alert: o.alert } : {}) });
   }
   const kc = o.kubeConfig;
-  if (!kc) throw new CaptureStartError('a pod capture needs a kubeconfig');
+  if (!kc) throw new CaptureStartError('no-kubeconfig', 'a pod capture needs a kubeconfig');
   o.onStage?.('reading the cluster (pods, services, workloads, nodes)');
   const snapshotP: Promise<ClusterSnapshot> = takeClusterSnapshot(kc);
   const started = await startPodCapture(kc, plan, { addCapabilities: o.addCapabilities, onStage: o.onStage });

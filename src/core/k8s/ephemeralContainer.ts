@@ -5,9 +5,13 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod, type V1ContainerStatus } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { describeKubeError, statusOf } from './kubeAccess.js';
+import { CodedError } from '../util/problem.js';
 
-export class EphemeralContainerError extends Error {
+export class EphemeralContainerError extends CodedError {
   override readonly name = 'EphemeralContainerError';
+  constructor(readonly code: 'pod-security' | 'image' | 'capture-container' | 'pod-gone', message: string) {
+    super(message);
+  }
 }
 
 export interface EphemeralSpec {
@@ -67,15 +71,15 @@ export async function startEphemeralContainer(kc: KubeConfig, spec: EphemeralSpe
     const status = statusOf(e);
     const msg = bodyMessage(e);
     if (status === 403 && /PodSecurity/.test(msg)) {
-      throw new EphemeralContainerError(`Pod Security refused the capture container in namespace ${spec.namespace}: ${msg}. `
+      throw new EphemeralContainerError('pod-security', `Pod Security refused the capture container in namespace ${spec.namespace}: ${msg}. `
         + 'Capturing without added capabilities works where the runtime grants NET_RAW by default; otherwise the namespace must allow '
         + 'privileged pods (label pod-security.kubernetes.io/enforce=privileged) or use the exec method on a container that has tcpdump/tshark.');
     }
     if (status === 404 && /ephemeral/i.test(msg)) {
-      throw new EphemeralContainerError(`ephemeral containers are disabled on this cluster: ${msg}`);
+      throw new EphemeralContainerError('capture-container', `ephemeral containers are disabled on this cluster: ${msg}`);
     }
-    if (status === 404) throw new EphemeralContainerError(`pod ${spec.namespace}/${spec.pod} not found (it may have been replaced)`);
-    if (status === 422) throw new EphemeralContainerError(`the API server refused the ephemeral container (422 Invalid): ${msg}`);
+    if (status === 404) throw new EphemeralContainerError('pod-gone', `pod ${spec.namespace}/${spec.pod} not found (it may have been replaced)`);
+    if (status === 422) throw new EphemeralContainerError('capture-container', `the API server refused the ephemeral container (422 Invalid): ${msg}`);
     throw describeKubeError(e, 'patch', 'pods/ephemeralcontainers', spec.namespace, ctx);
   }
   await waitRunning(core, spec, name);
@@ -97,22 +101,22 @@ async function waitRunning(core: CoreV1Api, spec: EphemeralSpec, name: string): 
     } catch (e) {
       throw describeKubeError(e, 'list', 'pods', spec.namespace, '');
     }
-    if (!pod) throw new EphemeralContainerError(`pod ${spec.namespace}/${spec.pod} disappeared while its capture container was starting`);
+    if (!pod) throw new EphemeralContainerError('pod-gone', `pod ${spec.namespace}/${spec.pod} disappeared while its capture container was starting`);
     const st = statusOfContainer(pod, name);
     if (st?.state?.running) return;
     if (st?.state?.terminated) {
       const t = st.state.terminated;
-      throw new EphemeralContainerError(`the capture container ${name} exited at once (exit code ${t.exitCode}${t.reason ? `, ${t.reason}` : ''}${t.message ? `: ${t.message}` : ''})`);
+      throw new EphemeralContainerError('capture-container', `the capture container ${name} exited at once (exit code ${t.exitCode}${t.reason ? `, ${t.reason}` : ''}${t.message ? `: ${t.message}` : ''})`);
     }
     const w = st?.state?.waiting;
     if (w) {
       lastWaiting = `${w.reason ?? 'waiting'}${w.message ? `: ${w.message}` : ''}`;
       if (/ErrImagePull|ImagePullBackOff|InvalidImageName|CreateContainerError|CreateContainerConfigError/.test(w.reason ?? '')) {
-        throw new EphemeralContainerError(`the capture container cannot start: ${lastWaiting} (image ${spec.image}; set falcoshark's capture image to one the cluster can pull)`);
+        throw new EphemeralContainerError('image', `the capture container cannot start: ${lastWaiting} (image ${spec.image}; set falcoshark's capture image to one the cluster can pull)`);
       }
     }
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 1000);
   }
-  throw new EphemeralContainerError(`the capture container did not start within ${Math.round((spec.timeoutMs ?? 60_000) / 1000)} s${lastWaiting ? ` (last state: ${lastWaiting})` : ''}`);
+  throw new EphemeralContainerError('capture-container', `the capture container did not start within ${Math.round((spec.timeoutMs ?? 60_000) / 1000)} s${lastWaiting ? ` (last state: ${lastWaiting})` : ''}`);
 }

@@ -4,12 +4,21 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig, ApiException } from '@kubernetes/client-node';
+import { CodedError, codeOfStatus, type ProblemCode } from '../util/problem.js';
 
-export class KubeAccessError extends Error {
+export class KubeAccessError extends CodedError {
   override readonly name = 'KubeAccessError';
+  readonly code: ProblemCode;
   constructor(message: string, readonly status: number | undefined, readonly verb: string, readonly resource: string, readonly namespace: string | undefined) {
     super(message);
+    this.code = codeOfStatus(status);
   }
+}
+
+/** No kubeconfig, no such context, or one that cannot be loaded. */
+export class KubeConfigError extends CodedError {
+  override readonly name = 'KubeConfigError';
+  readonly code = 'no-kubeconfig';
 }
 
 /** Loads the kubeconfig the way kubectl does and selects `context` (default: current-context). */
@@ -17,24 +26,24 @@ export function loadKubeConfig(context?: string): KubeConfig {
   const kc = new KubeConfig();
   const where = process.env['KUBECONFIG'] ? `$KUBECONFIG (${process.env['KUBECONFIG']})` : '~/.kube/config';
   if (!process.env['KUBECONFIG'] && !existsSync(join(homedir(), '.kube', 'config')) && !process.env['KUBERNETES_SERVICE_HOST']) {
-    throw new Error('no kubeconfig: $KUBECONFIG is unset, ~/.kube/config does not exist, and this is not a pod in a cluster');
+    throw new KubeConfigError('no kubeconfig: $KUBECONFIG is unset, ~/.kube/config does not exist, and this is not a pod in a cluster');
   }
   try {
     kc.loadFromDefault();
   } catch (err) {
-    throw new Error(`cannot load the kubeconfig from ${where}: ${(err as Error).message.split('\n')[0]}`);
+    throw new KubeConfigError(`cannot load the kubeconfig from ${where}: ${(err as Error).message.split('\n')[0]}`);
   }
   const names = kc.getContexts().map((c) => c.name);
   if (context !== undefined) {
     if (!names.includes(context)) {
-      throw new Error(`no context "${context}" in ${where}; available: ${names.length ? names.join(', ') : '(none)'}`);
+      throw new KubeConfigError(`no context "${context}" in ${where}; available: ${names.length ? names.join(', ') : '(none)'}`);
     }
     kc.setCurrentContext(context);
   } else if (!kc.getCurrentContext() || !names.includes(kc.getCurrentContext())) {
     if (names.length === 0 && kc.getCurrentCluster()?.server) return kc; // in-cluster or localhost default
-    throw new Error(`no current context in ${where}; pick one with --context (available: ${names.length ? names.join(', ') : '(none)'})`);
+    throw new KubeConfigError(`no current context in ${where}; pick one with --context (available: ${names.length ? names.join(', ') : '(none)'})`);
   }
-  if (!kc.getCurrentCluster()) throw new Error(`context "${kc.getCurrentContext()}" in ${where} names no cluster`);
+  if (!kc.getCurrentCluster()) throw new KubeConfigError(`context "${kc.getCurrentContext()}" in ${where} names no cluster`);
   return kc;
 }
 

@@ -3,9 +3,11 @@
 // the pod from the container id, the pod IP or the node.
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { describeKubeError } from './kubeAccess.js';
+import { CodedError } from '../util/problem.js';
 
-export class PodGoneError extends Error {
+export class PodGoneError extends CodedError {
   override readonly name = 'PodGoneError';
+  readonly code = 'pod-gone';
   constructor(message: string, readonly replacements: string[]) {
     super(message);
   }

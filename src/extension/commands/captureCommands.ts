@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { FalcoAlert } from '../../core/alerts/types.js';
 import { loadKubeConfig } from '../../core/k8s/kubeAccess.js';
-import { PlanError, type CapturePlan, type PlanSettings } from '../../core/capture/capturePlan.js';
+import type { CapturePlan, PlanSettings } from '../../core/capture/capturePlan.js';
+import { problemCode } from '../../core/util/problem.js';
+import { fixesFor, type Fix } from './captureFixes.js';
 import { runCapture } from '../../core/capture/runCapture.js';
 import type { CaptureRecord } from '../../core/capture/captureSession.js';
 import { findPodFor, PodGoneError } from '../../core/k8s/podTarget.js';
@@ -47,7 +49,7 @@ export class CaptureRunner implements vscode.Disposable {
     try {
       return loadKubeConfig(s.context);
     } catch (e) {
-      void this.error(`Cannot capture: ${(e as Error).message}`, [['Pick a Context', 'falcoshark.pickContext']]);
+      void this.error(`Cannot capture: ${(e as Error).message}`, fixesFor(problemCode(e)));
       return undefined;
     }
   }
@@ -217,14 +219,11 @@ export class CaptureRunner implements vscode.Disposable {
         if (r.ok && plan.target.kind === 'pod') await this.planAndRun({ pod: r.value, caps: plan.caps }, this.deps.settings(), kc as KubeConfig, alert);
         return;
       }
-      const fixes: Array<[string, string]> = /\b403\b|forbidden/i.test(msg) ? [['Pick Another Context', 'falcoshark.pickContext'], ['Show Log', 'falcoshark.showLog']]
-        : /image|pull/i.test(msg) ? [['Set the Capture Image', 'workbench.action.openSettings?falcoshark.capture.image']]
-          : e instanceof PlanError ? [['Open Settings', 'workbench.action.openSettings?falcoshark.capture']] : [['Show Log', 'falcoshark.showLog']];
-      void this.error(`The capture did not start: ${msg}`, fixes);
+      void this.error(`The capture did not start: ${msg}`, fixesFor(problemCode(e)));
     }
   }
 
-  private async error(message: string, fixes: Array<[string, string]>): Promise<void> {
+  private async error(message: string, fixes: Fix[]): Promise<void> {
     const pick = await vscode.window.showErrorMessage(message, ...fixes.map(([t]) => t));
     const fix = fixes.find(([t]) => t === pick);
     if (!fix) return;

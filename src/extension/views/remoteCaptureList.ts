@@ -55,9 +55,11 @@ export async function loadRemoteCaptures(url: string, token: string | undefined,
   } catch (e) {
     // Short labels (the server node above names the server; a sidebar is narrow), the full reason as detail.
     const detail = (e as Error).message;
-    if (e instanceof CaptureApiError && e.status === 401) return { kind: 'message', level: 'error', message: 'the token was refused (401): click to enter another', detail, fix: 'token' };
-    const unreachable = /^cannot reach falcoshark serve at \S+: (.*)$/s.exec(detail);
-    return { kind: 'message', level: 'error', message: unreachable ? `unreachable (${unreachable[1].slice(0, 120)}): click to retry` : `${detail.slice(0, 200)}: click to retry`, detail, fix: 'retry' };
+    switch (e instanceof CaptureApiError ? e.code : undefined) {
+      case 'unauthorized': return { kind: 'message', level: 'error', message: 'the token was refused (401): click to enter another', detail, fix: 'token' };
+      case 'unreachable': return { kind: 'message', level: 'error', message: `unreachable (${(e as CaptureApiError).reason.slice(0, 120)}): click to retry`, detail, fix: 'retry' };
+      default: return { kind: 'message', level: 'error', message: `${detail.slice(0, 200)}: click to retry`, detail, fix: 'retry' };
+    }
   }
 }
 

@@ -15,11 +15,13 @@ function alertLine(ts: string, n: string): string {
 class Collector {
   readonly alerts: string[] = [];
   readonly statuses: string[] = [];
+  /** The status events' problem codes (what a front-end switches on), by message. */
+  readonly codes = new Map<string, string | undefined>();
   constructor(private readonly q: BoundedQueue<SourceEvent>) { void this.run(); }
   private async run(): Promise<void> {
     for await (const e of this.q) {
       if (e.type === 'alert') this.alerts.push(e.alert.output);
-      else if (e.type === 'status') this.statuses.push(e.message);
+      else if (e.type === 'status') { this.statuses.push(e.message); this.codes.set(e.message, e.code); }
     }
   }
   async until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -127,6 +129,7 @@ test('403 on pods/log names the verb, resource and namespace', async () => {
   try {
     const run = new ClusterAlertSource({ kubeConfig: api.kubeConfig(), backoff: { initialMs: 20, maxMs: 50 } }, q).run(ac.signal);
     await c.until(() => c.statuses.some((s) => s.startsWith('403: cannot get pods/log in namespace falco')), 'the 403 message');
+    assert.equal(c.codes.get(c.statuses.find((s) => s.startsWith('403: cannot get pods/log')) ?? ''), 'forbidden');
     ac.abort();
     await run;
   } finally {
@@ -146,6 +149,7 @@ test('403 on listing pods names list pods at the cluster scope', async () => {
   try {
     const run = new ClusterAlertSource({ kubeConfig: api.kubeConfig(), backoff: { initialMs: 20, maxMs: 50 } }, q).run(ac.signal);
     await c.until(() => c.statuses.some((s) => s.startsWith('403: cannot list pods at the cluster scope')), 'the 403 message');
+    assert.equal(c.codes.get(c.statuses.find((s) => s.startsWith('403: cannot list pods')) ?? ''), 'forbidden');
     ac.abort();
     await run;
   } finally {

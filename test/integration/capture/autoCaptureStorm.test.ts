@@ -56,8 +56,10 @@ test('an alert storm: concurrency, duplicates, disk budget and every skip record
 
   // 3,000 alerts: 40 pods × 5 flows, each repeated 15 times, in bursts of 50 concurrent POSTs.
   const N = 3000;
+  // Alerts of the last minute (older ones are stale for the policy and start nothing).
+  const t0 = Date.now();
   const bodies = Array.from({ length: N }, (_, i) => falcoAlertJson({
-    pod: `worker-${i % 40}`, serverPort: 4000 + (Math.floor(i / 40) % 5), time: `2026-11-28T14:26:${String(i % 60).padStart(2, '0')}.000000001Z`,
+    pod: `worker-${i % 40}`, serverPort: 4000 + (Math.floor(i / 40) % 5), time: new Date(t0 - (i % 60) * 1000).toISOString(),
   }));
   let accepted = 0;
   for (let i = 0; i < N; i += 50) {
@@ -78,6 +80,7 @@ test('an alert storm: concurrency, duplicates, disk budget and every skip record
   const skipped = Object.values(m.skipped).reduce((a, b) => a + (b ?? 0), 0);
   assert.equal(m.capturesStarted + skipped, N, 'every alert either started a capture or was skipped');
   assert.ok((m.skipped.duplicate ?? 0) > 0 && (m.skipped.concurrency ?? 0) >= 0);
+  assert.equal(m.skipped.stale, undefined, 'fresh alerts are not stale');
   const stored = await listCaptures(dir);
   const total = stored.reduce((n, c) => n + c.bytes, 0);
   assert.ok(total <= budget, `disk budget respected: ${total} ≤ ${budget}`);

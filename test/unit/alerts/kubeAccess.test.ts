@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, delimiter } from 'node:path';
 import { ApiException } from '@kubernetes/client-node';
-import { loadKubeConfig, describeKubeError } from '../../../src/core/k8s/kubeAccess.js';
+import { loadKubeConfig, describeKubeError, KubeConfigError } from '../../../src/core/k8s/kubeAccess.js';
 import { ResumePoint } from '../../../src/core/alerts/sources/podLogFollower.js';
 
 const cfg = (name: string, server: string, current?: string) => `apiVersion: v1
@@ -40,7 +40,8 @@ test('loadKubeConfig: $KUBECONFIG list merged, current context by default, any c
     assert.equal(def.getCurrentCluster()?.server, 'https://a.example:6443');
     const other = loadKubeConfig('ctx-b');
     assert.equal(other.getCurrentCluster()?.server, 'https://b.example:6443');
-    assert.throws(() => loadKubeConfig('nope'), /no context "nope" in \$KUBECONFIG .*available: ctx-a, ctx-b/);
+    assert.throws(() => loadKubeConfig('nope'), (e: unknown) => e instanceof KubeConfigError && e.code === 'no-kubeconfig'
+      && /no context "nope" in \$KUBECONFIG .*available: ctx-a, ctx-b/.test(e.message));
   } finally {
     if (saved === undefined) delete process.env['KUBECONFIG']; else process.env['KUBECONFIG'] = saved;
     rmSync(dir, { recursive: true, force: true });
@@ -53,6 +54,10 @@ test('describeKubeError names the refused verb/resource/namespace', () => {
   assert.match(describeKubeError(new ApiException(401, 'x', undefined, {}), 'list', 'pods', undefined, 'prod').message, /^401: the API server rejected the credentials of context "prod"/);
   const net = Object.assign(new Error('request to https://x failed'), { code: 'ECONNREFUSED' });
   assert.match(describeKubeError(net, 'list', 'pods', 'falco', 'prod').message, /cannot list pods in namespace falco: ECONNREFUSED/);
+  // The code a front-end switches on, from the status (never from the message).
+  assert.deepEqual([403, 401, 404, 500].map((s) => describeKubeError(new ApiException(s, 'x', undefined, {}), 'list', 'pods', undefined, 'prod').code),
+    ['forbidden', 'unauthorized', 'not-found', 'server-error']);
+  assert.equal(describeKubeError(net, 'list', 'pods', 'falco', 'prod').code, 'unreachable');
 });
 
 test('ResumePoint: drops lines at or before the last (timestamp, hash); sinceTime is the last second', () => {

@@ -33,6 +33,7 @@ test('every setting reaches the policy', () => {
   assert.deepEqual(c.policy, {
     minPriority: 'critical', rules: ['Outbound Connection to C2 Servers'], tags: ['network'], namespaces: { include: ['shop'], exclude: ['kube-system'] },
     requireNetworkContext: true, maxConcurrent: 4, perPod: { max: 5, windowSeconds: 60 }, dedupWindowSeconds: 30, diskBudgetBytes: 10 * 1024 * 1024,
+    maxAlertAgeSeconds: 120,
   });
   assert.equal(describePolicy(c.policy), 'priority ≥ critical; rules "Outbound Connection to C2 Servers"; tags network; namespaces shop; not in kube-system; ≤ 4 at once; ≤ 5 per pod in 60 s; same alert once in 30 s; disk budget 10 MB');
 });

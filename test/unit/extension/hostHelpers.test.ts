@@ -55,9 +55,12 @@ describe('settings', () => {
 });
 
 describe('alert feed problems (welcome content)', () => {
-  it('maps source events to the state the welcome content explains', () => {
-    assert.equal(problemOf({ type: 'status', source: 'cluster:k', level: 'warning', message: 'no pods match app.kubernetes.io/name=falco in any namespace; waiting' }), 'noFalcoPods');
-    assert.equal(problemOf({ type: 'status', source: 'cluster:k', level: 'error', message: '403: cannot list pods at the cluster scope (all namespaces) (context "k")' }), 'forbidden');
+  it('maps source events to the state the welcome content explains, by their code', () => {
+    assert.equal(problemOf({ type: 'status', source: 'cluster:k', level: 'warning', message: 'no pods match app.kubernetes.io/name=falco in any namespace; waiting', code: 'no-falco-pods' }), 'noFalcoPods');
+    assert.equal(problemOf({ type: 'status', source: 'cluster:k', level: 'error', message: '403: cannot list pods at the cluster scope (all namespaces) (context "k")', code: 'forbidden' }), 'forbidden');
+    assert.equal(problemOf({ type: 'status', source: 'pod:falco/falco-x', level: 'error', message: '401: the API server rejected the credentials', code: 'unauthorized' }), 'forbidden');
+    // The message is for people: words in it decide nothing (an alert source named "forbidden-zone").
+    assert.equal(problemOf({ type: 'status', source: 'file', level: 'error', message: 'cannot open /var/log/forbidden-zone/no pods match.json (403)' }), undefined);
     assert.equal(problemOf({ type: 'skipped', source: 'pod', kind: 'text-alert', reason: 'text', hint: 'enable json_output' }), 'textOutput');
     assert.equal(problemOf({ type: 'skipped', source: 'pod', kind: 'falco-log', reason: 'log line' }), undefined);
     assert.equal(problemOf({ type: 'status', source: 'pod', level: 'info', message: 'following' }), undefined);

@@ -6,6 +6,7 @@ import type { SourceEvent } from './sourceEvents.js';
 import { PodLogFollower } from './podLogFollower.js';
 import { describeKubeError, loadKubeConfig, statusOf } from '../../k8s/kubeAccess.js';
 import { Backoff, sleep } from '../backoff.js';
+import { problemCode, type ProblemCode } from '../../util/problem.js';
 
 export interface ClusterSourceOptions {
   /** A kubeconfig context; default: the current one. Ignored when `kubeConfig` is given. */
@@ -54,8 +55,8 @@ export class ClusterAlertSource {
     return { delivered, duplicatesDropped };
   }
 
-  private status(level: 'info' | 'warning' | 'error', message: string): void {
-    this.queue.offer({ type: 'status', source: `cluster:${this.context}`, level, message });
+  private status(level: 'info' | 'warning' | 'error', message: string, code?: ProblemCode): void {
+    this.queue.offer({ type: 'status', source: `cluster:${this.context}`, level, message, ...(code ? { code } : {}) });
   }
 
   /** Runs until `signal` aborts. */
@@ -77,12 +78,12 @@ export class ClusterAlertSource {
           if (signal.aborted) break;
           const e = describeKubeError(err, 'list', 'pods', ns, this.context);
           const delay = backoff.next();
-          this.status('error', `${e.message}; retrying in ${(delay / 1000).toFixed(1)} s`);
+          this.status('error', `${e.message}; retrying in ${(delay / 1000).toFixed(1)} s`, e.code);
           await sleep(delay, signal);
           continue;
         }
         if (list.items.length === 0 && initial) {
-          this.status('warning', `no pods match ${this.selector} ${ns === undefined ? 'in any namespace' : `in namespace ${ns}`}; waiting for Falco pods to appear (set the selector with --selector)`);
+          this.status('warning', `no pods match ${this.selector} ${ns === undefined ? 'in any namespace' : `in namespace ${ns}`}; waiting for Falco pods to appear (set the Falco pod selector)`, 'no-falco-pods');
         }
         this.reconcile(list.items, initial, signal);
         initial = false;
@@ -112,7 +113,7 @@ export class ClusterAlertSource {
           if (err !== null && err !== undefined) {
             const e = describeKubeError(err, 'watch', 'pods', ns, this.context);
             const delay = backoff.next();
-            this.status('error', `${e.message}; retrying in ${(delay / 1000).toFixed(1)} s`);
+            this.status('error', `${e.message}; retrying in ${(delay / 1000).toFixed(1)} s`, e.code);
             await sleep(delay, signal);
             break; // re-list: events may have been missed
           }
@@ -157,7 +158,7 @@ export class ClusterAlertSource {
       ...(this.opts.maxLineBytes !== undefined ? { maxLineBytes: this.opts.maxLineBytes } : {}),
     }, this.queue);
     this.followers.set(k, f);
-    const run = f.run(signal).catch((err: unknown) => this.status('error', `following ${namespace}/${name} failed: ${(err as Error).message}`));
+    const run = f.run(signal).catch((err: unknown) => this.status('error', `following ${namespace}/${name} failed: ${(err as Error).message}`, problemCode(err)));
     this.running.add(run);
     void run.finally(() => {
       this.running.delete(run);

@@ -12,6 +12,7 @@ import { parseRfc3339Nano } from '../alertTime.js';
 import { Backoff, sleep } from '../backoff.js';
 import { describeKubeError, statusOf } from '../../k8s/kubeAccess.js';
 import { DEFAULT_MAX_BYTES } from '../alertParser.js';
+import type { ProblemCode } from '../../util/problem.js';
 
 export interface FollowerOptions {
   namespace: string;
@@ -80,8 +81,8 @@ export class PodLogFollower {
     setTimeout(() => this.abort(), graceMs).unref();
   }
 
-  private status(level: 'info' | 'warning' | 'error', message: string): void {
-    this.queue.offer({ type: 'status', source: this.name, level, message });
+  private status(level: 'info' | 'warning' | 'error', message: string, code?: ProblemCode): void {
+    this.queue.offer({ type: 'status', source: this.name, level, message, ...(code ? { code } : {}) });
   }
 
   async run(parent: AbortSignal): Promise<void> {
@@ -125,7 +126,7 @@ export class PodLogFollower {
         const e = describeKubeError(err, 'get', 'pods/log', this.opts.namespace, this.opts.context);
         const delay = backoff.next();
         const why = status === 400 ? `container "${this.opts.container}" of ${this.opts.namespace}/${this.opts.pod} is not running yet (400)` : e.message;
-        this.status(status === 400 ? 'warning' : 'error', `${why}; retrying in ${(delay / 1000).toFixed(1)} s`);
+        this.status(status === 400 ? 'warning' : 'error', `${why}; retrying in ${(delay / 1000).toFixed(1)} s`, status === 400 ? undefined : e.code);
         await sleep(delay, signal);
         continue;
       }

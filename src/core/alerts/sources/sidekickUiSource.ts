@@ -5,6 +5,7 @@ import type { SourceEvent } from './sourceEvents.js';
 import { normalizeAlert } from '../normalizeAlert.js';
 import { scanJson, sidekickUiResults, DEFAULT_MAX_DEPTH } from '../alertParser.js';
 import { Backoff, sleep } from '../backoff.js';
+import { CodedError, codeOfStatus, problemCode, type ProblemCode } from '../../util/problem.js';
 
 export interface SidekickUiOptions {
   /** Base URL, e.g. http://localhost:2802 (user:password@ in it is used for basic auth). */
@@ -24,9 +25,14 @@ export interface SidekickUiOptions {
   fetchImpl?: typeof fetch;
 }
 
-export class SidekickUiError extends Error {
+export class SidekickUiError extends CodedError {
   override readonly name = 'SidekickUiError';
-  constructor(message: string, readonly status?: number) { super(message); }
+  readonly code: ProblemCode;
+  /** `status`: Falcosidekick-UI's answer (none: not reached); `code` defaults from it. */
+  constructor(message: string, readonly status?: number, code?: ProblemCode) {
+    super(message);
+    this.code = code ?? (status === 403 ? 'unauthorized' : codeOfStatus(status));
+  }
 }
 
 /** Insertion-ordered set with a capacity: the oldest fingerprints are forgotten first. */
@@ -55,7 +61,7 @@ export function sidekickUiSearchUrl(base: string, since: string, limit: number, 
 export async function pollSidekickUi(opts: SidekickUiOptions, queue: BoundedQueue<SourceEvent>, signal: AbortSignal): Promise<void> {
   const name = opts.name ?? 'sidekick-ui';
   const base = new URL(opts.url);
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new SidekickUiError(`--sidekick-ui must be an http(s) URL, got ${base.protocol}`);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new SidekickUiError(`the Falcosidekick-UI address must be an http(s) URL, not ${base.protocol}`, undefined, 'plan');
   const user = opts.username ?? decodeURIComponent(base.username);
   const pass = opts.password ?? decodeURIComponent(base.password);
   const auth = user || pass ? `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` : undefined;
@@ -66,7 +72,7 @@ export async function pollSidekickUi(opts: SidekickUiOptions, queue: BoundedQueu
   const doFetch = opts.fetchImpl ?? fetch;
   const seen = new SeenSet(opts.dedupeCapacity ?? 100_000);
   const backoff = new Backoff({ initialMs: pollMs, maxMs: 60_000 });
-  const status = (level: 'info' | 'warning' | 'error', message: string) => queue.offer({ type: 'status', source: name, level, message });
+  const status = (level: 'info' | 'warning' | 'error', message: string, code?: ProblemCode) => queue.offer({ type: 'status', source: name, level, message, ...(code ? { code } : {}) });
   let since = opts.initialSince ?? '1h';
   let healthy = false;
   let lastOk = 0;
@@ -87,9 +93,9 @@ export async function pollSidekickUi(opts: SidekickUiOptions, queue: BoundedQueu
     if (res.status === 404) throw new SidekickUiError(`${url.origin}${url.pathname} not found (404): is ${base.origin} a falcosidekick-ui 2.x?`, 404);
     if (res.status !== 200) throw new SidekickUiError(`falcosidekick-ui search answered ${res.status} ${res.statusText}`, res.status);
     const len = Number(res.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(len) && len > maxBody) throw new SidekickUiError(`falcosidekick-ui response of ${len} bytes exceeds the ${maxBody}-byte limit`);
+    if (Number.isFinite(len) && len > maxBody) throw new SidekickUiError(`falcosidekick-ui response of ${len} bytes exceeds the ${maxBody}-byte limit`, res.status, 'server-error');
     const text = await res.text();
-    if (text.length > maxBody) throw new SidekickUiError(`falcosidekick-ui response exceeds the ${maxBody}-byte limit`);
+    if (text.length > maxBody) throw new SidekickUiError(`falcosidekick-ui response exceeds the ${maxBody}-byte limit`, res.status, 'server-error');
     const scan = scanJson(text, DEFAULT_MAX_DEPTH);
     if (scan.depth > DEFAULT_MAX_DEPTH) throw new SidekickUiError('falcosidekick-ui response is nested too deeply');
     let value: unknown;
@@ -130,7 +136,7 @@ export async function pollSidekickUi(opts: SidekickUiOptions, queue: BoundedQueu
       if (signal.aborted) break;
       healthy = false;
       const delay = backoff.next();
-      status('error', `${(err as Error).message}; retrying in ${Math.round(delay / 1000)} s`);
+      status('error', `${(err as Error).message}; retrying in ${Math.round(delay / 1000)} s`, problemCode(err));
       await sleep(delay, signal);
     }
   }

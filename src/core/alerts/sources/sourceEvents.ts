@@ -1,12 +1,14 @@
 // What every alert source produces into its queue.
 import type { FalcoAlert, NonAlertKind } from '../types.js';
+import type { ProblemCode } from '../../util/problem.js';
 
 export type SourceEvent =
   | { type: 'alert'; source: string; alert: FalcoAlert }
   /** A line or body that is not an alert (counted; `hint` says how to fix text output). */
   | { type: 'skipped'; source: string; kind: NonAlertKind; reason: string; hint?: string }
-  /** Connection state and errors a person can act on. */
-  | { type: 'status'; source: string; level: 'info' | 'warning' | 'error'; message: string };
+  /** Connection state and errors a person can act on; `code` says which problem it is (front-ends
+   *  choose their next step by it, never by the message). */
+  | { type: 'status'; source: string; level: 'info' | 'warning' | 'error'; message: string; code?: ProblemCode };
 
 /** Counts of skipped lines by kind, with the first hint seen. */
 export class SkipCounter {
