@@ -34,9 +34,24 @@ export class ByteWriter {
   }
 
   raw(bytes: Uint8Array): void {
-    this.room(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    const n = bytes.length;
+    this.room(n);
+    if (n > 64) {
+      this.buf.set(bytes, this.pos);
+      this.pos += n;
+      return;
+    }
+    // short constants (keys): a loop is cheaper than TypedArray#set
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = bytes[i];
+    this.pos = p;
+  }
+
+  /** One byte (`,`, `}`, `"`). */
+  byte(c: number): void {
+    if (this.pos >= this.chunkBytes) this.flush();
+    this.buf[this.pos++] = c;
   }
 
   /** Text known to be printable ASCII without `"` or `\` (keys, type names, addresses). */
@@ -83,7 +98,7 @@ export class ByteWriter {
 
   /** A number as JSON.stringify prints it. */
   num(v: number): void {
-    if (v >= 0 && v < 1e15 && Math.floor(v) === v) {
+    if (v >= 0 && v <= 0x7fffffff && (v | 0) === v) {
       this.room(16);
       const b = this.buf;
       let p = this.pos;
@@ -91,13 +106,28 @@ export class ByteWriter {
         b[p++] = 0x30 + v;
       } else {
         let n = 0;
-        while (v > 0) {
-          const q = Math.floor(v / 10);
-          DIGITS[n++] = 0x30 + (v - q * 10);
-          v = q;
+        let x = v | 0;
+        while (x > 0) {
+          const q = (x / 10) | 0;
+          DIGITS[n++] = 0x30 + (x - q * 10);
+          x = q;
         }
         while (n > 0) b[p++] = DIGITS[--n];
       }
+      this.pos = p;
+      return;
+    }
+    if (v >= 0 && v < 1e15 && Math.floor(v) === v) {
+      this.room(16);
+      const b = this.buf;
+      let p = this.pos;
+      let n = 0;
+      while (v > 0) {
+        const q = Math.floor(v / 10);
+        DIGITS[n++] = 0x30 + (v - q * 10);
+        v = q;
+      }
+      while (n > 0) b[p++] = DIGITS[--n];
       this.pos = p;
       return;
     }

@@ -52,27 +52,51 @@ export class DnsView {
 /** Where the name just read ends in the record (set by readName). */
 let nameNext = 0;
 
+/** Names already read in the current message, by where they start: a compression pointer to
+ *  one of them (an answer's owner pointing at the question, at a CNAME's target) is that name
+ *  again, read once. Valid for a read whose end is past `seenHi` (the name's last byte) and
+ *  with room for its jumps. */
+const SEEN = 16;
+const seenAt = new Int32Array(SEEN);
+const seenId = new Int32Array(SEEN);
+const seenHi = new Int32Array(SEEN);
+const seenJumps = new Int32Array(SEEN);
+let seenCount = 0;
+
 /** Reads a (possibly compressed) name at `p` of the message `buf[msg .. end)` and interns
  *  its presentation form (labels joined by ".", bytes outside 0x21..0x7e and "." and "\"
  *  as \DDD; the root as "."). Returns the id, or -1 when the name is malformed. */
 function readName(buf: Uint8Array, msg: number, end: number, p: number, names: NameTable): number {
+  const start = p;
+  if (p + 1 < end && (buf[p] & 0xc0) === 0xc0) {
+    const target = msg + (((buf[p] & 0x3f) << 8) | buf[p + 1]);
+    for (let i = 0; i < seenCount; i++) {
+      if (seenAt[i] === target && target < p && seenHi[i] < end && seenJumps[i] < MAX_JUMPS) {
+        nameNext = p + 2;
+        return seenId[i];
+      }
+    }
+  }
   const out = names.scratch;
   let n = 0;
   let wire = 0;
   let jumps = 0;
   let next = -1;
+  let hi = p;
   let limit = p; // pointers must go strictly before the lowest point reached so far
   while (true) {
     if (p >= end) return -1;
     const len = buf[p];
     if (len === 0) {
       if (next < 0) next = p + 1;
+      if (p > hi) hi = p;
       break;
     }
     if ((len & 0xc0) === 0xc0) {
       if (p + 1 >= end) return -1;
       const target = msg + (((len & 0x3f) << 8) | buf[p + 1]);
       if (next < 0) next = p + 2;
+      if (p + 1 > hi) hi = p + 1;
       if (++jumps > MAX_JUMPS || target >= limit) return -1;
       limit = target;
       p = target;
@@ -80,6 +104,7 @@ function readName(buf: Uint8Array, msg: number, end: number, p: number, names: N
     }
     if (len & 0xc0) return -1; // 0x40/0x80: extended label types, not supported
     if (p + 1 + len > end) return -1;
+    if (p + len > hi) hi = p + len;
     wire += len + 1;
     if (wire > 255) return -1;
     if (n > 0) out[n++] = 0x2e;
@@ -92,7 +117,14 @@ function readName(buf: Uint8Array, msg: number, end: number, p: number, names: N
   }
   if (n === 0) out[n++] = 0x2e;
   nameNext = next;
-  return names.intern(n);
+  const id = names.intern(n);
+  if (seenCount < SEEN) {
+    seenAt[seenCount] = start;
+    seenId[seenCount] = id;
+    seenHi[seenCount] = hi;
+    seenJumps[seenCount++] = jumps;
+  }
+  return id;
 }
 
 function digits(v: number, out: Uint8Array, n: number): number {
@@ -119,6 +151,7 @@ function ipv4Value(buf: Uint8Array, p: number, names: NameTable): number {
 export function decodeDns(buf: Uint8Array, off: number, end: number, names: NameTable, m: DnsView): boolean {
   m.qCount = 0;
   m.aCount = 0;
+  seenCount = 0;
   if (off + 12 > end) return false;
   const flags = (buf[off + 2] << 8) | buf[off + 3];
   if (flags & 0x7800) return false; // opcode other than QUERY

@@ -1,10 +1,10 @@
 // Per-flow DNS hints in one Int32Array heap instead of an object tree per flow: each flow's
 // list of questions (name, type, rcode of the latest answer, answers) as linked blocks of
-// NameTable ids. 300,000 DNS flows cost their blocks (≈ 64 bytes for a question with two
-// answers) and no garbage. The rules are those of the summary's `dns` hint: a question is
-// kept once per (name, type) per flow, at most `maxDnsPerFlow`; a response's answers go to its
-// first question, each (name, type, value) once, at most `maxAnswersPerName`; the hint-text
-// budget is charged for every kept name and value.
+// NameTable ids. 300,000 DNS flows cost their blocks (36 bytes for a question with one answer,
+// 36 more per two further answers) and no garbage. The rules are those of the summary's `dns`
+// hint: a question is kept once per (name, type) per flow, at most `maxDnsPerFlow`; a
+// response's answers go to its first question, each (name, type, value) once, at most
+// `maxAnswersPerName`; the hint-text budget is charged for every kept name and value.
 
 import type { DnsRecordHint } from '../../shared/flowSummary.js';
 import { dnsRcodeName, dnsTypeName, type DnsView } from './dns.js';
@@ -26,9 +26,10 @@ export class HintBudget {
   }
 }
 
-// Entry block: next, name, type, rcode (-1: none), answer count, first chunk, last chunk.
-const E_NEXT = 0, E_NAME = 1, E_TYPE = 2, E_RCODE = 3, E_COUNT = 4, E_FIRST = 5, E_LAST = 6, E_SIZE = 7;
-// Answer chunk: next, then PER_CHUNK × (name, type, ttl, value).
+// Entry block: next, name, type | (rcode + 1) << 16 (rcode -1: none), answer count, first
+// chunk, then the first answer inline (most questions have one answer or none).
+const E_NEXT = 0, E_NAME = 1, E_TYPE_RCODE = 2, E_COUNT = 3, E_CHUNK = 4, E_ANSWER = 5, E_SIZE = 9;
+// Answer chunk (the 2nd answer on): next, then PER_CHUNK × (name, type, ttl, value).
 const PER_CHUNK = 2;
 const C_SIZE = 1 + PER_CHUNK * 4;
 
@@ -82,7 +83,7 @@ export class DnsStore {
       let n = 0;
       while (e !== 0) {
         const h = this.heap;
-        if (h[e + E_NAME] === name && h[e + E_TYPE] === type) break;
+        if (h[e + E_NAME] === name && (h[e + E_TYPE_RCODE] & 0xffff) === type) break;
         last = e;
         e = h[e + E_NEXT];
         n++;
@@ -96,15 +97,14 @@ export class DnsStore {
         e = this.alloc(E_SIZE);
         const h = this.heap;
         h[e + E_NAME] = name;
-        h[e + E_TYPE] = type;
-        h[e + E_RCODE] = -1;
+        h[e + E_TYPE_RCODE] = type;
         if (last === 0) this.head[f] = e;
         else h[last + E_NEXT] = e;
       }
       if (first === 0) first = e;
     }
     if (!m.response || first === 0) return;
-    this.heap[first + E_RCODE] = m.rcode;
+    this.heap[first + E_TYPE_RCODE] = (this.heap[first + E_TYPE_RCODE] & 0xffff) | ((m.rcode + 1) << 16);
     for (let i = 0; i < m.aCount; i++) {
       const type = m.aType[i];
       if (type === 41) continue; // OPT is not an answer
@@ -116,17 +116,8 @@ export class DnsStore {
         budget.dropped++;
         break;
       }
-      let c = this.heap[first + E_LAST];
-      const slot = count % PER_CHUNK;
-      if (slot === 0) {
-        const nc = this.alloc(C_SIZE);
-        if (c === 0) this.heap[first + E_FIRST] = nc;
-        else this.heap[c + 0] = nc;
-        this.heap[first + E_LAST] = nc;
-        c = nc;
-      }
+      const a = this.answerSlot(first, count);
       const h = this.heap;
-      const a = c + 1 + slot * 4;
       h[a] = name;
       h[a + 1] = type;
       h[a + 2] = m.aTtl[i] | 0;
@@ -135,32 +126,49 @@ export class DnsStore {
     }
   }
 
+  /** Heap index of answer `k` of entry e (k = its count: a new one, allocated). */
+  private answerSlot(e: number, k: number): number {
+    if (k === 0) return e + E_ANSWER;
+    let link = e + E_CHUNK;
+    for (let i = 1; i + PER_CHUNK <= k; i += PER_CHUNK) link = this.heap[link];
+    let c = this.heap[link];
+    if (c === 0) {
+      c = this.alloc(C_SIZE);
+      this.heap[link] = c;
+    }
+    return c + 1 + ((k - 1) % PER_CHUNK) * 4;
+  }
+
+  /** Heap index of answer k (< its count) of entry e. */
+  private answerAt(e: number, k: number): number {
+    if (k === 0) return e + E_ANSWER;
+    let c = this.heap[e + E_CHUNK];
+    for (let i = 1; i + PER_CHUNK <= k; i += PER_CHUNK) c = this.heap[c];
+    return c + 1 + ((k - 1) % PER_CHUNK) * 4;
+  }
+
   private hasAnswer(e: number, name: number, type: number, value: number): boolean {
     const h = this.heap;
-    let left = h[e + E_COUNT];
-    for (let c = h[e + E_FIRST]; c !== 0 && left > 0; c = h[c]) {
-      for (let k = 0; k < PER_CHUNK && left > 0; k++, left--) {
-        const a = c + 1 + k * 4;
-        if (h[a] === name && h[a + 1] === type && h[a + 3] === value) return true;
-      }
+    const n = h[e + E_COUNT];
+    for (let k = 0; k < n; k++) {
+      const a = this.answerAt(e, k);
+      if (h[a] === name && h[a + 1] === type && h[a + 3] === value) return true;
     }
     return false;
   }
 
   /** Calls `entry` for each question of flow f, then `answer` for each of its answers
-   *  (ids and numbers, no objects): the JSON writer and `hints` walk the store with it. */
+   *  (ids and numbers, no objects). */
   walk(f: number, entry: (name: number, type: number, rcode: number, answers: number) => void,
     answer: (name: number, type: number, ttl: number, value: number) => void): void {
     if (f >= this.head.length) return;
     const h = this.heap;
     for (let e = this.head[f]; e !== 0; e = h[e + E_NEXT]) {
-      let left = h[e + E_COUNT];
-      entry(h[e + E_NAME], h[e + E_TYPE], h[e + E_RCODE], left);
-      for (let c = h[e + E_FIRST]; c !== 0 && left > 0; c = h[c]) {
-        for (let k = 0; k < PER_CHUNK && left > 0; k++, left--) {
-          const a = c + 1 + k * 4;
-          answer(h[a], h[a + 1], h[a + 2] >>> 0, h[a + 3]);
-        }
+      const n = h[e + E_COUNT];
+      entry(h[e + E_NAME], h[e + E_TYPE_RCODE] & 0xffff, (h[e + E_TYPE_RCODE] >>> 16) - 1, n);
+      for (let k = 0; k < n; k++) {
+        const a = this.answerAt(e, k);
+        answer(h[a], h[a + 1], h[a + 2] >>> 0, h[a + 3]);
       }
     }
   }
@@ -194,28 +202,24 @@ export class DnsStore {
       w.ascii(e === this.head[f] ? '{"name":"' : ',{"name":"');
       this.name(w, h[e + E_NAME]);
       w.ascii('","type":"');
-      w.ascii(dnsTypeName(h[e + E_TYPE]));
+      w.ascii(dnsTypeName(h[e + E_TYPE_RCODE] & 0xffff));
       w.ascii('","answers":[');
-      let left = h[e + E_COUNT];
-      let firstAnswer = true;
-      for (let c = h[e + E_FIRST]; c !== 0 && left > 0; c = h[c]) {
-        for (let k = 0; k < PER_CHUNK && left > 0; k++, left--) {
-          const a = c + 1 + k * 4;
-          w.ascii(firstAnswer ? '{"name":"' : ',{"name":"');
-          firstAnswer = false;
-          this.name(w, h[a]);
-          w.ascii('","type":"');
-          w.ascii(dnsTypeName(h[a + 1]));
-          w.ascii('","ttl":');
-          w.num(h[a + 2] >>> 0);
-          if (h[a + 3] >= 0) {
-            w.ascii(',"value":"');
-            this.name(w, h[a + 3]);
-            w.ascii('"}');
-          } else w.ascii('}');
-        }
+      const n = h[e + E_COUNT];
+      for (let k = 0; k < n; k++) {
+        const a = this.answerAt(e, k);
+        w.ascii(k === 0 ? '{"name":"' : ',{"name":"');
+        this.name(w, h[a]);
+        w.ascii('","type":"');
+        w.ascii(dnsTypeName(h[a + 1]));
+        w.ascii('","ttl":');
+        w.num(h[a + 2] >>> 0);
+        if (h[a + 3] >= 0) {
+          w.ascii(',"value":"');
+          this.name(w, h[a + 3]);
+          w.ascii('"}');
+        } else w.ascii('}');
       }
-      const rcode = h[e + E_RCODE];
+      const rcode = (h[e + E_TYPE_RCODE] >>> 16) - 1;
       if (rcode >= 0) {
         w.ascii('],"rcode":"');
         w.ascii(dnsRcodeName(rcode));

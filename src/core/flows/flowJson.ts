@@ -3,17 +3,51 @@
 // object, no string and no array made per flow.
 
 import type { FlowAnalyzer } from './flowAnalyzer.js';
-import type { ByteWriter } from './byteWriter.js';
+import { bytesOf, type ByteWriter } from './byteWriter.js';
 import { FLAG_CLIENT_BY_SYN, FLAG_CLIENT_BY_SYNACK, FLAG_FIN, FLAG_RST, FLAG_SYN, FLAG_SYNACK, S_BYTES, S_PKTS } from './flowTable.js';
 import { formatIpv6Words, IsoTimeBytes } from './format.js';
 
-function protocolKey(p: number): string {
+const K = {
+  tcp: bytesOf('{"protocol":"tcp","client":{"ip":"'),
+  udp: bytesOf('{"protocol":"udp","client":{"ip":"'),
+  icmp: bytesOf('{"protocol":"icmp","client":{"ip":"'),
+  icmpv6: bytesOf('{"protocol":"icmpv6","client":{"ip":"'),
+  port: bytesOf('","port":'),
+  serverAfterPort: bytesOf('},"server":{"ip":"'),
+  server: bytesOf('"},"server":{"ip":"'),
+  packetsAfterPort: bytesOf('},"packets":{"fromClient":'),
+  packets: bytesOf('"},"packets":{"fromClient":'),
+  fromServer: bytesOf(',"fromServer":'),
+  bytes: bytesOf('},"bytes":{"fromClient":'),
+  firstSeen: bytesOf('},"firstSeen":"'),
+  lastSeen: bytesOf('","lastSeen":"'),
+  bySyn: bytesOf('","clientBy":"syn","activity":{"firstBucket":'),
+  bySynAck: bytesOf('","clientBy":"syn-ack","activity":{"firstBucket":'),
+  byFirst: bytesOf('","clientBy":"first-packet","activity":{"firstBucket":'),
+  actPackets: bytesOf(',"packets":['),
+  actBytes: bytesOf('],"bytes":['),
+  actEnd: bytesOf(']}'),
+  frag: bytesOf(',"ipFragments":{"packets":{"fromClient":'),
+  fragEnd: bytesOf('}}'),
+  flags: bytesOf(',"flags":['),
+  depth: bytesOf(',"tunnelDepth":'),
+  sni: bytesOf(',"tlsSni":"'),
+  method: bytesOf(',"http":{"method":'),
+  path: bytesOf(',"path":'),
+  version: bytesOf(',"version":'),
+  host: bytesOf(',"host":'),
+};
+/** `"SYN","SYN-ACK",…` for each combination of the four flag bits. */
+const FLAG_TEXT = Array.from({ length: 16 }, (_, x) => bytesOf([x & 1 ? '"SYN"' : '', x & 2 ? '"SYN-ACK"' : '', x & 4 ? '"FIN"' : '', x & 8 ? '"RST"' : '']
+  .filter(Boolean).join(',') + ']'));
+
+function protocolKey(p: number): Uint8Array {
   switch (p) {
-    case 6: return '{"protocol":"tcp","client":{"ip":"';
-    case 17: return '{"protocol":"udp","client":{"ip":"';
-    case 1: return '{"protocol":"icmp","client":{"ip":"';
-    case 58: return '{"protocol":"icmpv6","client":{"ip":"';
-    default: return `{"protocol":"ip-${p}","client":{"ip":"`;
+    case 6: return K.tcp;
+    case 17: return K.udp;
+    case 1: return K.icmp;
+    case 58: return K.icmpv6;
+    default: return bytesOf(`{"protocol":"ip-${p}","client":{"ip":"`);
   }
 }
 
@@ -30,96 +64,88 @@ export class FlowJsonWriter {
     const fl = t.flagsOf(f);
     const ports = t.keyWord(f, 9);
     const withPorts = proto === 6 || proto === 17;
-    w.ascii(protocolKey(proto));
+    w.raw(protocolKey(proto));
     this.ip(f, 1, w);
     if (withPorts) {
-      w.ascii('","port":');
+      w.raw(K.port);
       w.num(ports >>> 16);
-      w.ascii('},"server":{"ip":"');
-    } else w.ascii('"},"server":{"ip":"');
+      w.raw(K.serverAfterPort);
+    } else w.raw(K.server);
     this.ip(f, 5, w);
     if (withPorts) {
-      w.ascii('","port":');
+      w.raw(K.port);
       w.num(ports & 0xffff);
-      w.ascii('},"packets":{"fromClient":');
-    } else w.ascii('"},"packets":{"fromClient":');
+      w.raw(K.packetsAfterPort);
+    } else w.raw(K.packets);
     w.num(t.stat(f, S_PKTS));
-    w.ascii(',"fromServer":');
+    w.raw(K.fromServer);
     w.num(t.stat(f, S_PKTS + 1));
-    w.ascii('},"bytes":{"fromClient":');
+    w.raw(K.bytes);
     w.num(t.stat(f, S_BYTES));
-    w.ascii(',"fromServer":');
+    w.raw(K.fromServer);
     w.num(t.stat(f, S_BYTES + 1));
-    w.ascii('},"firstSeen":"');
+    w.raw(K.firstSeen);
     this.firstTime.write(w, t.firstSec(f), t.firstNs(f));
-    w.ascii('","lastSeen":"');
+    w.raw(K.lastSeen);
     this.lastTime.write(w, t.lastSec(f), t.lastNs(f));
-    w.ascii(fl & FLAG_CLIENT_BY_SYN ? '","clientBy":"syn","activity":{"firstBucket":'
-      : fl & FLAG_CLIENT_BY_SYNACK ? '","clientBy":"syn-ack","activity":{"firstBucket":' : '","clientBy":"first-packet","activity":{"firstBucket":');
+    w.raw(fl & FLAG_CLIENT_BY_SYN ? K.bySyn : fl & FLAG_CLIENT_BY_SYNACK ? K.bySynAck : K.byFirst);
     const lo = t.activityStart(f);
     const hi = t.activityEnd(f);
     w.num(lo);
-    w.ascii(',"packets":[');
+    w.raw(K.actPackets);
     for (let i = lo; i < hi; i++) {
-      if (i > lo) w.ascii(',');
+      if (i > lo) w.byte(0x2c);
       w.num(t.activityPackets(f, i));
     }
-    w.ascii('],"bytes":[');
+    w.raw(K.actBytes);
     for (let i = lo; i < hi; i++) {
-      if (i > lo) w.ascii(',');
+      if (i > lo) w.byte(0x2c);
       w.num(t.activityBytes(f, i));
     }
-    w.ascii(']}');
-    const fragC = t.fragPkts(f, 0);
-    const fragS = t.fragPkts(f, 1);
-    if (fragC || fragS) {
-      w.ascii(',"ipFragments":{"packets":{"fromClient":');
-      w.num(fragC);
-      w.ascii(',"fromServer":');
-      w.num(fragS);
-      w.ascii('},"bytes":{"fromClient":');
+    w.raw(K.actEnd);
+    if (t.hasFrags(f)) {
+      w.raw(K.frag);
+      w.num(t.fragPkts(f, 0));
+      w.raw(K.fromServer);
+      w.num(t.fragPkts(f, 1));
+      w.raw(K.bytes);
       w.num(t.fragBytes(f, 0));
-      w.ascii(',"fromServer":');
+      w.raw(K.fromServer);
       w.num(t.fragBytes(f, 1));
-      w.ascii('}}');
+      w.raw(K.fragEnd);
     }
     if (proto === 6) {
-      let names = '';
-      if (fl & FLAG_SYN) names += ',"SYN"';
-      if (fl & FLAG_SYNACK) names += ',"SYN-ACK"';
-      if (fl & FLAG_FIN) names += ',"FIN"';
-      if (fl & FLAG_RST) names += ',"RST"';
-      w.ascii(',"flags":[');
-      w.ascii(names.slice(1));
-      w.ascii(']');
+      w.raw(K.flags);
+      w.raw(FLAG_TEXT[(fl & FLAG_SYN ? 1 : 0) | (fl & FLAG_SYNACK ? 2 : 0) | (fl & FLAG_FIN ? 4 : 0) | (fl & FLAG_RST ? 8 : 0)]);
     }
     const depth = t.depthOf(f);
     if (depth > 0) {
-      w.ascii(',"tunnelDepth":');
+      w.raw(K.depth);
       w.num(depth);
     }
     const hints = this.a.hints;
+    if (!hints.any(f)) return;
     hints.dnsStore.writeJson(f, w);
     const sni = hints.sniOf(f);
     if (sni >= 0) {
-      w.ascii(',"tlsSni":"');
+      w.raw(K.sni);
       w.room(hints.names.length(sni) * 2);
       w.pos = hints.names.writeJson(sni, w.buf, w.pos);
-      w.ascii('"');
+      w.byte(0x22);
     }
     const http = hints.httpOf(f);
     if (http) {
-      w.ascii(',"http":{"method":');
+      w.raw(K.method);
       w.str(http.method);
-      w.ascii(',"path":');
+      w.raw(K.path);
       w.str(http.path);
-      w.ascii(',"version":');
+      w.raw(K.version);
       w.str(http.version);
       if (http.host !== undefined) {
-        w.ascii(',"host":');
+        w.raw(K.host);
         w.str(http.host);
       }
-      w.ascii('}');
+      w.byte(0x7d);
     }
   }
 

@@ -404,6 +404,11 @@ export class FlowTable {
     fr[2 + d] += bytes;
   }
 
+  /** True when flow f has IP fragments not counted in its packets. */
+  hasFrags(f: number): boolean {
+    return this.frag.size > 0 && this.frag.has(f);
+  }
+
   /** IP fragment packets of flow f not counted in its packets; side 0 client, 1 server. */
   fragPkts(f: number, side: number): number {
     return this.frag.get(f)?.[side] ?? 0;

@@ -8,8 +8,8 @@ import type { DnsRecordHint, HttpRequestHint } from '../../shared/flowSummary.js
 import type { FlowTable } from './flowTable.js';
 import { decodeDns, DnsView } from './dns.js';
 import { DnsStore, HintBudget } from './dnsStore.js';
-import { NameTable } from './nameTable.js';
-import { lastSni, parseClientHello, SNIFF_DONE, SNIFF_NEED_MORE, SNIFF_NO_MATCH } from './tls.js';
+import { NameTable, safeBytes } from './nameTable.js';
+import { MAX_SNI_CHARS, parseClientHello, sniBuf, sniEnd, sniStart, SNIFF_DONE, SNIFF_NEED_MORE, SNIFF_NO_MATCH } from './tls.js';
 import { lastHttp, parseHttpRequest } from './http.js';
 
 export const HINT_NONE = 0;
@@ -51,6 +51,16 @@ interface StreamBuf {
   nextSeq: number;
 }
 
+/** `a`, or a copy twice as long (or more) when index f is beyond it. */
+function covering(a: Int32Array, f: number): Int32Array {
+  if (f < a.length) return a;
+  let n = a.length * 2;
+  while (n <= f) n *= 2;
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+}
+
 export function isDnsPort(p: number): boolean {
   return p === 53 || p === 5353 || p === 5355;
 }
@@ -61,8 +71,10 @@ export class HintExtractor {
   readonly dnsStore: DnsStore;
   private readonly view = new DnsView();
   /** flow → its SNI's name id + 1 (0: none). */
-  private sni = new Int32Array(1024);
-  private readonly http = new Map<number, HttpRequestHint>();
+  private sni: Int32Array = new Int32Array(1024);
+  /** flow → index + 1 of its request in `requests` (0: none). */
+  private http: Int32Array = new Int32Array(1024);
+  private readonly requests: HttpRequestHint[] = [];
   private readonly streams = new Map<number, StreamBuf>();
   private bufferedBytes = 0;
 
@@ -87,9 +99,14 @@ export class HintExtractor {
     if (dns) h.dns = dns;
     const sni = this.sniOf(f);
     if (sni >= 0) h.tlsSni = this.names.text(sni);
-    const http = this.http.get(f);
+    const http = this.httpOf(f);
     if (http) h.http = http;
     return h;
+  }
+
+  /** False when flow f has no hint at all (most flows of a busy capture). */
+  any(f: number): boolean {
+    return this.dnsStore.has(f) || (f < this.sni.length && this.sni[f] !== 0) || (f < this.http.length && this.http[f] !== 0);
   }
 
   /** Name id of flow f's SNI, or -1. */
@@ -98,18 +115,18 @@ export class HintExtractor {
   }
 
   httpOf(f: number): HttpRequestHint | undefined {
-    return this.http.get(f);
+    return f < this.http.length && this.http[f] !== 0 ? this.requests[this.http[f] - 1] : undefined;
   }
 
   private setSni(f: number, id: number): void {
-    if (f >= this.sni.length) {
-      let n = this.sni.length * 2;
-      while (n <= f) n *= 2;
-      const a = new Int32Array(n);
-      a.set(this.sni);
-      this.sni = a;
-    }
+    this.sni = covering(this.sni, f);
     this.sni[f] = id + 1;
+  }
+
+  private setHttp(f: number, h: HttpRequestHint): void {
+    this.http = covering(this.http, f);
+    if (this.http[f] !== 0) this.requests[this.http[f] - 1] = h;
+    else this.http[f] = this.requests.push(h);
   }
 
   /** A TCP segment with payload `buf[off .. end)` of flow f, direction `fromClient`. */
@@ -215,14 +232,17 @@ export class HintExtractor {
   private sniff(f: number, buf: Uint8Array, off: number, end: number, final: boolean): number {
     const r = parseClientHello(buf, off, end);
     if (r === SNIFF_DONE) {
-      if (lastSni !== undefined && this.take(lastSni.length)) this.setSni(f, this.names.internText(lastSni));
+      if (sniBuf !== undefined) {
+        const n = safeBytes(sniBuf, sniStart, sniEnd, this.names.scratch, 0, MAX_SNI_CHARS);
+        if (this.take(n)) this.setSni(f, this.names.intern(n));
+      }
       return r;
     }
     if (r === SNIFF_NEED_MORE) return r;
     const h = parseHttpRequest(buf, off, end, final);
     if (h === SNIFF_DONE && lastHttp) {
       const x = lastHttp;
-      if (this.take(x.method.length + x.path.length + (x.host?.length ?? 0))) this.http.set(f, x);
+      if (this.take(x.method.length + x.path.length + (x.host?.length ?? 0))) this.setHttp(f, x);
     }
     return h === SNIFF_NO_MATCH ? SNIFF_NO_MATCH : h;
   }

@@ -9,26 +9,35 @@ export const SNIFF_NO_MATCH = 2;
 
 export const MAX_SNI_CHARS = 255;
 
-/** Set by `parseClientHello` when it returns SNIFF_DONE and the hello had a host name. */
-export let lastSni: string | undefined;
+/** Set by `parseClientHello` when it returns SNIFF_DONE: where the hello's host name is
+ *  (`sniBuf[sniStart .. sniEnd)`, raw bytes; `sniBuf` undefined when it had none). The hint
+ *  extractor interns the name's display-safe form from there (no string per flow). */
+export let sniBuf: Uint8Array | undefined;
+export let sniStart = 0;
+export let sniEnd = 0;
 
-/** Parses the server name out of a ClientHello whose handshake body is `buf[b .. e)`. */
-function helloSni(buf: Uint8Array, b: number, e: number): string | undefined {
+/** The host name of the last ClientHello parsed, as display-safe text (undefined: none). */
+export function lastSniText(): string | undefined {
+  return sniBuf === undefined ? undefined : safeText(sniBuf, sniStart, sniEnd, MAX_SNI_CHARS);
+}
+
+/** Finds the server name in a ClientHello whose handshake body is `buf[b .. e)`. */
+function helloSni(buf: Uint8Array, b: number, e: number): void {
   let p = b + 2 + 32; // client_version, random
-  if (p + 1 > e) return undefined;
+  if (p + 1 > e) return;
   p += 1 + buf[p]; // session id
-  if (p + 2 > e) return undefined;
+  if (p + 2 > e) return;
   p += 2 + ((buf[p] << 8) | buf[p + 1]); // cipher suites
-  if (p + 1 > e) return undefined;
+  if (p + 1 > e) return;
   p += 1 + buf[p]; // compression methods
-  if (p + 2 > e) return undefined;
+  if (p + 2 > e) return;
   const extEnd = Math.min(e, p + 2 + ((buf[p] << 8) | buf[p + 1]));
   p += 2;
   while (p + 4 <= extEnd) {
     const type = (buf[p] << 8) | buf[p + 1];
     const len = (buf[p + 2] << 8) | buf[p + 3];
     p += 4;
-    if (p + len > extEnd) return undefined;
+    if (p + len > extEnd) return;
     if (type === 0) {
       // server_name_list: length(2), then entries: type(1) length(2) name
       let q = p + 2;
@@ -37,24 +46,28 @@ function helloSni(buf: Uint8Array, b: number, e: number): string | undefined {
         const nt = buf[q];
         const nl = (buf[q + 1] << 8) | buf[q + 2];
         q += 3;
-        if (q + nl > listEnd) return undefined;
-        if (nt === 0) return safeText(buf, q, q + nl, MAX_SNI_CHARS);
+        if (q + nl > listEnd) return;
+        if (nt === 0) {
+          sniBuf = buf;
+          sniStart = q;
+          sniEnd = q + nl;
+          return;
+        }
         q += nl;
       }
-      return undefined;
+      return;
     }
     p += len;
   }
-  return undefined;
 }
 
 /**
  * Looks for a ClientHello at the start of the client byte stream `buf[off .. end)`.
  * SNIFF_NEED_MORE: a ClientHello has started but is incomplete; SNIFF_DONE: parsed (see
- * `lastSni`); SNIFF_NO_MATCH: not TLS.
+ * `sniBuf`); SNIFF_NO_MATCH: not TLS.
  */
 export function parseClientHello(buf: Uint8Array, off: number, end: number): number {
-  lastSni = undefined;
+  sniBuf = undefined;
   if (end - off < 1) return SNIFF_NEED_MORE;
   if (buf[off] !== 0x16) return SNIFF_NO_MATCH;
   if (end - off < 6) return end - off >= 2 && buf[off + 1] !== 3 ? SNIFF_NO_MATCH : SNIFF_NEED_MORE;
@@ -67,7 +80,7 @@ export function parseClientHello(buf: Uint8Array, off: number, end: number): num
   if (recLen >= 4 + hsLen) {
     // the whole hello is in the first record
     if (end - off < 9 + hsLen) return SNIFF_NEED_MORE;
-    lastSni = helloSni(buf, off + 9, off + 9 + hsLen);
+    helloSni(buf, off + 9, off + 9 + hsLen);
     return SNIFF_DONE;
   }
   // The hello continues in further records: gather the handshake bytes.
@@ -86,6 +99,6 @@ export function parseClientHello(buf: Uint8Array, off: number, end: number): num
     if (avail < len) return SNIFF_NEED_MORE;
     r += 5 + len;
   }
-  lastSni = helloSni(hs, 4, hs.length);
+  helloSni(hs, 4, hs.length);
   return SNIFF_DONE;
 }

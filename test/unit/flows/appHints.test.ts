@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { parseClientHello, lastSni, SNIFF_DONE, SNIFF_NEED_MORE, SNIFF_NO_MATCH } from '../../../src/core/flows/tls.js';
+import { parseClientHello, lastSniText, SNIFF_DONE, SNIFF_NEED_MORE, SNIFF_NO_MATCH } from '../../../src/core/flows/tls.js';
 import { parseHttpRequest } from '../../../src/core/flows/http.js';
 import { analyzeFile } from '../../../src/core/flows/analyzeFile.js';
 import type { PacketRecord } from '../../../src/core/pcap/types.js';
@@ -54,7 +54,7 @@ test('a hello spread over two TLS records is gathered', () => {
   const r1 = cat([0x16, 3, 1], u16(30), hs.subarray(0, 30));
   const r2 = cat([0x16, 3, 1], u16(hs.length - 30), hs.subarray(30));
   assert.equal(parseClientHello(cat(r1, r2), 0, r1.length + r2.length), SNIFF_DONE);
-  assert.equal(lastSni, 'records.example');
+  assert.equal(lastSniText(), 'records.example');
   assert.equal(parseClientHello(r1, 0, r1.length), SNIFF_NEED_MORE);
 });
 
