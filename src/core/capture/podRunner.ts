@@ -6,7 +6,7 @@ import type { CapturePlan } from './capturePlan.js';
 import type { CaptureSource } from './captureSession.js';
 import { captureToolArgv } from './toolArgv.js';
 import { execStream } from '../k8s/execStream.js';
-import { startEphemeralContainer } from '../k8s/ephemeralContainer.js';
+import { acquireCaptureHolder } from '../k8s/captureHolder.js';
 import { resolvePod, type ResolvedPod } from '../k8s/podTarget.js';
 
 export interface PodCaptureOptions {
@@ -52,11 +52,13 @@ export async function startPodCapture(kc: KubeConfig, plan: CapturePlan, opts: P
   let container = pod.container;
   if (plan.method === 'ephemeral') {
     opts.onStage?.(`starting capture container (${plan.image}) in ${t.namespace}/${t.pod}`);
-    container = await startEphemeralContainer(kc, {
+    const holder = await acquireCaptureHolder(kc, {
       namespace: t.namespace, pod: t.pod, target: pod.container, image: plan.image ?? 'nicolaka/netshoot',
-      lifetimeSeconds: plan.caps.durationSeconds + 300,
+      needSeconds: plan.caps.durationSeconds,
       ...(opts.addCapabilities ? { addCapabilities: ['NET_RAW', 'NET_ADMIN'] } : {}),
     });
+    container = holder.container;
+    if (holder.reused) opts.onStage?.(`reusing capture container ${container} (pods keep every ephemeral container: ${holder.holdersInPod} of falcoshark's in this pod)`);
   }
   opts.onStage?.(`capturing in ${t.namespace}/${t.pod} (container ${container})`);
   const toolArgv = captureToolArgv(plan.tool, 'any', plan.filter.bpf, plan.caps);
