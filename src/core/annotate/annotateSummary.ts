@@ -1,9 +1,10 @@
 // Annotates a FlowSummary with the context a capture carries in its sidecar: each endpoint
 // named by pod/service/workload/namespace (or marked external), the alerted flow marked.
-import type { FlowSummary, FlowEndpoint, FlowRecord } from '../../shared/flowSummary.js';
+import type { FlowSummary, FlowRecord } from '../../shared/flowSummary.js';
 import type { AnnotatedFlow, AnnotatedSummary, CaptureContext, EndpointIdentity } from '../../shared/annotatedSummary.js';
 import type { ClusterSnapshot, IpOwner } from '../../shared/clusterSnapshot.js';
-import type { FlowContext } from '../capture/captureFilter.js';
+import { flowMatches, selectionOf, type FlowContext } from '../capture/flowContext.js';
+import { alertedDisplayFilter } from '../wireshark/flowDisplayFilter.js';
 import type { CaptureSidecar } from '../capture/captureSidecar.js';
 import type { FlowEndpoints } from '../flows/buildSummary.js';
 
@@ -26,17 +27,11 @@ export function identify(ip: string, snapshot: ClusterSnapshot | undefined): End
   return { ...o, label: `node ${o.name}` };
 }
 
-function endpointMatches(want: { ip: string; port?: number } | undefined, got: FlowEndpoint): boolean {
-  return !want || (want.ip === got.ip && (want.port === undefined || want.port === got.port));
-}
-
-/** True when the flow is the alerted one (either orientation). */
+/** True when the flow carries the alerted flow's packets (the per-flow encoding of the plan's
+ *  flow context, see flowContext.ts); an unusable context marks nothing. */
 export function isAlertedFlow(f: FlowRecord, flow: FlowContext | undefined): boolean {
-  if (!flow || (!flow.client && !flow.server)) return false;
-  if (flow.protocol && flow.protocol !== f.protocol) return false;
-  const same = endpointMatches(flow.client, f.client) && endpointMatches(flow.server, f.server);
-  const swapped = endpointMatches(flow.client, f.server) && endpointMatches(flow.server, f.client);
-  return same || swapped;
+  if (!flow) return false;
+  try { return flowMatches(selectionOf(flow), f); } catch { return false; }
 }
 
 /** One flow with its endpoints named and the alerted mark (also used flow by flow when the
@@ -107,7 +102,9 @@ export function annotateSummary(summary: FlowSummary, sidecar: CaptureSidecar | 
     id: plan.id,
     target: t.kind === 'pod' ? `${t.namespace}/${t.pod}${t.container ? ` (${t.container})` : ''}` : `${t.netns ?? 'host'}:${t.iface}`,
     filter: plan.filter.bpf,
-    displayFilter: plan.filter.display,
+    // Rebuilt from the checked flow context (the same text Wireshark is started with), not
+    // copied from the file.
+    displayFilter: alertedDisplayFilter(plan) ?? '',
     ...(sidecar.record ? { outcome: sidecar.record.outcome, reason: sidecar.record.reason } : {}),
     ...(plan.alert ? { alert: { rule: plan.alert.rule, priority: plan.alert.priority, time: plan.alert.time, output: plan.alert.output, node: plan.alert.node,
       namespace: sidecar.alert?.namespace ?? null, pod: sidecar.alert?.pod ?? null } } : {}),

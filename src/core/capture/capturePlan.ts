@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import type { FalcoAlert } from '../alerts/types.js';
 import { checkDnsLabel, checkDnsSubdomain } from '../alerts/validate.js';
 import { CodedError } from '../util/problem.js';
-import { buildFilters, type BuiltFilters, type FlowContext, type L4Protocol, FilterInputError } from './captureFilter.js';
+import { buildFilters, type BuiltFilters } from './captureFilter.js';
+import { FilterInputError, type FlowContext, type L4Protocol } from './flowContext.js';
 
 export interface CaptureCaps {
   durationSeconds: number;

@@ -1,29 +1,32 @@
-// Wireshark display filters for a capture: the alerted flow's (from the plan) or a selected
-// flow's. Flow addresses and ports come from packet bytes, so they are validated and re-printed
-// by buildFilters; nothing from the summary reaches the filter as text.
+// Wireshark display filters for a capture: a selected flow's, or the alerted flow's rebuilt from
+// the plan's flow context. Addresses and ports come from packet bytes or from a file on disk, so
+// they are checked and re-printed (selectionOf); nothing reaches the filter as text.
 import type { FlowRecord } from '../../shared/flowSummary.js';
-import { buildFilters, FilterInputError, type FlowContext, type L4Protocol } from '../capture/captureFilter.js';
-
-const L4: ReadonlySet<string> = new Set(['tcp', 'udp', 'icmp', 'icmpv6', 'sctp']);
+import { buildFilters } from '../capture/captureFilter.js';
+import { FilterInputError, flowContextOfRecord } from '../capture/flowContext.js';
+import type { CapturePlan } from '../capture/capturePlan.js';
 
 export type DisplayFilterResult = { ok: true; filter: string } | { ok: false; reason: string };
 
 /** The display filter selecting one flow of a summary (both directions). */
 export function displayFilterForFlow(flow: Pick<FlowRecord, 'protocol' | 'client' | 'server'>): DisplayFilterResult {
-  const proto = typeof flow.protocol === 'string' && L4.has(flow.protocol) ? (flow.protocol as L4Protocol) : undefined;
-  const ctx: FlowContext = {
-    ...(proto ? { protocol: proto } : {}),
-    client: { ip: flow.client.ip, ...(flow.client.port !== undefined ? { port: flow.client.port } : {}) },
-    server: { ip: flow.server.ip, ...(flow.server.port !== undefined ? { port: flow.server.port } : {}) },
-  };
   try {
-    const built = buildFilters(ctx);
-    if (!built.display) return { ok: false, reason: 'the flow has no usable address' };
-    // Port-less protocols (icmp, ip-N): restrict to the protocol as well when Wireshark knows it.
-    if (built.scope === 'peer' && (proto === 'icmp' || proto === 'icmpv6')) return { ok: true, filter: `${built.display} && ${proto}` };
-    return { ok: true, filter: built.display };
+    const built = buildFilters(flowContextOfRecord(flow));
+    return built.display ? { ok: true, filter: built.display } : { ok: false, reason: 'the flow has no usable address' };
   } catch (e) {
     if (e instanceof FilterInputError) return { ok: false, reason: e.message };
+    throw e;
+  }
+}
+
+/** The display filter of a capture's alerted flow, from its plan's flow context; undefined when
+ *  the plan has none (a filter typed by the user, no network context) or it is not usable. */
+export function alertedDisplayFilter(plan: Pick<CapturePlan, 'flow'>): string | undefined {
+  if (!plan.flow) return undefined;
+  try {
+    return buildFilters(plan.flow).display || undefined;
+  } catch (e) {
+    if (e instanceof FilterInputError) return undefined;
     throw e;
   }
 }

@@ -5,10 +5,9 @@ import { rm, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { AnnotatedSummary } from '../../shared/annotatedSummary.js';
 import { readSidecar, sidecarPathFor } from '../../core/capture/captureSidecar.js';
-import { buildFilters } from '../../core/capture/captureFilter.js';
 import { findWireshark } from '../../core/wireshark/findWireshark.js';
 import { launchWireshark } from '../../core/wireshark/launchWireshark.js';
-import { displayFilterForFlow } from '../../core/wireshark/flowDisplayFilter.js';
+import { alertedDisplayFilter, displayFilterForFlow } from '../../core/wireshark/flowDisplayFilter.js';
 import { analyzeInWorker, AnalysisCancelledError } from '../analysis.js';
 import { FlowPanel } from '../webview/flowPanel.js';
 import type { Log } from '../log.js';
@@ -49,8 +48,8 @@ export class CaptureFiles {
     }
   }
 
-  /** The display filter: the selected flow's, else the alerted flow's (from the summary, else
-   *  rebuilt from the sidecar's validated plan). Undefined: no filter. */
+  /** The display filter: the selected flow's, else the alerted flow's (rebuilt from the
+   *  sidecar's plan, the same as the summary's header shows). Undefined: no filter. */
   async displayFilter(file: string, summary: AnnotatedSummary | undefined, flowIndex: number | undefined): Promise<string | undefined> {
     if (summary && flowIndex !== undefined) {
       const f = summary.flows[flowIndex];
@@ -59,16 +58,8 @@ export class CaptureFiles {
       if (!r.ok) throw new Error(`no display filter for that flow: ${r.reason}`);
       return r.filter;
     }
-    const alerted = summary?.flows.find((f) => f.alerted);
-    if (alerted) {
-      const r = displayFilterForFlow(alerted);
-      if (r.ok) return r.filter;
-    }
     const sidecar = await readSidecar(file).catch(() => undefined);
-    if (sidecar?.plan.flow) {
-      try { return buildFilters(sidecar.plan.flow).display || undefined; } catch { return undefined; }
-    }
-    return undefined;
+    return sidecar ? alertedDisplayFilter(sidecar.plan) : undefined;
   }
 
   async openInWireshark(file: string, summary?: AnnotatedSummary, flowIndex?: number): Promise<void> {

@@ -1,15 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildFilters, FilterInputError } from '../../../src/core/capture/captureFilter.js';
+import { buildFilters } from '../../../src/core/capture/captureFilter.js';
+import { FilterInputError } from '../../../src/core/capture/flowContext.js';
 import { checkCaptureFilter } from '../../../src/core/capture/filterCheck.js';
 import { requireTool } from '../../support/prereq.js';
 
-test('a full TCP flow gives a bidirectional 5-tuple filter and a matching display filter', () => {
+test('a full TCP flow: both addresses and both ports, either direction, in both filters', () => {
   const f = buildFilters({ protocol: 'tcp', client: { ip: '10.0.0.5', port: 43122 }, server: { ip: '203.0.113.9', port: 4444 } });
   assert.equal(f.scope, 'flow');
-  assert.equal(f.bpf, '(tcp and ((src host 10.0.0.5 and src port 43122 and dst host 203.0.113.9 and dst port 4444)'
-    + ' or (src host 203.0.113.9 and src port 4444 and dst host 10.0.0.5 and dst port 43122)))');
+  assert.equal(f.bpf, '(tcp and host 10.0.0.5 and host 203.0.113.9 and port 43122 and port 4444)');
   assert.equal(f.display, 'ip.addr==10.0.0.5 && ip.addr==203.0.113.9 && tcp.port==43122 && tcp.port==4444');
+  assert.equal(f.description, 'TCP 10.0.0.5:43122 ↔ 203.0.113.9:4444');
+});
+
+test('without ports the display filter names the protocol, as the capture filter does', () => {
+  const f = buildFilters({ protocol: 'tcp', client: { ip: '192.0.2.1' }, server: { ip: '192.0.2.2' } });
+  assert.equal(f.bpf, '(tcp and host 192.0.2.1 and host 192.0.2.2)');
+  assert.equal(f.display, 'ip.addr==192.0.2.1 && ip.addr==192.0.2.2 && tcp');
+  assert.equal(buildFilters({ protocol: 'icmpv6', server: { ip: '2001:db8::1' } }).display, 'ipv6.addr==2001:db8::1 && icmpv6');
+  assert.equal(buildFilters({ server: { ip: '192.0.2.1', port: 80 } }).display, 'ip.addr==192.0.2.1', 'no protocol: no port either');
 });
 
 test('server only, peer only, and no context', () => {

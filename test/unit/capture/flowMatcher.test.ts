@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeFlowMatcher } from '../../../src/core/capture/flowMatcher.js';
 import { readCaptureFile } from '../../../src/core/pcap/readCaptureFile.js';
-import type { FlowContext } from '../../../src/core/capture/captureFilter.js';
+import type { FlowContext } from '../../../src/core/capture/flowContext.js';
 
 async function count(file: string, flow: FlowContext): Promise<number> {
   const m = makeFlowMatcher(flow)!;
