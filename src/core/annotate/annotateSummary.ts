@@ -1,9 +1,9 @@
 // Annotates a FlowSummary with the context a capture carries in its sidecar: each endpoint
 // named by pod/service/workload/namespace (or marked external), the alerted flow marked.
-import type { FlowSummary, FlowRecord } from '../../shared/flowSummary.js';
+import type { FlowSummary, FlowRecord, FlowEndpoint } from '../../shared/flowSummary.js';
 import type { AnnotatedFlow, AnnotatedSummary, CaptureContext, EndpointIdentity } from '../../shared/annotatedSummary.js';
 import type { ClusterSnapshot, IpOwner } from '../../shared/clusterSnapshot.js';
-import { flowMatches, selectionOf, type FlowContext } from '../capture/flowContext.js';
+import { flowMatches, selectionOf, type FlowContext, type Selection } from '../capture/flowContext.js';
 import { alertedDisplayFilter } from '../wireshark/flowDisplayFilter.js';
 import type { CaptureSidecar } from '../capture/captureSidecar.js';
 import type { FlowEndpoints } from '../flows/buildSummary.js';
@@ -54,17 +54,25 @@ export class FlowAnnotator {
   private readonly identities = new Map<string, Uint8Array>();
   private readonly encoder = new TextEncoder();
 
-  constructor(private readonly sidecar: CaptureSidecar, private readonly flows: FlowEndpoints) {}
+  private readonly selection: Selection | undefined;
+  private readonly scratch: { protocol: string; client: FlowEndpoint; server: FlowEndpoint } = { protocol: '', client: { ip: '' }, server: { ip: '' } };
 
-  /** isAlertedFlow of flow f. */
+  constructor(private readonly sidecar: CaptureSidecar, private readonly flows: FlowEndpoints) {
+    const flow = sidecar.plan.flow;
+    try { this.selection = flow ? selectionOf(flow) : undefined; } catch { this.selection = undefined; }
+  }
+
+  /** isAlertedFlow of flow f, on its endpoints (one reused scratch record, no record made). */
   alerted(f: number): boolean {
-    const want = this.sidecar.plan.flow;
-    if (!want || (!want.client && !want.server)) return false;
-    if (want.protocol && want.protocol !== this.flows.protocol(f)) return false;
+    if (this.selection === undefined) return false;
     const e = this.flows;
-    const at = (w: { ip: string; port?: number } | undefined, side: 0 | 1): boolean =>
-      !w || ((w.port === undefined || w.port === e.port(f, side)) && w.ip === e.ip(f, side));
-    return (at(want.client, 0) && at(want.server, 1)) || (at(want.client, 1) && at(want.server, 0));
+    const r = this.scratch;
+    r.protocol = e.protocol(f);
+    r.client.ip = e.ip(f, 0);
+    r.client.port = e.port(f, 0);
+    r.server.ip = e.ip(f, 1);
+    r.server.port = e.port(f, 1);
+    return flowMatches(this.selection, r);
   }
 
   /** JSON.stringify of identify(ip) as UTF-8 bytes. */

@@ -86,6 +86,11 @@ export class FlowTable {
   readonly k = new Int32Array(KEY_WORDS);
   /** Set by `find`: 1 when the current packet goes client → server, 0 otherwise. */
   fromClient = 1;
+  /** The file's number of the current packet (set by the analyzer; see `born`). */
+  birth = 0;
+  /** Flow → the number of the packet that created it, when asked for (the parallel analysis
+   *  merges two tables in that order). */
+  born: Float64Array | undefined;
   count = 0;
   cap: number;
 
@@ -107,7 +112,7 @@ export class FlowTable {
   private lastSlot = -1;
   private lastHash = 0;
 
-  constructor(readonly maxFlows: number, initialCap = 1024) {
+  constructor(readonly maxFlows: number, initialCap = 1024, trackBirth = false) {
     this.cap = maxFlows <= RESERVE_FLOWS ? Math.max(16, maxFlows) : Math.max(16, Math.min(initialCap, maxFlows));
     const c = this.cap;
     const buf = new ArrayBuffer(c * REC_BYTES);
@@ -120,6 +125,7 @@ export class FlowTable {
     while (slotCap < c * 2) slotCap *= 2;
     this.slots = new Int32Array(slotCap * 2);
     this.mask = slotCap - 1;
+    if (trackBirth) this.born = new Float64Array(c);
   }
 
   /** Looks up the scratch key (either direction). Returns the flow index and sets
@@ -202,6 +208,7 @@ export class FlowTable {
 
   private newFlow(sec: number, ns: number, depth: number, actExp: number): number {
     const f = this.count++;
+    if (this.born !== undefined) this.born[f] = this.birth;
     this.rec.set(this.k, f * REC_WORDS);
     this.rec[f * REC_WORDS + W_CUR_BUCKET] = -1;
     const d = f * REC_DOUBLES + D_STATS;
@@ -441,6 +448,11 @@ export class FlowTable {
     this.recB = new Uint8Array(buf);
     this.recI8 = new Int8Array(buf);
     this.recH = new Uint16Array(buf);
+    if (this.born !== undefined) {
+      const b = new Float64Array(c);
+      b.set(this.born);
+      this.born = b;
+    }
     this.cap = c;
   }
 
