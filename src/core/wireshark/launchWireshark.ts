@@ -1,5 +1,5 @@
 // Starts Wireshark on a capture, detached, with an argv array (never a shell string).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { startDetachedTool } from '../util/toolProcess.js';
 
 export function wiresharkArgv(file: string, displayFilter: string | undefined): string[] {
   // `-r` opens the file; `-Y` applies the display filter. A leading "-" in a file name would
@@ -10,18 +10,9 @@ export function wiresharkArgv(file: string, displayFilter: string | undefined): 
 
 export interface LaunchResult { pid: number | undefined; argv: string[] }
 
-/** Spawns Wireshark detached; resolves once it has started (rejects when it cannot start). */
-export function launchWireshark(program: string, file: string, displayFilter: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<LaunchResult> {
+/** Starts Wireshark detached; resolves once it has started (rejects with the reason it cannot start). */
+export async function launchWireshark(program: string, file: string, displayFilter: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<LaunchResult> {
   const argv = wiresharkArgv(file, displayFilter);
-  return new Promise((resolve, reject) => {
-    let child: ChildProcess;
-    try {
-      child = spawn(program, argv, { detached: true, stdio: 'ignore', env, shell: false });
-    } catch (e) {
-      reject(e instanceof Error ? e : new Error(String(e)));
-      return;
-    }
-    child.once('error', (e) => reject(new Error(`cannot start ${program}: ${e.message}`)));
-    child.once('spawn', () => { child.unref(); resolve({ pid: child.pid, argv }); });
-  });
+  const { pid } = await startDetachedTool(program, argv, env);
+  return { pid, argv };
 }
