@@ -10,11 +10,17 @@ const PAGE_BLOCKS = 1 << PAGE_SHIFT;
 const PAGE_MASK = PAGE_BLOCKS - 1;
 const BLOCK = ACTIVITY_BUCKETS * 2;
 
+export interface ActivitySnapshot {
+  ref: Int32Array;
+  pages: Uint32Array[];
+  blocks: number;
+}
+
 export class ActivityStore {
   /** flow → its block + 1 (0: none). */
-  private ref = new Int32Array(1024);
-  private readonly pkts: Uint32Array[] = [];
-  private readonly bytes: Float32Array[] = [];
+  private ref: Int32Array = new Int32Array(1024);
+  private pkts: Uint32Array[] = [];
+  private bytes: Float32Array[] = [];
   /** Blocks handed out. */
   blocks = 0;
 
@@ -73,6 +79,18 @@ export class ActivityStore {
       p[from] = 0;
       y[from + 1] = 0;
     }
+  }
+
+  /** The store's arrays, to hand to another thread (transferred: this store is done). */
+  snapshot(): ActivitySnapshot {
+    return { ref: this.ref, pages: this.pkts, blocks: this.blocks };
+  }
+
+  restore(s: ActivitySnapshot): void {
+    this.ref = s.ref;
+    this.pkts = s.pages;
+    this.bytes = s.pages.map((p) => new Float32Array(p.buffer));
+    this.blocks = s.blocks;
   }
 
   /** Packets in bucket `bucket` of flow f (which has a block). */

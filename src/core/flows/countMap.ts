@@ -18,6 +18,15 @@ export class CountMap {
     return this.m.size;
   }
 
+  /** True when a key was refused (counted under "(other)"). */
+  get full(): boolean {
+    return this.m.has('(other)');
+  }
+
+  entries(): [string, number][] {
+    return [...this.m];
+  }
+
   toRecord(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const k of [...this.m.keys()].sort()) out[k] = this.m.get(k) ?? 0;

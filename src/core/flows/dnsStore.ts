@@ -14,11 +14,14 @@ import type { ByteWriter } from './byteWriter.js';
 /** The hint-text budget shared by every hint of a capture, and the count of hints dropped. */
 export class HintBudget {
   dropped = 0;
+  /** A hint was refused because the budget was spent (not merely a per-flow bound). */
+  spent = false;
   constructor(public charsLeft: number) {}
 
   take(n: number): boolean {
     if (n > this.charsLeft) {
       this.dropped++;
+      this.spent = true;
       return false;
     }
     this.charsLeft -= n;
@@ -34,10 +37,10 @@ const PER_CHUNK = 2;
 const C_SIZE = 1 + PER_CHUNK * 4;
 
 export class DnsStore {
-  private heap = new Int32Array(1 << 14);
+  private heap: Int32Array = new Int32Array(1 << 14);
   private used = 1; // 0 is "none"
   /** flow → its first entry block (0: none). */
-  private head = new Int32Array(1024);
+  private head: Int32Array = new Int32Array(1024);
 
   constructor(private readonly names: NameTable, private readonly budget: HintBudget,
     private readonly maxPerFlow: number, private readonly maxAnswers: number) {}
@@ -56,6 +59,16 @@ export class DnsStore {
     const at = this.used;
     this.used += n;
     return at;
+  }
+
+  snapshot(): { heap: Int32Array; used: number; head: Int32Array } {
+    return { heap: this.heap, used: this.used, head: this.head };
+  }
+
+  restore(s: { heap: Int32Array; used: number; head: Int32Array }): void {
+    this.heap = s.heap;
+    this.used = s.used;
+    this.head = s.head;
   }
 
   has(f: number): boolean {

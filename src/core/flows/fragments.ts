@@ -35,6 +35,8 @@ export class FragmentTracker {
   private liveCount = 0;
   /** Fragments that never got a flow (evicted before their first fragment came). */
   unattributed = 0;
+  /** Datagrams seen (entries made). */
+  created = 0;
 
   constructor(private readonly maxEntries = 4096) {}
 
@@ -58,6 +60,7 @@ export class FragmentTracker {
     }
     if (this.liveCount >= this.maxEntries) this.evictOldest();
     const e = new FragEntry();
+    this.created++;
     e.key.set(this.key);
     e.hash = h;
     if (list) list.push(e);

@@ -8,7 +8,7 @@ import type { DnsRecordHint, HttpRequestHint } from '../../shared/flowSummary.js
 import type { FlowTable } from './flowTable.js';
 import { decodeDns, DnsView } from './dns.js';
 import { DnsStore, HintBudget } from './dnsStore.js';
-import { NameTable, safeBytes } from './nameTable.js';
+import { NameTable, safeBytes, type NameSnapshot } from './nameTable.js';
 import { MAX_SNI_CHARS, parseClientHello, sniBuf, sniEnd, sniStart, SNIFF_DONE, SNIFF_NEED_MORE, SNIFF_NO_MATCH } from './tls.js';
 import { lastHttp, parseHttpRequest } from './http.js';
 
@@ -61,6 +61,16 @@ function covering(a: Int32Array, f: number): Int32Array {
   return b;
 }
 
+export interface HintSnapshot {
+  names: NameSnapshot;
+  dns: { heap: Int32Array; used: number; head: Int32Array };
+  sni: Int32Array;
+  http: Int32Array;
+  requests: HttpRequestHint[];
+  dropped: number;
+  spent: boolean;
+}
+
 export function isDnsPort(p: number): boolean {
   return p === 53 || p === 5353 || p === 5355;
 }
@@ -86,6 +96,33 @@ export class HintExtractor {
   /** Hints (names, answers, buffered hellos) not kept because a bound was reached. */
   get dropped(): number {
     return this.budget.dropped;
+  }
+
+  /** True when a capture-wide bound (hint text, buffered bytes) refused something. */
+  get budgetSpent(): boolean {
+    return this.budget.spent;
+  }
+
+  /** The extractor's results, to hand to another thread (transferred: this one is done). */
+  snapshot(): HintSnapshot {
+    return { names: this.names.snapshot(), dns: this.dnsStore.snapshot(), sni: this.sni, http: this.http, requests: this.requests,
+      dropped: this.budget.dropped, spent: this.budget.spent };
+  }
+
+  restore(s: HintSnapshot): void {
+    this.names.restore(s.names);
+    this.dnsStore.restore(s.dns);
+    this.sni = s.sni;
+    this.http = s.http;
+    this.requests.length = 0;
+    for (const r of s.requests) this.requests.push(r);
+    this.budget.dropped = s.dropped;
+    this.budget.spent = s.spent;
+  }
+
+  /** Counts `n` more dropped hints (those of the parallel analysis's other half). */
+  addDropped(n: number): void {
+    this.budget.dropped += n;
   }
 
   private take(n: number): boolean {
@@ -188,7 +225,8 @@ export class HintExtractor {
     let n = end - off;
     if (s.len + n > s.data.length) {
       const want = Math.min(this.limits.maxStreamBytes, Math.max(s.data.length * 2, s.len + n));
-      if (want > s.data.length && this.bufferedBytes + (want - s.data.length) <= this.limits.maxBufferedBytes) {
+      if (want > s.data.length && this.bufferedBytes + (want - s.data.length) > this.limits.maxBufferedBytes) this.budget.spent = true;
+      else if (want > s.data.length) {
         const d = new Uint8Array(want);
         d.set(s.data.subarray(0, s.len));
         this.bufferedBytes += want - s.data.length;
@@ -208,12 +246,14 @@ export class HintExtractor {
     // never complete must not starve the flows after them).
     for (const [oldKey] of this.streams) {
       if (this.bufferedBytes + size <= this.limits.maxBufferedBytes) break;
+      this.budget.spent = true;
       this.dropStream(oldKey);
       this.table.setHint(oldKey >> 1, HINT_DONE);
       this.budget.dropped++;
     }
     if (this.bufferedBytes + size > this.limits.maxBufferedBytes) {
       this.budget.dropped++;
+      this.budget.spent = true;
       return undefined;
     }
     this.bufferedBytes += size;

@@ -12,6 +12,16 @@
 
 const SCRATCH_BYTES = 2048;
 
+export interface NameSnapshot {
+  count: number;
+  bytes: Uint8Array;
+  used: number;
+  starts: Int32Array;
+  lens: Int32Array;
+  slots: Int32Array;
+  mask: number;
+}
+
 export class NameTable {
   /** Where a caller writes the bytes to intern (up to `scratch.length`). */
   readonly scratch = new Uint8Array(SCRATCH_BYTES);
@@ -123,6 +133,21 @@ export class NameTable {
       out[pos++] = c;
     }
     return pos;
+  }
+
+  snapshot(): NameSnapshot {
+    return { count: this.count, bytes: this.bytes, used: this.used, starts: this.starts, lens: this.lens, slots: this.slots, mask: this.mask };
+  }
+
+  restore(s: NameSnapshot): void {
+    this.count = s.count;
+    this.bytes = s.bytes;
+    this.used = s.used;
+    this.starts = s.starts;
+    this.lens = s.lens;
+    this.slots = s.slots;
+    this.mask = s.mask;
+    this.strings.clear();
   }
 
   /** Drops the cached strings (after a summary was built). */
