@@ -51,12 +51,15 @@ export function reusableHolder(pod: V1Pod, req: Pick<HolderRequest, 'image' | 't
 
 export async function acquireCaptureHolder(kc: KubeConfig, req: HolderRequest): Promise<Holder> {
   const core = kc.makeApiClient(CoreV1Api);
-  let pod: V1Pod;
+  // list by name, not get: deploy/rbac.yaml grants serve list/watch on pods and no get (as podTarget and ephemeralContainer do).
+  let found: V1Pod | undefined;
   try {
-    pod = await core.readNamespacedPod({ namespace: req.namespace, name: req.pod });
+    found = (await core.listNamespacedPod({ namespace: req.namespace, fieldSelector: `metadata.name=${req.pod}` })).items[0];
   } catch (e) {
-    throw describeKubeError(e, 'get', 'pods', req.namespace, kc.getCurrentContext());
+    throw describeKubeError(e, 'list', 'pods', req.namespace, kc.getCurrentContext());
   }
+  if (!found) throw new EphemeralContainerError('pod-gone', `pod ${req.namespace}/${req.pod} is gone`);
+  const pod = found;
   const mine = ourHolders(pod).length;
   const reuse = reusableHolder(pod, req);
   if (reuse) return { container: reuse, reused: true, holdersInPod: mine };
