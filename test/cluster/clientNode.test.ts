@@ -82,7 +82,7 @@ describe('client-node against the real apiserver', { skip }, () => {
     await assert.rejects(core.listNamespacedPod({ namespace: 'shop', fieldSelector: 'spec.bogus=1' }), (e: unknown) => apiBody(e).code === 400);
   });
 
-  test('watch: ADDED/MODIFIED/DELETED of a pod replaced by its ReplicaSet, and 410 Expired for an old resourceVersion', async (t) => {
+  test('watch: ADDED/MODIFIED/DELETED of a pod replaced by its ReplicaSet', async (t) => {
     const list = await core.listNamespacedPod({ namespace: 'shop' });
     const events: string[] = [];
     let bookmarks = 0;
@@ -99,12 +99,9 @@ describe('client-node against the real apiserver', { skip }, () => {
     assert.ok(events.some((e) => e.startsWith('ADDED db-')), events.join('\n'));
     t.diagnostic(`bookmarks seen in the window: ${bookmarks} (a real apiserver sends them about once a minute)`);
 
-    const expired = await new Promise<{ type: string; obj: { code?: number; reason?: string } }>((resolve) => {
-      void w.watch('/api/v1/namespaces/shop/pods', { resourceVersion: '5' }, (type: string, obj: { code?: number; reason?: string }) => resolve({ type, obj }), () => undefined);
-    });
-    assert.equal(expired.type, 'ERROR');
-    assert.equal(expired.obj.code, 410);
-    assert.equal(expired.obj.reason, 'Expired');
+    // (An old resourceVersion answers 410 Expired only once it has left the apiserver's watch
+    // cache and etcd was compacted — minutes on a fresh cluster: not asserted here; the cluster
+    // source's resume is tested by clusterSource.test.ts.)
   });
 
   test('logs: tailLines, timestamps (RFC3339Nano), limitBytes, follow', async () => {
@@ -124,9 +121,11 @@ describe('client-node against the real apiserver', { skip }, () => {
     const follow = collect();
     const ctl = await log.log('falco', falco?.metadata?.name ?? '', 'falco', follow.w, { follow: true, tailLines: 0 });
     const end = Date.now() + 30_000;
-    while (Date.now() < end && !follow.text().includes('"rule":"Outbound Connection to C2 Servers"')) await new Promise((r) => setTimeout(r, 100));
+    // (Another api pod may still be going away after an earlier test's restart: wait for this one's alert.)
+    const mine = (): string | undefined => follow.text().split('\n').find((l) => l.startsWith('{') && l.includes('"Outbound Connection to C2 Servers"') && l.includes(`"k8s.pod.name":"${name}"`));
+    while (Date.now() < end && !mine()) await new Promise((r) => setTimeout(r, 100));
     ctl.abort();
-    const alert = JSON.parse(follow.text().split('\n').find((l) => l.startsWith('{')) ?? '{}') as { output_fields?: Record<string, unknown>; hostname?: string; time?: string };
+    const alert = JSON.parse(mine() ?? '{}') as { output_fields?: Record<string, unknown>; hostname?: string; time?: string };
     assert.equal(alert.output_fields?.['k8s.pod.name'], name);
     assert.equal(alert.output_fields?.['fd.cip'], api.status?.podIP);
     assert.equal(alert.hostname, api.spec?.nodeName);
