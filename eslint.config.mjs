@@ -2,6 +2,12 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+const NO_SHELL = [
+  ...['child_process', 'node:child_process'].map((name) => ({ name, importNames: ['exec', 'execSync'],
+    message: 'a shell string: use execa with an argv array (src/core/util/toolProcess.ts)' })),
+  { name: 'execa', importNames: ['execaCommand', 'execaCommandSync', '$'], message: 'a command string: pass an argv array to execa' },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.vscode-test/**', 'bench/data/**', 'test-artifacts/**'] },
   js.configs.recommended,
@@ -25,19 +31,20 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // The core never imports VS Code (also checked by scripts/check-core-imports.mjs).
-    files: ['src/core/**', 'src/shared/**', 'src/cli/**', 'src/lab/**'],
+    // Child processes get argv arrays, never a shell string: no exec/execSync (named, default or
+    // namespace import), no execa command strings, no `shell: true`.
+    files: ['src/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core must not depend on VS Code' }] }],
+      'no-restricted-imports': ['error', { paths: NO_SHELL }],
+      'no-restricted-syntax': ['error', { selector: "Property[key.name='shell'][value.value=true]", message: 'no shell: pass an argv array' }],
     },
   },
   {
-    // The one place that builds child processes must use argv arrays: no shell strings.
-    files: ['src/**'],
+    // The core never imports VS Code (also checked by scripts/check-core-imports.mjs); the
+    // no-shell imports again (a later block replaces the rule's options, it does not add to them).
+    files: ['src/core/**', 'src/shared/**', 'src/cli/**', 'src/lab/**'],
     rules: {
-      'no-restricted-properties': ['error',
-        { object: 'child_process', property: 'exec', message: 'use execFile/spawn with an argv array' },
-        { object: 'child_process', property: 'execSync', message: 'use execFileSync with an argv array' }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core must not depend on VS Code' }, ...NO_SHELL] }],
     },
   },
 );

@@ -1,5 +1,6 @@
-// One bundler (esbuild) for every output: the extension (node, `vscode` external),
-// the CLI (node), and the webview (browser) once it exists.
+// One bundler (esbuild) for every output: the extension (node, `vscode` external), its analysis
+// worker, the CLI (node), the lab cluster's supervisor, and the webview (browser). Every target
+// is built: a missing entry point fails the build with its name (it is never skipped).
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
@@ -10,20 +11,20 @@ const common = { bundle: true, sourcemap: true, logLevel: 'info', target: 'node2
 const targets = [
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs',
     banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js',
+    platform: 'node', format: 'cjs', external: ['vscode'] },
+  { ...common, entryPoints: ['src/extension/analyzeWorker.ts'], outfile: 'dist/analyzeWorker.js', platform: 'node', format: 'cjs' },
+  { ...common, entryPoints: ['src/lab/cluster/main.ts'], outfile: 'dist/lab-cluster.js', platform: 'node', format: 'cjs' },
+  { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js', platform: 'browser',
+    format: 'iife', target: 'chrome120' },
+  // The webview's stylesheet (the host's CSP allows styles from its own origin only).
+  { ...common, entryPoints: ['webview/flowSummary.css'], outfile: 'dist/webview/main.css', target: 'chrome120' },
 ];
-if (existsSync('src/extension/extension.ts')) {
-  targets.push({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js',
-    platform: 'node', format: 'cjs', external: ['vscode'] });
-  targets.push({ ...common, entryPoints: ['src/extension/analyzeWorker.ts'], outfile: 'dist/analyzeWorker.js', platform: 'node', format: 'cjs' });
-}
-targets.push({ ...common, entryPoints: ['src/lab/cluster/main.ts'], outfile: 'dist/lab-cluster.js', platform: 'node', format: 'cjs' });
-if (existsSync('webview/main.ts')) {
-  targets.push({ ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js', platform: 'browser',
-    format: 'iife', target: 'chrome120' });
-  if (existsSync('webview/flowSummary.css')) {
-    // The webview's stylesheet (the host's CSP allows styles from its own origin only).
-    targets.push({ ...common, entryPoints: ['webview/flowSummary.css'], outfile: 'dist/webview/main.css', target: 'chrome120' });
-  }
+
+const missing = targets.flatMap((t) => t.entryPoints).filter((e) => !existsSync(e));
+if (missing.length > 0) {
+  console.error(`build: no ${missing.join(', ')} in ${process.cwd()}: every target of scripts/build.mjs is built (remove the target here if it is gone on purpose)`);
+  process.exit(1);
 }
 
 if (watch) {

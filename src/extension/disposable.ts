@@ -24,8 +24,3 @@ export abstract class Disposable implements vscode.Disposable {
     }
   }
 }
-
-/** Wraps an AbortController so it can be registered like any disposable. */
-export function abortOnDispose(ac: AbortController): vscode.Disposable {
-  return { dispose: () => ac.abort() };
-}

@@ -30,10 +30,3 @@ export function alertedDisplayFilter(plan: Pick<CapturePlan, 'flow'>): string | 
     throw e;
   }
 }
-
-/** A display filter from a plan/summary context: accepted only when it is one buildFilters
- *  could have produced (the sidecar is a file on disk; it is re-checked, not trusted). */
-export function isSafeDisplayFilter(filter: string): boolean {
-  if (filter.length > 512) return false;
-  return /^[a-z0-9.:=&| ]*$/i.test(filter);
-}

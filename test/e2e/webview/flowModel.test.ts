@@ -20,10 +20,35 @@ test('every sort key orders all flows, both ways, stably', () => {
       assert.equal(new Set(o).size, views.length, key);
     }
   }
-  const asc = orderFlows(views, { key: 'bytesIn', descending: false }, noFilter);
-  for (let i = 1; i < asc.length; i++) {
-    const a = views[asc[i - 1]], b = views[asc[i]];
-    assert.ok(a.bytesIn < b.bytesIn || (a.bytesIn === b.bytesIn && a.index < b.index));
+  // Each key's order, checked against the flows' own values (ties: the summary's order).
+  const value = (v: (typeof views)[number], key: (typeof SORT_KEYS)[number]): number | string => {
+    switch (key) {
+      case 'alerted': return v.alerted ? 1 : 0;
+      case 'protocol': return v.protocol;
+      case 'client': return `${v.client.label.toLowerCase()}\n${v.client.addr}`;
+      case 'server': return `${v.server.label.toLowerCase()}\n${v.server.addr}`;
+      case 'names': return v.names.length ? v.names.join(' ').toLowerCase() : '\uffff'; // flows without names last
+      case 'packetsOut': return v.packetsOut;
+      case 'packetsIn': return v.packetsIn;
+      case 'bytesOut': return v.bytesOut;
+      case 'bytesIn': return v.bytesIn;
+      case 'bytes': return v.bytesOut + v.bytesIn;
+      case 'duration': return Number.isFinite(v.duration) ? v.duration : -1;
+      case 'firstSeen': return Number.isFinite(v.firstSeen) ? v.firstSeen : -1;
+      default: { const never: never = key; return never; }
+    }
+  };
+  for (const key of SORT_KEYS) {
+    for (const descending of [false, true]) {
+      const o = orderFlows(views, { key, descending }, noFilter);
+      const distinct = new Set(views.map((v) => value(v, key))).size;
+      assert.ok(distinct > 1, `${key}: the fixture has more than one value to order`);
+      for (let i = 1; i < o.length; i++) {
+        const a = value(views[o[i - 1]], key), b = value(views[o[i]], key);
+        const inOrder = descending ? a > b : a < b;
+        assert.ok(inOrder || (a === b && o[i - 1] < o[i]), `${key} ${descending ? 'desc' : 'asc'} at ${i}: ${String(a)} then ${String(b)}`);
+      }
+    }
   }
 });
 

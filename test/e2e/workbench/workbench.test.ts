@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARTIFACTS, CHROMIUM, CODE_SERVER, ROOT, Workbench, freePort, installCodeServer, packageVsix, sleep, startXvfb } from './workbench.js';
-import { IN_CI, requirePath, requireSetup, requireTool } from '../../support/prereq.js';
+import { requirePath, requireSetup, requireTool } from '../../support/prereq.js';
 import { buildFilters } from '../../../src/core/capture/captureFilter.js';
 import type { CapturePlan } from '../../../src/core/capture/capturePlan.js';
 import type { CaptureRecord } from '../../../src/core/capture/captureSession.js';
@@ -96,7 +96,18 @@ function prerequisites(t: TestContext): boolean {
 describe('falcoshark in the real VS Code workbench', { timeout: 600_000 }, () => {
   const wb = new Workbench();
   let webhookPort = 0;
-  let ready = false;
+  /** What the first test left: the workbench running, its prerequisites missing (skipped; under
+   *  CI=true the prerequisite check already failed), or a start that failed (every test fails). */
+  let setup: { state: 'pending' | 'ready' } | { state: 'skipped' | 'failed'; why: string } = { state: 'pending' };
+  const needWorkbench = (t: TestContext): boolean => {
+    switch (setup.state) {
+      case 'ready': return true;
+      case 'skipped': t.skip(setup.why); return false;
+      case 'failed': return assert.fail(`the workbench did not start: ${setup.why}`);
+      case 'pending': return assert.fail('the first test (which starts the workbench) did not run');
+      default: { const never: never = setup; return never; }
+    }
+  };
   let xvfb: { display: string; stop: () => void } | undefined;
   const startedWiresharks: string[] = [];
 
@@ -107,10 +118,11 @@ describe('falcoshark in the real VS Code workbench', { timeout: 600_000 }, () =>
   });
 
   it('starts with the Falcoshark container and lists webhook alerts in the Alerts view', async (t) => {
-    if (!prerequisites(t)) return;
+    if (!prerequisites(t)) { setup = { state: 'skipped', why: 'a prerequisite is missing (see the first test)' }; return; }
     const hasWireshark = existsSync('/usr/bin/wireshark') && existsSync('/usr/bin/Xvfb');
     if (hasWireshark) xvfb = await startXvfb();
     webhookPort = await freePort();
+    setup = { state: 'failed', why: 'wb.start threw (see the first test)' };
     await wb.start({
       settings: { 'falcoshark.webhook.port': webhookPort, 'falcoshark.cluster.enabled': false, 'falcoshark.askBeforeCapture': true },
       env: { ...(xvfb ? { DISPLAY: xvfb.display } : {}), KUBECONFIG: '/nonexistent/kubeconfig' },
@@ -119,7 +131,7 @@ describe('falcoshark in the real VS Code workbench', { timeout: 600_000 }, () =>
         '.falcoshark/captures/e2e-gen-lo.falcoshark.json': sidecar(),
       },
     });
-    ready = true;
+    setup = { state: 'ready' };
     const page = wb.page;
     const container = page.locator('.activitybar a.action-label[aria-label^="Falcoshark"]');
     await container.waitFor({ state: 'visible', timeout: 30_000 });
@@ -158,7 +170,7 @@ describe('falcoshark in the real VS Code workbench', { timeout: 600_000 }, () =>
   });
 
   it('shows an alert with <img onerror> and </script> in its fields as text, and runs no script', async (t) => {
-    if (!ready) { if (IN_CI) assert.fail('the workbench did not start'); t.skip('the workbench did not start'); return; }
+    if (!needWorkbench(t)) return;
     const page = wb.page;
     const row = page.locator('.sidebar .monaco-list-row', { hasText: '<img src=x onerror=' }).first();
     await row.waitFor({ timeout: 20_000 });
@@ -190,12 +202,7 @@ describe('falcoshark in the real VS Code workbench', { timeout: 600_000 }, () =>
   });
 
   it('opens a capture\'s flow summary with the alerted flow highlighted (hostile alert text as text)', async (t) => {
-    if (!ready) { if (IN_CI) assert.fail('the workbench did not start'); t.skip('the workbench did not start'); return; }
-    if (!existsSync(join(ROOT, 'webview', 'main.ts'))) {
-      // The webview app is built in webview/ (another part of the project); without it there is nothing to show.
-      t.skip('webview/main.ts does not exist yet: no flow summary bundle to host');
-      return;
-    }
+    if (!needWorkbench(t)) return;
     const page = wb.page;
     const capRow = page.locator('.sidebar .pane-body .monaco-list-row', { hasText: 'e2e-gen-lo' })
       .or(page.locator('.sidebar .monaco-list-row', { hasText: 'lo · ' })).first();
@@ -217,7 +224,7 @@ describe('falcoshark in the real VS Code workbench', { timeout: 600_000 }, () =>
   });
 
   it('Open in Wireshark starts a real Wireshark with the alerted flow\'s display filter', async (t) => {
-    if (!ready) { if (IN_CI) assert.fail('the workbench did not start'); t.skip('the workbench did not start'); return; }
+    if (!needWorkbench(t)) return;
     if (!requirePath(t, '/usr/bin/wireshark', 'wireshark-qt') || !requirePath(t, '/usr/bin/Xvfb', 'xvfb') || !requireTool(t, 'import')) return;
     assert.ok(xvfb, 'Xvfb started');
     const page = wb.page;
@@ -251,8 +258,7 @@ describe('falcoshark in the real VS Code workbench', { timeout: 600_000 }, () =>
     assert.ok(existsSync(shot));
   });
   it('the webview\'s Open in Wireshark on a selected flow starts Wireshark filtered to that flow', async (t) => {
-    if (!ready) { if (IN_CI) assert.fail('the workbench did not start'); t.skip('the workbench did not start'); return; }
-    if (!existsSync(join(ROOT, 'webview', 'main.ts'))) { t.skip('webview/main.ts does not exist yet'); return; }
+    if (!needWorkbench(t)) return;
     if (!requirePath(t, '/usr/bin/wireshark', 'wireshark-qt') || !xvfb) return;
     const page = wb.page;
     await page.locator('.tab', { hasText: 'Flows: e2e-gen-lo.pcapng' }).first().click();
@@ -275,7 +281,7 @@ describe('falcoshark in the real VS Code workbench', { timeout: 600_000 }, () =>
   });
 
   it('explains a missing kubeconfig in the Alerts view\'s welcome content, with the next step', async (t) => {
-    if (!ready) { if (IN_CI) assert.fail('the workbench did not start'); t.skip('the workbench did not start'); return; }
+    if (!needWorkbench(t)) return;
     // A second, fresh workbench: only the cluster source, and $KUBECONFIG names a file that does not exist.
     const wb2 = new Workbench();
     try {
