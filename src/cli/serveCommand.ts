@@ -11,7 +11,7 @@ import { checkPort, startAlertSources } from '../core/alerts/sources/alertSource
 import type { SourceEvent } from '../core/alerts/sources/sourceEvents.js';
 import { loadKubeConfig } from '../core/k8s/kubeAccess.js';
 import { CaptureAutomation } from '../core/capture/captureAutomation.js';
-import { checkPolicy, type CapturePolicyConfig } from '../core/capture/capturePolicy.js';
+import { checkPolicy } from '../core/capture/capturePolicy.js';
 import { runCapture } from '../core/capture/runCapture.js';
 import { CaptureApi, promText } from '../core/serve/captureApi.js';
 import { checkMethodAndTool, PlanError, type PlanSettings } from '../core/capture/capturePlan.js';
@@ -32,6 +32,14 @@ const HELP = `usage: falcoshark serve [options]
   --context C           kubeconfig context (default: current, or the in-cluster service account)
   --method M --tool T --image I --duration S   how captures run (see falcoshark capture)
 `;
+
+function readPolicyFile(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (e) {
+    throw new Error(`cannot read the policy ${file}: ${(e as Error).message}`);
+  }
+}
 
 function secret(file: string | undefined, env: string): string | undefined {
   if (file) return readFileSync(file, 'utf8').trim();
@@ -94,7 +102,7 @@ export const serveCommand: CliCommand = {
         // An open webhook beyond loopback would let anyone who reaches it start captures.
         throw new Error(`--host ${v.host} listens beyond loopback: the webhook then needs a token (--webhook-token-file or FALCOSHARK_WEBHOOK_TOKEN), or anyone who reaches it could start captures`);
       }
-      const policy = checkPolicy(v.policy ? JSON.parse(readFileSync(v.policy, 'utf8')) as Partial<CapturePolicyConfig> : {});
+      const policy = checkPolicy(v.policy ? readPolicyFile(v.policy) : {});
       const kc = loadKubeConfig(v.context);
       const auditLog = join(v.captures, 'audit.jsonl');
       const automation = new CaptureAutomation({

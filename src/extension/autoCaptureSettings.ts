@@ -2,7 +2,7 @@
 // import: autoCapture.ts hands a getter over, tests hand a plain object. A setting that does
 // not make a valid policy turns automatic capture off with the setting's name in the reason
 // (a half-understood policy must not start captures).
-import { checkPolicy, DEFAULT_POLICY, type CapturePolicyConfig } from '../core/capture/capturePolicy.js';
+import { checkPolicy, DEFAULT_POLICY, PolicyError, type CapturePolicyConfig } from '../core/capture/capturePolicy.js';
 import type { PlanSettings } from '../core/capture/capturePlan.js';
 import type { Getter, Settings } from './settings.js';
 
@@ -12,6 +12,8 @@ export type AutoCaptureConfig =
   | { state: 'invalid'; setting: string; reason: string };
 
 const P = 'falcoshark.autoCapture';
+/** The setting (under falcoshark.autoCapture) of each policy field whose name differs. */
+const SETTING_OF: Record<string, string> = { 'perPod.max': 'perPodMax', 'perPod.windowSeconds': 'perPodWindowSeconds', diskBudgetBytes: 'diskBudgetMB' };
 
 class SettingError extends Error {
   constructor(readonly setting: string, reason: string) { super(reason); }
@@ -63,8 +65,9 @@ export function readAutoCaptureConfig(get: Getter): AutoCaptureConfig {
     try {
       return { state: 'on', policy: checkPolicy(raw) };
     } catch (e) {
-      // checkPolicy names the policy key; the only one not checked above is minPriority.
-      throw new SettingError(`${P}.minPriority`, (e as Error).message.replace(/^policy minPriority /, ''));
+      // checkPolicy names the policy field: the setting it came from is named instead.
+      if (!(e instanceof PolicyError)) throw e;
+      throw new SettingError(`${P}.${SETTING_OF[e.field] ?? e.field}`, e.message.replace(/^policy \S+ /, ''));
     }
   } catch (e) {
     if (e instanceof SettingError) return { state: 'invalid', setting: e.setting, reason: e.message };

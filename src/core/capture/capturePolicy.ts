@@ -2,7 +2,9 @@
 // an alert storm from turning into a capture storm. Pure decision logic with explicit time,
 // so it is tested without clocks; the automation (captureAutomation.ts) applies it.
 import type { FalcoAlert } from '../alerts/types.js';
-import { atLeast, parsePriority, type Priority } from '../alerts/priority.js';
+import { atLeast, parsePriority, PRIORITIES, type Priority } from '../alerts/priority.js';
+import { checkDnsLabel } from '../alerts/validate.js';
+import { CodedError } from '../util/problem.js';
 
 export interface CapturePolicyConfig {
   /** Alerts at least this severe (default warning). */
@@ -48,19 +50,73 @@ export type PolicyDecision =
 const MAX_DEDUP_KEYS = 10_000;
 const MAX_PODS = 10_000;
 
-/** Validates a policy from settings or flags; throws with the offending key. */
-export function checkPolicy(p: Partial<CapturePolicyConfig>): CapturePolicyConfig {
-  const c: CapturePolicyConfig = { ...DEFAULT_POLICY, ...p, perPod: { ...DEFAULT_POLICY.perPod, ...p.perPod } };
-  if (parsePriority(c.minPriority) === null) throw new Error(`policy minPriority ${JSON.stringify(c.minPriority)} is not a Falco priority`);
-  c.minPriority = parsePriority(c.minPriority)!;
-  const positive = (n: number, k: string): void => { if (!Number.isInteger(n) || n < 1) throw new Error(`policy ${k} must be a whole number ≥ 1, not ${JSON.stringify(n)}`); };
-  positive(c.maxConcurrent, 'maxConcurrent');
-  positive(c.perPod.max, 'perPod.max');
-  positive(c.perPod.windowSeconds, 'perPod.windowSeconds');
-  positive(c.dedupWindowSeconds, 'dedupWindowSeconds');
-  positive(c.diskBudgetBytes, 'diskBudgetBytes');
-  positive(c.maxAlertAgeSeconds, 'maxAlertAgeSeconds');
-  return c;
+/** A policy field that is not what the policy needs; `field` names it ("perPod.max"). */
+export class PolicyError extends CodedError {
+  override readonly name = 'PolicyError';
+  readonly code = 'plan';
+  constructor(readonly field: string, reason: string) {
+    super(`policy${field ? ` ${field}` : ''} ${reason}`);
+  }
+}
+
+const shown = (v: unknown): string => (JSON.stringify(v) ?? String(v)).slice(0, 60);
+const FIELDS: ReadonlySet<string> = new Set(['minPriority', 'rules', 'tags', 'namespaces', 'requireNetworkContext', 'maxConcurrent', 'perPod',
+  'dedupWindowSeconds', 'diskBudgetBytes', 'maxAlertAgeSeconds']);
+
+function object(v: unknown, field: string, keys: readonly string[]): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new PolicyError(field, `must be an object with ${keys.join(', ')}, not ${shown(v)}`);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new PolicyError(`${field}.${k}`, `is not a policy field (${field} has ${keys.join(', ')})`);
+  return o;
+}
+
+function names(v: unknown, field: string, what: string, check?: (s: string) => boolean): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && x.trim() !== '')) {
+    throw new PolicyError(field, `must be a list of ${what} (["…", …]), not ${shown(v)}`);
+  }
+  const bad = check ? v.find((x: string) => !check(x)) : undefined;
+  if (bad !== undefined) throw new PolicyError(field, `has ${shown(bad)}, which is not a ${what.replace(/s$/, '')}`);
+  return v.length ? [...new Set(v as string[])] : undefined;
+}
+
+function whole(v: unknown, field: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new PolicyError(field, `must be a whole number ≥ 1, not ${shown(v)}`);
+  return v;
+}
+
+/** Checks a policy (a JSON file, settings): every field, each error naming its field; defaults
+ *  for the fields not given. A half-understood policy must not start captures. */
+export function checkPolicy(input: unknown): CapturePolicyConfig {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new PolicyError('', `must be a JSON object, not ${shown(input)}`);
+  const p = input as Record<string, unknown>;
+  for (const k of Object.keys(p)) if (!FIELDS.has(k)) throw new PolicyError(k, `is not a policy field (the fields: ${[...FIELDS].join(', ')})`);
+  const d = DEFAULT_POLICY;
+  const minPriority = p.minPriority === undefined ? d.minPriority : parsePriority(p.minPriority);
+  if (minPriority === null) throw new PolicyError('minPriority', `must be a Falco priority (${PRIORITIES.join(', ')}), not ${shown(p.minPriority)}`);
+  if (p.requireNetworkContext !== undefined && typeof p.requireNetworkContext !== 'boolean') {
+    throw new PolicyError('requireNetworkContext', `must be true or false, not ${shown(p.requireNetworkContext)}`);
+  }
+  const rules = names(p.rules, 'rules', 'rule names');
+  const tags = names(p.tags, 'tags', 'tags');
+  const ns = p.namespaces === undefined ? undefined : object(p.namespaces, 'namespaces', ['include', 'exclude']);
+  const isNamespace = (x: string): boolean => checkDnsLabel(x).ok;
+  const include = ns && names(ns.include, 'namespaces.include', 'namespace names', isNamespace);
+  const exclude = ns && names(ns.exclude, 'namespaces.exclude', 'namespace names', isNamespace);
+  const perPod = p.perPod === undefined ? {} : object(p.perPod, 'perPod', ['max', 'windowSeconds']);
+  return {
+    minPriority,
+    ...(rules ? { rules } : {}),
+    ...(tags ? { tags } : {}),
+    ...(include || exclude ? { namespaces: { ...(include ? { include } : {}), ...(exclude ? { exclude } : {}) } } : {}),
+    requireNetworkContext: p.requireNetworkContext === undefined ? d.requireNetworkContext : p.requireNetworkContext as boolean,
+    maxConcurrent: whole(p.maxConcurrent, 'maxConcurrent', d.maxConcurrent),
+    perPod: { max: whole(perPod.max, 'perPod.max', d.perPod.max), windowSeconds: whole(perPod.windowSeconds, 'perPod.windowSeconds', d.perPod.windowSeconds) },
+    dedupWindowSeconds: whole(p.dedupWindowSeconds, 'dedupWindowSeconds', d.dedupWindowSeconds),
+    diskBudgetBytes: whole(p.diskBudgetBytes, 'diskBudgetBytes', d.diskBudgetBytes),
+    maxAlertAgeSeconds: whole(p.maxAlertAgeSeconds, 'maxAlertAgeSeconds', d.maxAlertAgeSeconds),
+  };
 }
 
 /** What the guards remember: running captures, recent captures by alert and by pod. A new

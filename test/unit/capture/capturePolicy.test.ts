@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CapturePolicy, checkPolicy, DEFAULT_POLICY } from '../../../src/core/capture/capturePolicy.js';
+import { readFileSync } from 'node:fs';
+import { CapturePolicy, checkPolicy, DEFAULT_POLICY, PolicyError } from '../../../src/core/capture/capturePolicy.js';
 import { parseAlert } from '../../../src/core/alerts/alertParser.js';
 import type { FalcoAlert } from '../../../src/core/alerts/types.js';
 import { falcoAlertJson, type AlertSpec } from '../../support/falcoAlerts.js';
@@ -56,6 +57,38 @@ test('bad policies are refused with the key', () => {
   assert.throws(() => checkPolicy({ maxConcurrent: 0 }), /maxConcurrent/);
   assert.throws(() => checkPolicy({ minPriority: 'loud' as 'warning' }), /minPriority/);
   assert.equal(checkPolicy({ minPriority: 'CRITICAL' as 'critical' }).minPriority, 'critical');
+});
+
+test('every field of a policy file is checked, the message naming it', () => {
+  const refused = (p: unknown): string => {
+    try { checkPolicy(p); } catch (e) { assert.ok(e instanceof PolicyError); return e.message; }
+    return 'accepted';
+  };
+  // A rule name as a string used to match by substring; "false" as a string used to count as true.
+  assert.equal(refused({ rules: 'Outbound' }), 'policy rules must be a list of rule names (["…", …]), not "Outbound"');
+  assert.equal(refused({ requireNetworkContext: 'false' }), 'policy requireNetworkContext must be true or false, not "false"');
+  assert.equal(refused({ tags: ['network', 7] }), 'policy tags must be a list of tags (["…", …]), not ["network",7]');
+  assert.equal(refused({ namespaces: ['shop'] }), 'policy namespaces must be an object with include, exclude, not ["shop"]');
+  assert.equal(refused({ namespaces: { exclude: ['kube-system', 'Shop Floor'] } }), 'policy namespaces.exclude has "Shop Floor", which is not a namespace name');
+  assert.equal(refused({ namespaces: { inclde: ['shop'] } }), 'policy namespaces.inclde is not a policy field (namespaces has include, exclude)');
+  assert.equal(refused({ perPod: { max: 3, window: 60 } }), 'policy perPod.window is not a policy field (perPod has max, windowSeconds)');
+  assert.equal(refused({ perPod: { max: '3' } }), 'policy perPod.max must be a whole number ≥ 1, not "3"');
+  assert.equal(refused({ diskBudgetBytes: 1.5 }), 'policy diskBudgetBytes must be a whole number ≥ 1, not 1.5');
+  assert.equal(refused({ maxAlertAgeSeconds: -1 }), 'policy maxAlertAgeSeconds must be a whole number ≥ 1, not -1');
+  assert.match(refused({ minPriority: 3 }), /^policy minPriority must be a Falco priority \(debug, .*emergency\), not 3$/);
+  assert.match(refused({ minPrio: 'warning' }), /^policy minPrio is not a policy field \(the fields: minPriority, rules, /);
+  assert.equal(refused([]), 'policy must be a JSON object, not []');
+  assert.deepEqual(checkPolicy({ rules: ['A', 'A'], requireNetworkContext: false }).rules, ['A'], 'duplicates folded');
+  assert.equal(checkPolicy({ requireNetworkContext: false }).requireNetworkContext, false);
+});
+
+test('the policy deploy/serve.yaml ships is a valid one', () => {
+  const yaml = readFileSync('deploy/serve.yaml', 'utf8');
+  const m = /policy\.json: \|\n((?: {4}.*\n)+)/.exec(yaml);
+  assert.ok(m, 'the ConfigMap has a policy.json');
+  const p = checkPolicy(JSON.parse(m[1]));
+  assert.deepEqual(p.namespaces, { exclude: ['kube-system', 'falco', 'falcoshark'] });
+  assert.equal(p.diskBudgetBytes, 4294967296);
 });
 
 test('a new policy (settings changed) counts the captures still running under the old one', () => {

@@ -53,7 +53,7 @@ test('a bad value turns automatic capture off and names its setting', () => {
     assert.equal(c.state, 'invalid', JSON.stringify(o));
     return c.state === 'invalid' ? `${c.setting} ${c.reason}` : '';
   };
-  assert.equal(bad({ 'autoCapture.minPriority': 'loud' }), 'falcoshark.autoCapture.minPriority "loud" is not a Falco priority');
+  assert.equal(bad({ 'autoCapture.minPriority': 'loud' }), 'falcoshark.autoCapture.minPriority must be a Falco priority (debug, informational, notice, warning, error, critical, alert, emergency), not "loud"');
   assert.match(bad({ 'autoCapture.minPriority': 3 }), /^falcoshark\.autoCapture\.minPriority must be a Falco priority/);
   assert.equal(bad({ 'autoCapture.maxConcurrent': 0 }), 'falcoshark.autoCapture.maxConcurrent must be a whole number from 1 to 20, not 0');
   assert.match(bad({ 'autoCapture.perPodMax': 1.5 }), /^falcoshark\.autoCapture\.perPodMax /);
