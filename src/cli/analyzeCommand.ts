@@ -6,7 +6,7 @@ import type { CliCommand } from './command.js';
 import { analyzeFileStreamed, type StreamedSummary } from '../core/flows/analyzeFile.js';
 import { ByteWriter } from '../core/flows/byteWriter.js';
 import { CaptureFormatError } from '../core/pcap/types.js';
-import { renderTable } from './flowTable.js';
+import { renderTable } from './summaryTable.js';
 import { annotateFlow, annotateSummary, FlowAnnotator } from '../core/annotate/annotateSummary.js';
 import { readSidecar, type CaptureSidecar } from '../core/capture/captureSidecar.js';
 import type { AnnotatedFlow } from '../shared/annotatedSummary.js';

@@ -14,7 +14,7 @@ import { findPodFor } from '../core/k8s/podTarget.js';
 import { analyzeFile } from '../core/flows/analyzeFile.js';
 import { annotateSummary } from '../core/annotate/annotateSummary.js';
 import { readSidecar } from '../core/capture/captureSidecar.js';
-import { renderSummary, humanBytes } from './flowTable.js';
+import { renderSummary, humanBytes } from './summaryTable.js';
 import { terminalSafe } from '../core/util/terminalSafe.js';
 
 const HELP = `usage: falcoshark capture (--alert FILE | --pod NS/NAME | --local) [options]
