@@ -30,16 +30,8 @@ export function num(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0;
 }
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
-export function formatBytes(n: number): string {
-  let v = n;
-  let u = 0;
-  while (v >= 1000 && u < UNITS.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return u === 0 ? `${v} B` : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${UNITS[u]}`;
-}
+// One byte-size format for the CLI, the extension and this webview.
+export { formatBytes } from '../src/shared/byteSize.js';
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');

@@ -14,7 +14,8 @@ import { findPodFor } from '../core/k8s/podTarget.js';
 import { analyzeFile } from '../core/flows/analyzeFile.js';
 import { annotateSummary } from '../core/annotate/annotateSummary.js';
 import { readSidecar } from '../core/capture/captureSidecar.js';
-import { renderSummary, humanBytes } from './summaryTable.js';
+import { renderSummary } from './summaryTable.js';
+import { formatBytes } from '../shared/byteSize.js';
 import { terminalSafe } from '../core/util/terminalSafe.js';
 
 const HELP = `usage: falcoshark capture (--alert FILE | --pod NS/NAME | --local) [options]
@@ -112,12 +113,12 @@ export const captureCommand: CliCommand = {
         plan, outDir: v.out, auditLog: join(v.out, 'audit.jsonl'), kubeConfig: kc, alert, addCapabilities: v['add-capabilities'], signal: ac.signal,
         onStage: (s) => process.stderr.write(`${s}\n`),
         onProgress: (p) => {
-          const line = `${p.packets} packets, ${humanBytes(p.bytes)}, ${Math.max(0, Math.ceil((p.durationMs - p.elapsedMs) / 1000))} s left`;
+          const line = `${p.packets} packets, ${formatBytes(p.bytes)}, ${Math.max(0, Math.ceil((p.durationMs - p.elapsedMs) / 1000))} s left`;
           process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
         },
       }).finally(() => process.off('SIGINT', onSig));
       if (tty) process.stderr.write('\r\x1b[K');
-      process.stderr.write(`${rec.outcome}: ${terminalSafe(rec.reason, 400)} (${rec.packets} packets, ${humanBytes(rec.bytes)})\n`);
+      process.stderr.write(`${rec.outcome}: ${terminalSafe(rec.reason, 400)} (${rec.packets} packets, ${formatBytes(rec.bytes)})\n`);
       process.stdout.write(`${rec.file}\n`);
       if (rec.outcome === 'failed') return 1;
       const summary = annotateSummary(await analyzeFile(rec.file), await readSidecar(rec.file));

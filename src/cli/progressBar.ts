@@ -1,4 +1,6 @@
 // A one-line progress bar on stderr, only when stderr is a terminal.
+import { formatBytes } from '../shared/byteSize.js';
+
 export class ProgressBar {
   private last = 0;
   private readonly started = Date.now();
@@ -18,9 +20,9 @@ export class ProgressBar {
     const width = 30;
     const filled = Math.round(frac * width);
     const secs = (now - this.started) / 1000;
-    const mbs = secs > 0 ? done / 1e6 / secs : 0;
+    const rate = secs > 0 ? done / secs : 0;
     const line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% `
-      + `${(done / 1e6).toFixed(0)}/${(total / 1e6).toFixed(0)} MB ${mbs.toFixed(0)} MB/s ${extra}`;
+      + `${formatBytes(done)}/${formatBytes(total)} ${formatBytes(rate)}/s ${extra}`;
     this.out.write(`\r${line.slice(0, (this.out.columns ?? 100) - 1)}`);
     this.shown = true;
   }

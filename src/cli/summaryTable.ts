@@ -2,6 +2,7 @@
 import type { FlowRecord, FlowEndpoint } from '../shared/flowSummary.js';
 import type { AnnotatedFlow, AnnotatedSummary } from '../shared/annotatedSummary.js';
 import { terminalSafe } from '../core/util/terminalSafe.js';
+import { formatBytes } from '../shared/byteSize.js';
 
 function ep(e: FlowEndpoint): string {
   if (e.port === undefined) return e.ip;
@@ -11,15 +12,6 @@ function ep(e: FlowEndpoint): string {
 function named(e: FlowEndpoint, id: AnnotatedFlow['clientIdentity']): string {
   if (!id || id.kind === 'unknown') return ep(e);
   return `${ep(e)} ${terminalSafe(id.kind === 'pod' ? `${id.namespace}/${id.workload?.name ?? id.name}` : id.label, 40)}`;
-}
-
-export function humanBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 function seconds(f: FlowRecord): number {
@@ -58,7 +50,7 @@ export function renderSummary(s: AnnotatedSummary, file: string, top: number): s
 export function renderTable(s: AnnotatedSummary, shown: readonly AnnotatedFlow[], total: number, anyAlerted: boolean, file: string): string {
   const t = s.totals;
   const out: string[] = [];
-  out.push(`${terminalSafe(file, 300)}: ${s.format ?? 'unknown format'}, ${t.packets.toLocaleString('en')} packets, ${humanBytes(t.bytes)}, `
+  out.push(`${terminalSafe(file, 300)}: ${s.format ?? 'unknown format'}, ${t.packets.toLocaleString('en')} packets, ${formatBytes(t.bytes)}, `
     + `${t.durationSeconds.toFixed(3)} s, ${t.flows.toLocaleString('en')} flows`);
   if (t.firstPacket) out.push(`from ${t.firstPacket} to ${t.lastPacket}`);
   const ctx = s.context;
@@ -77,7 +69,7 @@ export function renderTable(s: AnnotatedSummary, shown: readonly AnnotatedFlow[]
     ['', 'proto', 'client', 'server', 'pkts c→s', 'pkts s→c', 'bytes c→s', 'bytes s→c', 'secs', 'seen'],
     shown.map((f) => [f.alerted ? '▶' : '', f.protocol, named(f.client, f.clientIdentity), named(f.server, f.serverIdentity),
       String(f.packets.fromClient), String(f.packets.fromServer),
-      humanBytes(f.bytes.fromClient), humanBytes(f.bytes.fromServer), seconds(f).toFixed(3), flowHints(f)]),
+      formatBytes(f.bytes.fromClient), formatBytes(f.bytes.fromServer), seconds(f).toFixed(3), flowHints(f)]),
     new Set([4, 5, 6, 7, 8]),
   ));
   if (total > shown.length) out.push(`… ${total - shown.length} more flows (use --top N or --json)`);

@@ -13,7 +13,7 @@ import { planSettingsOf, readAutoCaptureConfig } from './autoCaptureSettings.js'
 import { Disposable } from './disposable.js';
 import type { Log } from './log.js';
 import type { Settings } from './settings.js';
-import { humanSize } from './views/captureList.js';
+import { formatBytes } from '../shared/byteSize.js';
 
 export interface AutoCaptureDeps {
   store: AlertStore;
@@ -81,7 +81,7 @@ export class AutoCapture extends Disposable {
       return;
     }
     const pick = await vscode.window.showInformationMessage(
-      `Automatic capture on ${where} ("${alert.rule}"): ${rec.packets.toLocaleString('en-US')} packets (${humanSize(rec.bytes)}${rec.alertedPackets ? `, ${rec.alertedPackets} of the alerted flow` : ''}): ${rec.reason}`,
+      `Automatic capture on ${where} ("${alert.rule}"): ${rec.packets.toLocaleString('en-US')} packets (${formatBytes(rec.bytes)}${rec.alertedPackets ? `, ${rec.alertedPackets} of the alerted flow` : ''}): ${rec.reason}`,
       'Open Summary');
     if (pick === 'Open Summary') await this.deps.openSummary(rec.file);
   }

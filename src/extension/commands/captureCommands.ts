@@ -14,7 +14,7 @@ import { fixesFor, type Fix } from './captureFixes.js';
 import { runCapture } from '../../core/capture/runCapture.js';
 import type { CaptureRecord } from '../../core/capture/captureSession.js';
 import { findPodFor, PodGoneError } from '../../core/k8s/podTarget.js';
-import { humanSize } from '../views/captureList.js';
+import { formatBytes } from '../../shared/byteSize.js';
 import type { Settings } from '../settings.js';
 import type { Log } from '../log.js';
 import { describeCaps, parseBpf, parseBytes, parseCount, parseDuration, parsePodRef, planFromDraft, podRefFromExplorerNode, type Parsed, type PlanDraft } from './planEdit.js';
@@ -130,7 +130,7 @@ export class CaptureRunner implements vscode.Disposable {
         { label: '$(filter) Filter', description: plan.filter.bpf || '(none: all traffic)', detail: plan.filter.description, action: 'filter' },
         { label: '$(watch) Duration', description: `${plan.caps.durationSeconds} s`, action: 'duration' },
         { label: '$(package) Max packets', description: plan.caps.maxPackets.toLocaleString('en-US'), action: 'packets' },
-        { label: '$(database) Max bytes', description: humanSize(plan.caps.maxBytes), action: 'bytes' },
+        { label: '$(database) Max bytes', description: formatBytes(plan.caps.maxBytes), action: 'bytes' },
         { label: '$(check-all) Capture and don\'t ask again', description: 'turns off falcoshark.askBeforeCapture', action: 'dontAsk' },
       ];
       for (const n of plan.notes) items.push({ label: `$(info) ${n}`, action: 'accept' });
@@ -149,7 +149,7 @@ export class CaptureRunner implements vscode.Disposable {
         case 'filter': { const r = await ask('Capture (BPF) filter; empty = the filter built from the alert', plan.filter.bpf, parseBpf); if (r?.ok) draft = { ...draft, filterOverride: r.value }; break; }
         case 'duration': { const r = await ask('Duration (30, 2m, …)', String(plan.caps.durationSeconds), parseDuration); if (r?.ok) draft = { ...draft, caps: { ...draft.caps, durationSeconds: r.value } }; break; }
         case 'packets': { const r = await ask('Most packets (200k, …)', String(plan.caps.maxPackets), parseCount); if (r?.ok) draft = { ...draft, caps: { ...draft.caps, maxPackets: r.value } }; break; }
-        case 'bytes': { const r = await ask('Most bytes (100MB, …)', humanSize(plan.caps.maxBytes).replace(' ', ''), parseBytes); if (r?.ok) draft = { ...draft, caps: { ...draft.caps, maxBytes: r.value } }; break; }
+        case 'bytes': { const r = await ask('Most bytes (100MB, …)', formatBytes(plan.caps.maxBytes).replace(' ', ''), parseBytes); if (r?.ok) draft = { ...draft, caps: { ...draft.caps, maxBytes: r.value } }; break; }
         default: { const never: never = pick.action; void never; }
       }
     }
@@ -183,7 +183,7 @@ export class CaptureRunner implements vscode.Disposable {
             onProgress: (p) => {
               const pct = p.durationMs > 0 ? Math.min(100, (p.elapsedMs / p.durationMs) * 100) : 0;
               const left = Math.max(0, Math.ceil((p.durationMs - p.elapsedMs) / 1000));
-              progress.report({ increment: Math.max(0, pct - lastPct), message: `${p.packets.toLocaleString('en-US')} packets, ${humanSize(p.bytes)}, ${left} s left` });
+              progress.report({ increment: Math.max(0, pct - lastPct), message: `${p.packets.toLocaleString('en-US')} packets, ${formatBytes(p.bytes)}, ${left} s left` });
               lastPct = pct;
             } });
         } finally { sub.dispose(); }
@@ -205,7 +205,7 @@ export class CaptureRunner implements vscode.Disposable {
         void this.error(`The capture failed: ${rec.reason}`, [['Show Log', 'falcoshark.showLog']]);
         return;
       }
-      const pick = await vscode.window.showInformationMessage(`Captured ${rec.packets.toLocaleString('en-US')} packets (${humanSize(rec.bytes)}${rec.alertedPackets ? `, ${rec.alertedPackets} of the alerted flow` : ''}): ${rec.reason}`,
+      const pick = await vscode.window.showInformationMessage(`Captured ${rec.packets.toLocaleString('en-US')} packets (${formatBytes(rec.bytes)}${rec.alertedPackets ? `, ${rec.alertedPackets} of the alerted flow` : ''}): ${rec.reason}`,
         'Open Summary', 'Open in Wireshark');
       if (pick === 'Open Summary') await this.deps.openSummary(rec.file);
       else if (pick === 'Open in Wireshark') await this.deps.openInWireshark(rec.file);

@@ -45,12 +45,3 @@ export async function captureInfo(file: string): Promise<CaptureInfo | undefined
 export async function captureInfos(dir: string): Promise<CaptureInfo[]> {
   return (await listCaptures(dir)).flatMap((c) => (c.file ? [infoOf({ ...c, file: c.file })] : []));
 }
-
-export function humanSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
-}

@@ -2,7 +2,8 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../disposable.js';
 import type { Log } from '../log.js';
-import { captureInfos, humanSize, type CaptureInfo } from './captureList.js';
+import { captureInfos, type CaptureInfo } from './captureList.js';
+import { formatBytes } from '../../shared/byteSize.js';
 import { timeAgo } from './alertGrouping.js';
 import { isRemoteNode, type RemoteCaptures, type RemoteNode } from './remoteCaptures.js';
 
@@ -69,9 +70,9 @@ export class CapturesTree extends Disposable implements vscode.TreeDataProvider<
     const item = new vscode.TreeItem(c.rule ?? c.name, vscode.TreeItemCollapsibleState.None);
     item.id = c.file;
     item.resourceUri = vscode.Uri.file(c.file);
-    item.description = [c.automatic ? 'automatic' : '', c.target, humanSize(c.size), timeAgo(c.time, Date.now())].filter(Boolean).join(' · ');
+    item.description = [c.automatic ? 'automatic' : '', c.target, formatBytes(c.size), timeAgo(c.time, Date.now())].filter(Boolean).join(' · ');
     item.tooltip = [c.name, c.rule ? `alert: ${c.rule}${c.priority ? ` (${c.priority})` : ''}` : 'no alert', c.target ? `target: ${c.target}` : '',
-      `time: ${new Date(c.time).toISOString()}`, `size: ${humanSize(c.size)}`, c.outcome ? `outcome: ${c.outcome}` : '',
+      `time: ${new Date(c.time).toISOString()}`, `size: ${formatBytes(c.size)}`, c.outcome ? `outcome: ${c.outcome}` : '',
       c.automatic ? 'started automatically by the capture policy' : '', c.sidecarProblem ? `sidecar: ${c.sidecarProblem}` : ''].filter(Boolean).join('\n');
     item.iconPath = new vscode.ThemeIcon(c.outcome === 'failed' ? 'error' : c.outcome === 'partial' ? 'warning' : c.automatic ? 'zap' : 'pulse');
     item.contextValue = 'falcoshark.capture';

@@ -3,7 +3,7 @@
 // CapturesTree, which asks this part for its root nodes, children and tree items.
 import * as vscode from 'vscode';
 import { Disposable } from '../disposable.js';
-import { humanSize } from './captureList.js';
+import { formatBytes } from '../../shared/byteSize.js';
 import { timeAgo } from './alertGrouping.js';
 import { loadRemoteCaptures, remoteFolderFor, type RemoteItem, type RemoteListing } from './remoteCaptureList.js';
 
@@ -89,10 +89,10 @@ export class RemoteCaptures extends Disposable {
     const item = new vscode.TreeItem(c.rule ?? c.id, vscode.TreeItemCollapsibleState.None);
     item.id = `serve:${node.url}#${c.id}`;
     const created = Date.parse(c.createdAt);
-    item.description = [c.automatic ? 'automatic' : '', c.target, humanSize(c.bytes), Number.isFinite(created) ? timeAgo(created, Date.now()) : '',
+    item.description = [c.automatic ? 'automatic' : '', c.target, formatBytes(c.bytes), Number.isFinite(created) ? timeAgo(created, Date.now()) : '',
       c.downloaded ? 'downloaded' : ''].filter(Boolean).join(' · ');
     item.tooltip = [c.id, c.rule ? `alert: ${c.rule}${c.priority ? ` (${c.priority})` : ''}` : 'no alert', c.target ? `target: ${c.target}` : '',
-      c.createdAt ? `time: ${c.createdAt}` : '', `size: ${humanSize(c.bytes)}`, c.outcome ? `outcome: ${c.outcome}${c.reason ? ` (${c.reason})` : ''}` : '',
+      c.createdAt ? `time: ${c.createdAt}` : '', `size: ${formatBytes(c.bytes)}`, c.outcome ? `outcome: ${c.outcome}${c.reason ? ` (${c.reason})` : ''}` : '',
       c.automatic ? 'started automatically by the capture policy' : '', `on falcoshark serve at ${node.url}`].filter(Boolean).join('\n');
     item.iconPath = new vscode.ThemeIcon(c.outcome === 'failed' ? 'error' : c.downloaded ? 'cloud' : 'cloud-download');
     item.contextValue = 'falcoshark.remoteCapture';

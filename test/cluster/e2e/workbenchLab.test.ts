@@ -62,7 +62,7 @@ describe('falcoshark in the workbench against the lab', { skip, timeout: 600_000
     await page.locator('.statusbar-item', { hasText: 'capture running' }).first().waitFor({ timeout: 10_000 });
     const progress = page.locator('.notification-toast', { hasText: 's left' }).first();
     await progress.waitFor({ timeout: 30_000 });
-    assert.match(await progress.innerText(), /\d+ packets, [\d.]+ (B|KB|MB), \d+ s left/);
+    assert.match(await progress.innerText(), /\d+ packets, [\d.]+ (B|KiB|MiB), \d+ s left/);
     await wb.screenshot('12-lab-capturing');
     const done = page.locator('.notification-toast', { hasText: 'Captured' }).first();
     await done.waitFor({ timeout: 90_000 });

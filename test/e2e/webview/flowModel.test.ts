@@ -90,7 +90,7 @@ test('format helpers', () => {
   assert.equal(clip('abcdef', 3), 'abc… (+3 chars)');
   assert.equal(clip('a😀b', 2), 'a… (+3 chars)', 'a surrogate pair is not cut in half');
   assert.equal(formatBytes(999), '999 B');
-  assert.equal(formatBytes(1_500_000), '1.5 MB');
+  assert.equal(formatBytes(1_500_000), '1.4 MiB', 'the one byte-size format (src/shared/byteSize.ts)');
   assert.equal(formatDuration(0.0042), '4.2 ms');
   assert.ok(Math.abs((parseIsoSeconds('2026-11-28T13:42:53.877858917Z') % 60) - 53.877858917) < 1e-6);
   assert.ok(Number.isNaN(parseIsoSeconds('javascript:x=3')));
