@@ -141,7 +141,9 @@ describe('pod captures in the lab', { skip }, () => {
   });
 
   test('without permission on ephemeral containers, the error names it', async () => {
-    const plan = planFromAlert(alert, { image, caps: { durationSeconds: 2 } });
+    // (With exec rights a user may reuse a capture container already in the pod; an image no
+    // holder of the pod runs makes falcoshark add one, which this user may not.)
+    const plan = planFromAlert(alert, { image: 'localhost/falcoshark/lab-falco:0.1.0', caps: { durationSeconds: 2 } });
     await assert.rejects(runCapture({ plan, outDir: out, kubeConfig: lab.kubeConfig('no-ephemeral') }),
       /403: cannot patch pods\/ephemeralcontainers in namespace shop/);
   });

@@ -132,8 +132,13 @@ test('the lab is a real Kubernetes: kubectl, the demo, live Falco alerts, a capt
     const r = await c.kubectl(['debug', '-it', '-n', 'shop', pod, `--container=${name}`, `--image=${CAPTURE_IMAGE}`, '--image-pull-policy=IfNotPresent', '--profile=baseline',
       '--', 'tshark', '-n', '-i', 'any', '-c', '5', '-f', 'tcp'], { timeoutMs: 90_000, keepStdin: true });
     assert.equal(r.code, 0, r.stderr);
-    // tshark may be done before kubectl has attached (5 packets come fast): what the container
-    // printed is then in its log, as `kubectl debug` itself says.
+    // tshark may be done before kubectl has attached (5 packets come fast), or kubectl may return
+    // before it is: what the container printed is in its log once it has terminated.
+    for (let i = 0; i < 120; i++) {
+      const state = await c.ok(['get', 'pod', '-n', 'shop', pod, '-o', `jsonpath={.status.ephemeralContainerStatuses[?(@.name=="${name}")].state}`]);
+      if (state.includes('terminated')) break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
     const logs = await c.ok(['logs', '-n', 'shop', pod, '-c', name]);
     t.diagnostic(`${r.stdout}\n--- kubectl logs -c ${name}:\n${logs}`);
     const packets = `${r.stdout}\n${logs}`.split('\n').filter((l) => /^\s*\d+\s+\d+\.\d+/.test(l)).slice(0, 5);
