@@ -21,9 +21,16 @@ export default tseslint.config(
     },
   },
   {
-    // The flow summary webview runs in a browser (VS Code's webview), not in Node.
+    // The flow summary webview runs in a browser (VS Code's webview), not in Node: no Node
+    // modules, no VS Code API (it talks to the host through src/shared/webviewProtocol.ts).
     files: ['webview/**'],
     languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'the webview has no VS Code API: post a message (src/shared/webviewProtocol.ts)' }],
+        patterns: [{ group: ['node:*'], message: 'the webview runs in a browser: no Node modules' }],
+      }],
+    },
   },
   {
     files: ['**/*.cjs'],

@@ -30,8 +30,10 @@ test('no shell strings: exec/execSync however imported, execa command strings, s
   assert.deepEqual(await rulesHit("import { spawn } from 'node:child_process';\nspawn('ls', ['-l'], { shell: false });\n", 'src/core/capture/probe.ts'), [], 'an argv array is fine');
 });
 
-test('the core imports no VS Code, the extension may', async () => {
+test('the core and the webview import no VS Code, the extension may; the webview no Node module', async () => {
   const code = "import * as vscode from 'vscode';\nvoid vscode;\n";
   assert.ok((await rulesHit(code, 'src/core/alerts/probe.ts')).some((h) => /no-restricted-imports: 'vscode' import is restricted/.test(h)));
+  assert.ok((await rulesHit(code, 'webview/probe.ts')).some((h) => /no-restricted-imports: 'vscode' import is restricted/.test(h)));
+  assert.ok((await rulesHit("import { readFileSync } from 'node:fs';\nvoid readFileSync;\n", 'webview/probe.ts')).some((h) => /no-restricted-imports: 'node:fs' import is restricted/.test(h)));
   assert.deepEqual(await rulesHit(code, 'src/extension/probe.ts'), []);
 });
