@@ -1,7 +1,8 @@
 // `falcoshark analyze <file> [--json] [--top N]`: the flow summary of a pcap/pcapng capture.
 import { parseArgs } from 'node:util';
 import { stat } from 'node:fs/promises';
-import { writeSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CliCommand } from './command.js';
 import { analyzeFileStreamed, type StreamedSummary } from '../core/flows/analyzeFile.js';
 import { ByteWriter } from '../core/flows/byteWriter.js';
@@ -71,7 +72,8 @@ export const analyzeCommand: CliCommand = {
         ? (done: number, total: number | undefined) => bar.update(done, total ?? size) : undefined;
       // Both outputs come from the flow table as they are written: the flow list never
       // exists whole in memory (a capture of a busy node has hundreds of thousands).
-      const streamed = await analyzeFileStreamed(file, { signal: ac.signal, onProgress });
+      const workerScript = flowWorkerScript();
+      const streamed = await analyzeFileStreamed(file, { signal: ac.signal, onProgress, ...(workerScript ? { parallel: { workerScript } } : {}) });
       bar.done();
       const truncated = streamed.head.truncated;
       if (values.json) writeJson(streamed, sidecar);
@@ -94,6 +96,14 @@ export const analyzeCommand: CliCommand = {
     }
   },
 };
+
+/** The script of the parallel analysis's second thread: dist/analyzeWorker.js beside the
+ *  bundled CLI (or its source when run from source). FALCOSHARK_THREADS=1: none (one thread). */
+function flowWorkerScript(): string | undefined {
+  if (process.env.FALCOSHARK_THREADS === '1') return undefined;
+  for (const p of [join(__dirname, 'analyzeWorker.js'), join(__dirname, '..', 'extension', 'analyzeWorker.ts')]) if (existsSync(p)) return p;
+  return undefined;
+}
 
 /** Writes all of `bytes` to stdout, synchronously (stdout is a file or a blocking pipe, or,
  *  when something made it non-blocking, a pipe we wait on). False when the reader is gone. */

@@ -1,7 +1,11 @@
 // Worker thread entry (dist/analyzeWorker.js): analyses one capture file and annotates it with
 // its sidecar, off the extension host's thread. Messages are plain data (see analysis.ts).
+// The same script is the parallel analysis's second thread (core/flows/flowWorker.ts) when
+// its workerData says so: for the CLI and for the analysis started here.
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeFile } from '../core/flows/analyzeFile.js';
+import { isFlowWorkerData } from '../core/flows/partition.js';
+import { runFlowWorker } from '../core/flows/flowWorker.js';
 import { annotateSummary } from '../core/annotate/annotateSummary.js';
 import { readSidecar } from '../core/capture/captureSidecar.js';
 import type { WorkerReply, WorkerRequest } from './analysisMessages.js';
@@ -14,6 +18,7 @@ async function main(): Promise<void> {
   const post = (m: WorkerReply): void => port.postMessage(m);
   try {
     const summary = await analyzeFile(req.file, {
+      parallel: { workerScript: __filename },
       onProgress: (bytesRead, totalBytes) => {
         const now = Date.now();
         if (now - last < 100) return;
@@ -30,4 +35,5 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+if (isFlowWorkerData(workerData) && parentPort) runFlowWorker(workerData, parentPort);
+else void main();

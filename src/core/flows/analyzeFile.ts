@@ -2,6 +2,8 @@
 // analyzer. A file unreadable from its first bytes throws the reader's CaptureFormatError;
 // a file that breaks part-way gives the summary of what was read, with `truncated` set.
 
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { FlowRecord, FlowSummary } from '../../shared/flowSummary.js';
 import { readCaptureFile, readCaptureStream, type ReadCaptureResult } from '../pcap/readCaptureFile.js';
 import { FlowAnalyzer } from './flowAnalyzer.js';
@@ -9,6 +11,7 @@ import { buildSummary, FlowRecordMaker, flowRecords, summaryHead, type FlowEndpo
 import type { ByteWriter } from './byteWriter.js';
 import { FlowJsonWriter } from './flowJson.js';
 import { S_BYTES } from './flowTable.js';
+import { analyzeFileParallel, PARALLEL_MIN_BYTES, type ParallelOptions, type ParallelRun } from './parallelAnalyze.js';
 
 export interface AnalyzeOptions {
   signal?: AbortSignal;
@@ -16,6 +19,16 @@ export interface AnalyzeOptions {
   onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
   /** Flow table bound (default 1,000,000). */
   maxFlows?: number;
+  /** Analyse large files with a second thread (same result; see parallelAnalyze.ts). */
+  parallel?: ParallelOptions;
+}
+
+/** The two-thread analysis when it applies and succeeds, else undefined (then one thread). */
+async function tryParallel(path: string, opts: AnalyzeOptions): Promise<ParallelRun | undefined> {
+  const p = opts.parallel;
+  if (!p || availableParallelism() < 2) return undefined;
+  if ((await stat(path)).size < (p.minBytes ?? PARALLEL_MIN_BYTES)) return undefined;
+  return analyzeFileParallel(path, { ...p, maxFlows: opts.maxFlows, signal: opts.signal, onProgress: opts.onProgress });
 }
 
 function finish(analyzer: FlowAnalyzer, r: ReadCaptureResult): FlowSummary {
@@ -23,6 +36,12 @@ function finish(analyzer: FlowAnalyzer, r: ReadCaptureResult): FlowSummary {
 }
 
 export async function analyzeFile(path: string, opts: AnalyzeOptions = {}): Promise<FlowSummary> {
+  const par = await tryParallel(path, opts);
+  if (par) {
+    const s = streamedOfParallel(par);
+    for (let g = 0; g < s.count; g++) s.head.flows.push(s.record(g));
+    return s.head;
+  }
   const analyzer = new FlowAnalyzer({ maxFlows: opts.maxFlows });
   const r = await readCaptureFile(path, analyzer, { signal: opts.signal, onProgress: opts.onProgress });
   return finish(analyzer, r);
@@ -55,6 +74,8 @@ export interface StreamedSummary {
 }
 
 export async function analyzeFileStreamed(path: string, opts: AnalyzeOptions = {}): Promise<StreamedSummary> {
+  const par = await tryParallel(path, opts);
+  if (par) return streamedOfParallel(par);
   const analyzer = new FlowAnalyzer({ maxFlows: opts.maxFlows });
   const r = await readCaptureFile(path, analyzer, { signal: opts.signal, onProgress: opts.onProgress });
   return streamedOf(analyzer, summaryHead(analyzer, { end: r.end, fileBytes: r.fileBytes }));
@@ -73,5 +94,21 @@ export function streamedOf(analyzer: FlowAnalyzer, head: FlowSummary): StreamedS
     writeFlowOpen: (f, w) => json.open(f, w),
     endpoints: maker,
     totalBytes: (f) => t.stat(f, S_BYTES) + t.stat(f, S_BYTES + 1),
+  };
+}
+
+/** The streamed view of a two-thread analysis. */
+function streamedOfParallel(r: ParallelRun): StreamedSummary {
+  const m = r.flows;
+  return {
+    head: summaryHead(r.main, { end: r.end, fileBytes: r.fileBytes }, m),
+    count: m.count,
+    record: (g) => m.record(g),
+    *flows() {
+      for (let g = 0; g < m.count; g++) yield m.record(g);
+    },
+    writeFlowOpen: (g, w) => m.writeFlowOpen(g, w),
+    endpoints: m,
+    totalBytes: (g) => m.totalBytes(g),
   };
 }

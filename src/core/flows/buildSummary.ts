@@ -11,6 +11,7 @@ import {
 } from '../../shared/flowSummary.js';
 import type { ReaderEnd } from '../pcap/types.js';
 import type { FlowAnalyzer } from './flowAnalyzer.js';
+import type { FlowAccounting } from './flowAccounting.js';
 import { ACTIVITY_BUCKETS, S_BYTES, S_PKTS, FLAG_CLIENT_BY_SYN, FLAG_CLIENT_BY_SYNACK, FLAG_FIN, FLAG_RST, FLAG_SYN, FLAG_SYNACK } from './flowTable.js';
 import { formatIpv4, formatIpv6Words, isoTime } from './format.js';
 
@@ -36,6 +37,17 @@ function small(x: number): number {
 
 const V4_CACHE = 1 << 16;
 
+/** The flows of a summary, in order (one table's, or a parallel analysis's merged). */
+export interface FlowList {
+  readonly count: number;
+  protocolNumber(f: number): number;
+}
+
+function tableList(a: FlowAccounting): FlowList {
+  const t = a.table;
+  return { count: t.count, protocolNumber: (f) => t.protocol(f) };
+}
+
 /** What the annotator needs of a flow, without its record. */
 export interface FlowEndpoints {
   protocol(f: number): string;
@@ -54,7 +66,7 @@ export interface SummaryInput {
 export class FlowRecordMaker implements FlowEndpoints {
   private readonly v4 = new Map<number, string>();
 
-  constructor(private readonly a: FlowAnalyzer) {}
+  constructor(private readonly a: FlowAccounting) {}
 
   private ipv4Text(x: number): string {
     let s = this.v4.get(x);
@@ -160,14 +172,14 @@ export function* flowRecords(a: FlowAnalyzer): Generator<FlowRecord, void, undef
 
 /** The summary without its flows (`flows: []`): totals, timeline, interfaces, end state.
  *  Finishes the analysis (call once, after the last packet). */
-export function summaryHead(a: FlowAnalyzer, input: SummaryInput = {}): FlowSummary {
+export function summaryHead(a: FlowAnalyzer, input: SummaryInput = {}, flows: FlowList = tableList(a)): FlowSummary {
   a.finish();
   const t = a.table;
   const protocols: Record<string, ProtocolTotals> = {};
   // flows per protocol, keys in order of each protocol's first flow (as the flow list has them)
   const flowsPerProto = new Float64Array(256);
-  for (let f = 0; f < t.count; f++) {
-    const p = t.protocol(f);
+  for (let f = 0; f < flows.count; f++) {
+    const p = flows.protocolNumber(f);
     if (flowsPerProto[p]++ === 0) protocols[protocolName(p)] = { flows: 0, packets: 0, bytes: 0 };
   }
   for (let p = 0; p < 256; p++) if (flowsPerProto[p] > 0) protocols[protocolName(p)].flows = flowsPerProto[p];
@@ -195,7 +207,7 @@ export function summaryHead(a: FlowAnalyzer, input: SummaryInput = {}): FlowSumm
       packets: a.packets,
       bytes: a.bytes,
       durationSeconds: Math.round(duration * 1e9) / 1e9,
-      flows: t.count,
+      flows: flows.count,
       protocols,
       linkTypes: a.linkTypes.toRecord(),
       unknownLinkTypes: a.unknownLinkTypes.toRecord(),

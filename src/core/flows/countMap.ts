@@ -5,7 +5,11 @@
 export class CountMap {
   private readonly m = new Map<string, number>();
 
-  constructor(private readonly maxKeys: number) {}
+  constructor(readonly maxKeys: number) {}
+
+  has(key: string): boolean {
+    return this.m.has(key);
+  }
 
   add(key: string, n: number): void {
     const v = this.m.get(key);

@@ -12,7 +12,7 @@
 // keeps raw label bytes where the summary needs presentation form with \DDD escapes).
 
 import type { DnsAnswer } from '../../shared/flowSummary.js';
-import { formatIpv6Bytes } from './format.js';
+import { formatIpv4, formatIpv6Bytes } from './format.js';
 import { ddd, NameTable } from './nameTable.js';
 
 const MAX_JUMPS = 32;
@@ -34,8 +34,27 @@ export function dnsRcodeName(r: number): string {
   return RCODES[r] ?? `RCODE${r}`;
 }
 
+/** Set in `aType` when the answer's value is an IPv4 address held as an int32 in `aValue`
+ *  (an A record: no text is made or interned for it). */
+export const A_VALUE = 0x10000;
+
+/** The IPv4 address value `v` of an A answer as text. */
+export function ipv4ValueText(v: number): string {
+  return formatIpv4(v >>> 0);
+}
+
+/** Characters of the dotted-quad text of `v`. */
+export function ipv4ValueLength(v: number): number {
+  let n = 3;
+  for (let s = 0; s < 32; s += 8) {
+    const o = (v >>> s) & 255;
+    n += o >= 100 ? 3 : o >= 10 ? 2 : 1;
+  }
+  return n;
+}
+
 /** One decoded message (reused from message to message). Names and values are NameTable
- *  ids; `aValue` is -1 for record types whose data is not kept. */
+ *  ids (A answers: see A_VALUE); `aValue` is -1 for record types whose data is not kept. */
 export class DnsView {
   response = false;
   rcode = 0;
@@ -127,23 +146,6 @@ function readName(buf: Uint8Array, msg: number, end: number, p: number, names: N
   return id;
 }
 
-function digits(v: number, out: Uint8Array, n: number): number {
-  if (v >= 100) out[n++] = 0x30 + ((v / 100) | 0);
-  if (v >= 10) out[n++] = 0x30 + (((v / 10) | 0) % 10);
-  out[n++] = 0x30 + (v % 10);
-  return n;
-}
-
-function ipv4Value(buf: Uint8Array, p: number, names: NameTable): number {
-  const out = names.scratch;
-  let n = digits(buf[p], out, 0);
-  for (let i = 1; i < 4; i++) {
-    out[n++] = 0x2e;
-    n = digits(buf[p + i], out, n);
-  }
-  return names.intern(n);
-}
-
 /** Decodes the DNS message at `buf[off .. end)` into `m`. False when it is no usable
  *  message: too short, not a QUERY, or its questions break before one could be read. A
  *  message whose questions break later keeps those read (and no answers); one whose answers
@@ -183,13 +185,16 @@ export function decodeDns(buf: Uint8Array, off: number, end: number, names: Name
     if (rd + rdlen > end) break;
     p = rd + rdlen;
     let value = -1;
-    if (type === 1 && rdlen === 4) value = ipv4Value(buf, rd, names);
-    else if (type === 28 && rdlen === 16) value = names.internText(formatIpv6Bytes(buf, rd));
+    let kind = type;
+    if (type === 1 && rdlen === 4) {
+      value = (buf[rd] << 24) | (buf[rd + 1] << 16) | (buf[rd + 2] << 8) | buf[rd + 3];
+      kind = type | A_VALUE;
+    } else if (type === 28 && rdlen === 16) value = names.internText(formatIpv6Bytes(buf, rd));
     else if (type === 5 || type === 12 || type === 2) value = readName(buf, off, rd + rdlen, rd, names);
     else if (type === 15 && rdlen > 2) value = readName(buf, off, rd + rdlen, rd + 2, names);
     const k = m.aCount++;
     m.aName[k] = owner;
-    m.aType[k] = type;
+    m.aType[k] = kind;
     m.aTtl[k] = ttl;
     m.aValue[k] = value;
   }
@@ -214,8 +219,10 @@ export function parseDns(buf: Uint8Array, off: number, end: number): DnsMessage 
   const msg: DnsMessage = { response: m.response, rcode: m.rcode, questions: [], answers: [] };
   for (let i = 0; i < m.qCount; i++) msg.questions.push({ name: scratchNames.text(m.qName[i]), type: m.qType[i] });
   for (let i = 0; i < m.aCount; i++) {
-    const a: DnsAnswer & { typeNum: number } = { name: scratchNames.text(m.aName[i]), type: dnsTypeName(m.aType[i]), ttl: m.aTtl[i], typeNum: m.aType[i] };
-    if (m.aValue[i] >= 0) a.value = scratchNames.text(m.aValue[i]);
+    const t = m.aType[i];
+    const a: DnsAnswer & { typeNum: number } = { name: scratchNames.text(m.aName[i]), type: dnsTypeName(t & 0xffff), ttl: m.aTtl[i], typeNum: t & 0xffff };
+    if (t & A_VALUE) a.value = ipv4ValueText(m.aValue[i]);
+    else if (m.aValue[i] >= 0) a.value = scratchNames.text(m.aValue[i]);
     msg.answers.push(a);
   }
   return msg;

@@ -7,7 +7,7 @@
 // `maxAnswersPerName`; the hint-text budget is charged for every kept name and value.
 
 import type { DnsRecordHint } from '../../shared/flowSummary.js';
-import { dnsRcodeName, dnsTypeName, type DnsView } from './dns.js';
+import { A_VALUE, dnsRcodeName, dnsTypeName, ipv4ValueLength, ipv4ValueText, type DnsView } from './dns.js';
 import type { NameTable } from './nameTable.js';
 import type { ByteWriter } from './byteWriter.js';
 
@@ -125,7 +125,8 @@ export class DnsStore {
       const value = m.aValue[i];
       if (this.hasAnswer(first, name, type, value)) continue;
       const count = this.heap[first + E_COUNT];
-      if (count >= this.maxAnswers || !budget.take(names.length(name) + (value >= 0 ? names.length(value) : 0))) {
+      const valueLen = type & A_VALUE ? ipv4ValueLength(value) : value >= 0 ? names.length(value) : 0;
+      if (count >= this.maxAnswers || !budget.take(names.length(name) + valueLen)) {
         budget.dropped++;
         break;
       }
@@ -170,38 +171,28 @@ export class DnsStore {
     return false;
   }
 
-  /** Calls `entry` for each question of flow f, then `answer` for each of its answers
-   *  (ids and numbers, no objects). */
-  walk(f: number, entry: (name: number, type: number, rcode: number, answers: number) => void,
-    answer: (name: number, type: number, ttl: number, value: number) => void): void {
-    if (f >= this.head.length) return;
-    const h = this.heap;
-    for (let e = this.head[f]; e !== 0; e = h[e + E_NEXT]) {
-      const n = h[e + E_COUNT];
-      entry(h[e + E_NAME], h[e + E_TYPE_RCODE] & 0xffff, (h[e + E_TYPE_RCODE] >>> 16) - 1, n);
-      for (let k = 0; k < n; k++) {
-        const a = this.answerAt(e, k);
-        answer(h[a], h[a + 1], h[a + 2] >>> 0, h[a + 3]);
-      }
-    }
-  }
-
   /** Flow f's DNS hint as the summary's objects (undefined when it has none). */
   hints(f: number): DnsRecordHint[] | undefined {
     if (!this.has(f)) return undefined;
     const names = this.names;
+    const h = this.heap;
     const out: DnsRecordHint[] = [];
-    let cur: DnsRecordHint | undefined;
-    this.walk(f, (name, type, rcode) => {
+    for (let e = this.head[f]; e !== 0; e = h[e + E_NEXT]) {
       // Key order as the summary has always had it: name, type, answers, rcode.
-      cur = { name: names.text(name), type: dnsTypeName(type), answers: [] };
-      if (rcode >= 0) cur.rcode = dnsRcodeName(rcode);
-      out.push(cur);
-    }, (name, type, ttl, value) => {
-      const a: DnsRecordHint['answers'][number] = { name: names.text(name), type: dnsTypeName(type), ttl };
-      if (value >= 0) a.value = names.text(value);
-      cur?.answers.push(a);
-    });
+      const entry: DnsRecordHint = { name: names.text(h[e + E_NAME]), type: dnsTypeName(h[e + E_TYPE_RCODE] & 0xffff), answers: [] };
+      const rcode = (h[e + E_TYPE_RCODE] >>> 16) - 1;
+      if (rcode >= 0) entry.rcode = dnsRcodeName(rcode);
+      const n = h[e + E_COUNT];
+      for (let k = 0; k < n; k++) {
+        const a = this.answerAt(e, k);
+        const t = h[a + 1];
+        const ans: DnsRecordHint['answers'][number] = { name: names.text(h[a]), type: dnsTypeName(t & 0xffff), ttl: h[a + 2] >>> 0 };
+        if (t & A_VALUE) ans.value = ipv4ValueText(h[a + 3]);
+        else if (h[a + 3] >= 0) ans.value = names.text(h[a + 3]);
+        entry.answers.push(ans);
+      }
+      out.push(entry);
+    }
     return out;
   }
 
@@ -222,11 +213,23 @@ export class DnsStore {
         const a = this.answerAt(e, k);
         w.ascii(k === 0 ? '{"name":"' : ',{"name":"');
         this.name(w, h[a]);
+        const t = h[a + 1];
         w.ascii('","type":"');
-        w.ascii(dnsTypeName(h[a + 1]));
+        w.ascii(dnsTypeName(t & 0xffff));
         w.ascii('","ttl":');
         w.num(h[a + 2] >>> 0);
-        if (h[a + 3] >= 0) {
+        if (t & A_VALUE) {
+          const v = h[a + 3];
+          w.ascii(',"value":"');
+          w.num(v >>> 24);
+          w.byte(0x2e);
+          w.num((v >>> 16) & 255);
+          w.byte(0x2e);
+          w.num((v >>> 8) & 255);
+          w.byte(0x2e);
+          w.num(v & 255);
+          w.ascii('"}');
+        } else if (h[a + 3] >= 0) {
           w.ascii(',"value":"');
           this.name(w, h[a + 3]);
           w.ascii('"}');

@@ -7,9 +7,9 @@
 import { decodeEthernet, ETHERTYPE_IPV4, ETHERTYPE_IPV6, etherTypeName, LinkResult, LinkStatus } from './linkLayer.js';
 import { decodeGre, ETHERTYPE_TEB } from './tunnels.js';
 import { decodeIpv4, decodeIpv6, IpResult } from './ipLayer.js';
-import { FlowTable, FLAG_CLIENT_BY_SYN, FLAG_CLIENT_BY_SYNACK, FLAG_FIN, FLAG_RST, FLAG_SYN, FLAG_SYNACK } from './flowTable.js';
+import { FlowTable, FLAG_CLIENT_BY_SYN, FLAG_CLIENT_BY_SYNACK, FLAG_FIN, FLAG_RST, FLAG_SYN, FLAG_SYNACK, type TableSnapshot } from './flowTable.js';
 import { FragmentTracker } from './fragments.js';
-import { DEFAULT_HINT_LIMITS, HintExtractor, HINT_DONE, isDnsPort, type HintLimits } from './hints.js';
+import { DEFAULT_HINT_LIMITS, HintExtractor, HINT_DONE, isDnsPort, type HintLimits, type HintSnapshot } from './hints.js';
 import { CountMap } from './countMap.js';
 
 export interface FlowAccountingOptions {
@@ -28,6 +28,22 @@ export interface PacketRouter {
   /** False when the packet whose outer IP layer starts at `buf[off]` (until `end`, network
    *  type `type`) is accounted elsewhere. */
   keep(k: Int32Array, buf: Uint8Array, off: number, end: number, type: number): boolean;
+}
+
+export interface AccountingSnapshot {
+  table: TableSnapshot;
+  hints: HintSnapshot;
+  nonIp: [string, number][];
+  undecodable: [string, number][];
+  undecodablePackets: number;
+  fragmentPackets: number;
+  fragsCreated: number;
+  fragsUnattributed: number;
+  overflowPackets: number;
+  overflowBytes: number;
+  flowsRefused: number;
+  protoPkts: Float64Array;
+  protoBytes: Float64Array;
 }
 
 export const DEFAULT_MAX_FLOWS = 1_000_000;
@@ -53,11 +69,11 @@ export abstract class FlowAccounting {
   /** Width exponent of the activity timeline at the current packet (see FlowAnalyzer). */
   activityExp: number;
 
-  // the current packet
-  protected bucket = 0;
-  protected curLen = 0;
-  protected curSec = 0;
-  protected curNs = 0;
+  // the current packet (read by a router that hands it elsewhere)
+  bucket = 0;
+  curLen = 0;
+  curSec = 0;
+  curNs = 0;
   private tcpFlags = 0;
   private tcpSeq = 0;
   private payOff = 0;
@@ -70,6 +86,17 @@ export abstract class FlowAccounting {
     this.hints = new HintExtractor(this.table, opts.hintLimits ?? DEFAULT_HINT_LIMITS);
     this.router = opts.router;
     this.activityExp = activityExp;
+  }
+
+  /** What this analyzer found, to hand to another thread (its arrays are transferred). */
+  snapshotAccounting(): AccountingSnapshot {
+    return {
+      table: this.table.snapshot(), hints: this.hints.snapshot(),
+      nonIp: this.nonIp.entries(), undecodable: this.undecodable.entries(), undecodablePackets: this.undecodablePackets,
+      fragmentPackets: this.fragmentPackets, fragsCreated: this.frags.created, fragsUnattributed: this.frags.pendingUnattributed(),
+      overflowPackets: this.overflowPackets, overflowBytes: this.overflowBytes, flowsRefused: this.flowsRefused,
+      protoPkts: this.protoPkts, protoBytes: this.protoBytes,
+    };
   }
 
   /** Accounts a packet whose outer IP layer is at `buf[off .. end)` (network type `type`),

@@ -97,8 +97,12 @@ export class FlowAnalyzer extends FlowAccounting implements CaptureSink {
     this.lastLinkUnknown = 0;
   }
 
-  /** Call once after the last packet. */
+  private finished = false;
+
+  /** Call after the last packet (again: nothing more is done). */
   finish(): void {
+    if (this.finished) return;
+    this.finished = true;
     this.flushLinkCount();
     this.lastLinkType = -1;
     this.table.finalizeActivity(this.activityExp);

@@ -2,7 +2,7 @@
 // key for key, as `JSON.stringify` of its FlowRecord (buildSummary.ts), with no record
 // object, no string and no array made per flow.
 
-import type { FlowAnalyzer } from './flowAnalyzer.js';
+import type { FlowAccounting } from './flowAccounting.js';
 import { bytesOf, type ByteWriter } from './byteWriter.js';
 import { FLAG_CLIENT_BY_SYN, FLAG_CLIENT_BY_SYNACK, FLAG_FIN, FLAG_RST, FLAG_SYN, FLAG_SYNACK, S_BYTES, S_PKTS } from './flowTable.js';
 import { formatIpv6Words, IsoTimeBytes } from './format.js';
@@ -55,7 +55,7 @@ export class FlowJsonWriter {
   private readonly firstTime = new IsoTimeBytes();
   private readonly lastTime = new IsoTimeBytes();
 
-  constructor(private readonly a: FlowAnalyzer) {}
+  constructor(private readonly a: FlowAccounting) {}
 
   /** Writes flow f's JSON object without its closing brace (annotations may follow). */
   open(f: number, w: ByteWriter): void {

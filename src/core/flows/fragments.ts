@@ -26,6 +26,8 @@ export class FragEntry {
 }
 
 const MAX_OFFSETS = 256;
+/** Datagrams remembered at once (the oldest is forgotten for a new one beyond it). */
+export const MAX_FRAGMENT_ENTRIES = 4096;
 
 export class FragmentTracker {
   readonly key = new Int32Array(11);
@@ -38,7 +40,7 @@ export class FragmentTracker {
   /** Datagrams seen (entries made). */
   created = 0;
 
-  constructor(private readonly maxEntries = 4096) {}
+  constructor(private readonly maxEntries = MAX_FRAGMENT_ENTRIES) {}
 
   private hashKey(): number {
     let h = 0x811c9dc5;

@@ -24,10 +24,14 @@ export interface NameSnapshot {
 
 export class NameTable {
   /** Where a caller writes the bytes to intern (up to `scratch.length`). */
-  readonly scratch = new Uint8Array(SCRATCH_BYTES);
+  readonly scratch = new Uint8Array(SCRATCH_BYTES + 4);
+  /** The same bytes as int32 words (texts are hashed and compared four bytes at a time). */
+  private readonly scratchW = new Int32Array(this.scratch.buffer);
   /** Distinct texts stored. */
   count = 0;
+  /** The texts, each from a 4-byte boundary and zero-padded to the next one. */
   private bytes: Uint8Array = new Uint8Array(1 << 16);
+  private bytesW: Int32Array = new Int32Array(this.bytes.buffer);
   private used = 0;
   /** id → start in `bytes`, id → length. */
   private starts: Int32Array = new Int32Array(1024);
@@ -45,8 +49,11 @@ export class NameTable {
   /** The id of `scratch[0 .. len)`, storing it when it is new. */
   intern(len: number): number {
     const s = this.scratch;
+    const words = (len + 3) >> 2;
+    for (let i = len; i < words * 4; i++) s[i] = 0;
+    const sw = this.scratchW;
     let h = 0x811c9dc5 ^ len;
-    for (let i = 0; i < len; i++) h = Math.imul(h ^ s[i], 0x01000193);
+    for (let i = 0; i < words; i++) h = Math.imul(h ^ sw[i], 0x01000193) ^ (h >>> 17);
     h ^= h >>> 15;
     const slots = this.slots;
     const mask = this.mask;
@@ -54,7 +61,7 @@ export class NameTable {
     for (;;) {
       const id1 = slots[i * 2];
       if (id1 === 0) break;
-      if (slots[i * 2 + 1] === h && this.lens[id1 - 1] === len && this.same(id1 - 1, len)) return id1 - 1;
+      if (slots[i * 2 + 1] === h && this.lens[id1 - 1] === len && this.same(id1 - 1, words)) return id1 - 1;
       i = (i + 1) & mask;
     }
     const id = this.count++;
@@ -62,15 +69,18 @@ export class NameTable {
       this.starts = grown(this.starts, this.starts.length * 2);
       this.lens = grown(this.lens, this.lens.length * 2);
     }
-    if (this.used + len > this.bytes.length) {
-      const b = new Uint8Array(Math.max(this.bytes.length * 2, this.used + len));
+    if (this.used + words * 4 > this.bytes.length) {
+      const b = new Uint8Array(Math.max(this.bytes.length * 2, this.used + words * 4));
       b.set(this.bytes.subarray(0, this.used));
       this.bytes = b;
+      this.bytesW = new Int32Array(b.buffer);
     }
-    this.bytes.set(s.subarray(0, len), this.used);
+    const bw = this.bytesW;
+    const at = this.used >> 2;
+    for (let k = 0; k < words; k++) bw[at + k] = sw[k];
     this.starts[id] = this.used;
     this.lens[id] = len;
-    this.used += len;
+    this.used += words * 4;
     slots[i * 2] = id + 1;
     slots[i * 2 + 1] = h;
     if (this.count * 2 > mask + 1) this.rehash();
@@ -84,11 +94,11 @@ export class NameTable {
     return this.intern(n);
   }
 
-  private same(id: number, len: number): boolean {
-    const b = this.bytes;
-    const s = this.scratch;
-    const at = this.starts[id];
-    for (let i = 0; i < len; i++) if (b[at + i] !== s[i]) return false;
+  private same(id: number, words: number): boolean {
+    const b = this.bytesW;
+    const s = this.scratchW;
+    const at = this.starts[id] >> 2;
+    for (let i = 0; i < words; i++) if (b[at + i] !== s[i]) return false;
     return true;
   }
 
@@ -142,6 +152,7 @@ export class NameTable {
   restore(s: NameSnapshot): void {
     this.count = s.count;
     this.bytes = s.bytes;
+    this.bytesW = new Int32Array(s.bytes.buffer);
     this.used = s.used;
     this.starts = s.starts;
     this.lens = s.lens;
