@@ -5,6 +5,22 @@
 
 const SLACK = 64 * 1024;
 const DIGITS = new Uint8Array(24);
+/** Two digits "00".."99" as little-endian 16-bit words. */
+const PAIRS = Uint16Array.from({ length: 100 }, (_, i) => (0x30 + ((i / 10) | 0)) | ((0x30 + (i % 10)) << 8));
+/** Words of bytes are copied with little-endian DataView stores (x86, arm64). */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** An ASCII constant as int32 words (little-endian bytes), written four bytes a store. */
+export class Konst {
+  readonly words: Int32Array;
+  readonly bytes: Uint8Array;
+  constructor(readonly text: string) {
+    this.bytes = bytesOf(text);
+    const padded = new Uint8Array((text.length + 3) & ~3);
+    padded.set(this.bytes);
+    this.words = new Int32Array(padded.buffer);
+  }
+}
 
 export class ByteWriter {
   buf: Uint8Array;
@@ -14,8 +30,11 @@ export class ByteWriter {
 
   /** `sink` receives each full chunk and must be done with it when it returns (the buffer
    *  is reused): write it out, or copy it. */
+  private dv: DataView;
+
   constructor(private readonly chunkBytes: number, private readonly sink: (chunk: Uint8Array) => void) {
     this.buf = new Uint8Array(chunkBytes + SLACK);
+    this.dv = new DataView(this.buf.buffer);
   }
 
   /** Makes sure `n` more bytes fit (hands the chunk to the sink when it is full). Values
@@ -23,7 +42,32 @@ export class ByteWriter {
   room(n: number): void {
     if (this.pos + n <= this.chunkBytes) return;
     this.flush();
-    if (n > this.buf.length) this.buf = new Uint8Array(n + SLACK);
+    if (n > this.buf.length) {
+      this.buf = new Uint8Array(n + SLACK);
+      this.dv = new DataView(this.buf.buffer);
+    }
+  }
+
+  /** A constant (keys, punctuation). */
+  k(c: Konst): void {
+    const n = c.bytes.length;
+    if (this.pos + n + 4 > this.chunkBytes) this.flush();
+    if (!LITTLE_ENDIAN) return this.raw(c.bytes);
+    const dv = this.dv;
+    const w = c.words;
+    let p = this.pos;
+    for (let i = 0; i < w.length; i++, p += 4) dv.setInt32(p, w[i], true);
+    this.pos += n;
+  }
+
+  /** `n` bytes held as little-endian words from `src[at]` (a NameTable's arena). */
+  words(src: Int32Array, at: number, n: number): void {
+    if (this.pos + n + 4 > this.chunkBytes) this.room(n + 4);
+    const dv = this.dv;
+    let p = this.pos;
+    const end = at + ((n + 3) >> 2);
+    for (let i = at; i < end; i++, p += 4) dv.setInt32(p, src[i], true);
+    this.pos += n;
   }
 
   flush(): void {
@@ -104,6 +148,19 @@ export class ByteWriter {
       let p = this.pos;
       if (v < 10) {
         b[p++] = 0x30 + v;
+      } else if (v < 100 && LITTLE_ENDIAN) {
+        this.dv.setUint16(p, PAIRS[v], true);
+        p += 2;
+      } else if (v < 10000 && LITTLE_ENDIAN) {
+        const hi = (v / 100) | 0;
+        const lo = v - hi * 100;
+        if (hi < 10) b[p++] = 0x30 + hi;
+        else {
+          this.dv.setUint16(p, PAIRS[hi], true);
+          p += 2;
+        }
+        this.dv.setUint16(p, PAIRS[lo], true);
+        p += 2;
       } else {
         let n = 0;
         let x = v | 0;
@@ -132,6 +189,34 @@ export class ByteWriter {
       return;
     }
     this.ascii(Number.isFinite(v) ? String(v) : 'null');
+  }
+
+  /** Two digits of 0 ≤ v ≤ 99. */
+  two(v: number): void {
+    this.room(2);
+    const b = this.buf;
+    b[this.pos++] = 0x30 + ((v / 10) | 0);
+    b[this.pos++] = 0x30 + (v % 10);
+  }
+
+  /** Nine digits of 0 ≤ ns < 1e9 (zero-padded). */
+  nanos(ns: number): void {
+    this.room(10);
+    const hi = (ns / 100000000) | 0;
+    let rest = ns - hi * 100000000;
+    this.buf[this.pos++] = 0x30 + hi;
+    if (!LITTLE_ENDIAN) {
+      this.padded(rest, 8);
+      return;
+    }
+    const dv = this.dv;
+    let p = this.pos + 6;
+    for (let i = 0; i < 4; i++, p -= 2) {
+      const q = (rest / 100) | 0;
+      dv.setUint16(p, PAIRS[rest - q * 100], true);
+      rest = q;
+    }
+    this.pos += 8;
   }
 
   /** `n` digits of `v` (zero-padded), e.g. nanoseconds. */

@@ -9,7 +9,7 @@
 import type { DnsRecordHint } from '../../shared/flowSummary.js';
 import { A_VALUE, dnsRcodeName, dnsTypeName, ipv4ValueLength, ipv4ValueText, type DnsView } from './dns.js';
 import type { NameTable } from './nameTable.js';
-import type { ByteWriter } from './byteWriter.js';
+import { Konst, type ByteWriter } from './byteWriter.js';
 
 /** The hint-text budget shared by every hint of a capture, and the count of hints dropped. */
 export class HintBudget {
@@ -35,6 +35,21 @@ const E_NEXT = 0, E_NAME = 1, E_TYPE_RCODE = 2, E_COUNT = 3, E_CHUNK = 4, E_ANSW
 // Answer chunk (the 2nd answer on): next, then PER_CHUNK × (name, type, ttl, value).
 const PER_CHUNK = 2;
 const C_SIZE = 1 + PER_CHUNK * 4;
+
+const J = {
+  DNS: new Konst(',"dns":['),
+  NAME0: new Konst('{"name":"'),
+  NAME: new Konst(',{"name":"'),
+  TYPE: new Konst('","type":"'),
+  ANSWERS: new Konst('","answers":['),
+  TTL: new Konst('","ttl":'),
+  VALUE: new Konst(',"value":"'),
+  QUOTE_END: new Konst('"}'),
+  END: new Konst('}'),
+  RCODE: new Konst('],"rcode":"'),
+  LIST_END: new Konst(']}'),
+  CLOSE: new Konst(']'),
+};
 
 export class DnsStore {
   private heap: Int32Array = new Int32Array(1 << 14);
@@ -201,26 +216,26 @@ export class DnsStore {
   writeJson(f: number, w: ByteWriter): void {
     if (!this.has(f)) return;
     const h = this.heap;
-    w.ascii(',"dns":[');
+    w.k(J.DNS);
     for (let e = this.head[f]; e !== 0; e = h[e + E_NEXT]) {
-      w.ascii(e === this.head[f] ? '{"name":"' : ',{"name":"');
+      w.k(e === this.head[f] ? J.NAME0 : J.NAME);
       this.name(w, h[e + E_NAME]);
-      w.ascii('","type":"');
+      w.k(J.TYPE);
       w.ascii(dnsTypeName(h[e + E_TYPE_RCODE] & 0xffff));
-      w.ascii('","answers":[');
+      w.k(J.ANSWERS);
       const n = h[e + E_COUNT];
       for (let k = 0; k < n; k++) {
         const a = this.answerAt(e, k);
-        w.ascii(k === 0 ? '{"name":"' : ',{"name":"');
+        w.k(k === 0 ? J.NAME0 : J.NAME);
         this.name(w, h[a]);
         const t = h[a + 1];
-        w.ascii('","type":"');
+        w.k(J.TYPE);
         w.ascii(dnsTypeName(t & 0xffff));
-        w.ascii('","ttl":');
+        w.k(J.TTL);
         w.num(h[a + 2] >>> 0);
         if (t & A_VALUE) {
           const v = h[a + 3];
-          w.ascii(',"value":"');
+          w.k(J.VALUE);
           w.num(v >>> 24);
           w.byte(0x2e);
           w.num((v >>> 16) & 255);
@@ -228,25 +243,24 @@ export class DnsStore {
           w.num((v >>> 8) & 255);
           w.byte(0x2e);
           w.num(v & 255);
-          w.ascii('"}');
+          w.k(J.QUOTE_END);
         } else if (h[a + 3] >= 0) {
-          w.ascii(',"value":"');
+          w.k(J.VALUE);
           this.name(w, h[a + 3]);
-          w.ascii('"}');
-        } else w.ascii('}');
+          w.k(J.QUOTE_END);
+        } else w.k(J.END);
       }
       const rcode = (h[e + E_TYPE_RCODE] >>> 16) - 1;
       if (rcode >= 0) {
-        w.ascii('],"rcode":"');
+        w.k(J.RCODE);
         w.ascii(dnsRcodeName(rcode));
-        w.ascii('"}');
-      } else w.ascii(']}');
+        w.k(J.QUOTE_END);
+      } else w.k(J.LIST_END);
     }
-    w.ascii(']');
+    w.k(J.CLOSE);
   }
 
   private name(w: ByteWriter, id: number): void {
-    w.room(this.names.length(id) * 2);
-    w.pos = this.names.writeJson(id, w.buf, w.pos);
+    this.names.writeTo(w, id);
   }
 }

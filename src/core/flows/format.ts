@@ -1,7 +1,7 @@
 // Text forms of addresses and timestamps (made when a summary is printed, not per packet).
 
 import { flat } from './text.js';
-import { bytesOf, type ByteWriter } from './byteWriter.js';
+import { Konst, type ByteWriter } from './byteWriter.js';
 
 export function formatIpv4(v: number): string {
   return flat(`${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`);
@@ -104,17 +104,28 @@ function isoNanos(ns: number): string {
 /** isoTime written as bytes (JSON output): the second's prefix is kept from one call to the
  *  next (consecutive flows mostly start in the same second). */
 export class IsoTimeBytes {
-  private sec = NaN;
-  private prefix: Uint8Array = new Uint8Array(0);
+  private day = NaN;
+  private date = new Konst('');
 
   write(w: ByteWriter, sec: number, ns: number): void {
-    if (sec !== this.sec) {
-      this.sec = sec;
-      this.prefix = bytesOf(isoSecondPrefix(sec));
+    const day = Math.floor(sec / 86400);
+    if (day !== this.day) {
+      this.day = day;
+      this.date = new Konst(`${civilDate(day)}T`);
     }
-    w.raw(this.prefix);
-    if (ns >= 0 && ns < 1e9 && Math.floor(ns) === ns) w.padded(ns, 9);
+    w.k(this.date);
+    const r = sec - day * 86400;
+    const h = Math.floor(r / 3600);
+    const m = Math.floor((r - h * 3600) / 60);
+    const s = Math.floor(r - h * 3600 - m * 60);
+    w.two(h);
+    w.byte(0x3a);
+    w.two(m);
+    w.byte(0x3a);
+    w.two(s);
+    w.byte(0x2e);
+    if (ns >= 0 && ns < 1e9 && Math.floor(ns) === ns) w.nanos(ns);
     else w.ascii(isoNanos(ns));
-    w.ascii('Z');
+    w.byte(0x5a);
   }
 }

@@ -10,6 +10,8 @@
 // Memory: the bytes of each distinct text + 8 bytes of offsets/lengths + 8 bytes of hash
 // slots (at most half full). Bounded by the hint-text budget of the extractor.
 
+import { LITTLE_ENDIAN, type ByteWriter } from './byteWriter.js';
+
 const SCRATCH_BYTES = 2048;
 
 export interface NameSnapshot {
@@ -18,6 +20,7 @@ export interface NameSnapshot {
   used: number;
   starts: Int32Array;
   lens: Int32Array;
+  esc: Uint8Array;
   slots: Int32Array;
   mask: number;
 }
@@ -36,6 +39,8 @@ export class NameTable {
   /** id → start in `bytes`, id → length. */
   private starts: Int32Array = new Int32Array(1024);
   private lens: Int32Array = new Int32Array(1024);
+  /** id → 1 when the text has a `"` or `\` (JSON output escapes it byte by byte). */
+  private esc: Uint8Array = new Uint8Array(1024);
   /** [id + 1 (0 = empty), hash] per slot. */
   private slots: Int32Array = new Int32Array(2048 * 2);
   private mask = 2047;
@@ -68,7 +73,13 @@ export class NameTable {
     if (id >= this.starts.length) {
       this.starts = grown(this.starts, this.starts.length * 2);
       this.lens = grown(this.lens, this.lens.length * 2);
+      const e = new Uint8Array(this.starts.length);
+      e.set(this.esc);
+      this.esc = e;
     }
+    let esc = 0;
+    for (let k = 0; k < len; k++) if (s[k] === 0x22 || s[k] === 0x5c) esc = 1;
+    this.esc[id] = esc;
     if (this.used + words * 4 > this.bytes.length) {
       const b = new Uint8Array(Math.max(this.bytes.length * 2, this.used + words * 4));
       b.set(this.bytes.subarray(0, this.used));
@@ -131,6 +142,17 @@ export class NameTable {
     return t;
   }
 
+  /** Writes the text of `id` as the body of a JSON string (`"` and `\` escaped). */
+  writeTo(w: ByteWriter, id: number): void {
+    const len = this.lens[id];
+    if (this.esc[id] === 0 && LITTLE_ENDIAN) {
+      w.words(this.bytesW, this.starts[id] >> 2, len);
+      return;
+    }
+    w.room(len * 2);
+    w.pos = this.writeJson(id, w.buf, w.pos);
+  }
+
   /** Copies the text of `id` as the body of a JSON string (`"` and `\` escaped) into `out`
    *  at `pos`; returns the new position. `out` must have room for twice the length. */
   writeJson(id: number, out: Uint8Array, pos: number): number {
@@ -146,7 +168,7 @@ export class NameTable {
   }
 
   snapshot(): NameSnapshot {
-    return { count: this.count, bytes: this.bytes, used: this.used, starts: this.starts, lens: this.lens, slots: this.slots, mask: this.mask };
+    return { count: this.count, bytes: this.bytes, used: this.used, starts: this.starts, lens: this.lens, esc: this.esc, slots: this.slots, mask: this.mask };
   }
 
   restore(s: NameSnapshot): void {
@@ -156,6 +178,7 @@ export class NameTable {
     this.used = s.used;
     this.starts = s.starts;
     this.lens = s.lens;
+    this.esc = s.esc;
     this.slots = s.slots;
     this.mask = s.mask;
     this.strings.clear();
