@@ -11,37 +11,38 @@ const PAGE_MASK = PAGE_BLOCKS - 1;
 const BLOCK = ACTIVITY_BUCKETS * 2;
 
 export interface ActivitySnapshot {
-  ref: Int32Array;
   pages: Uint32Array[];
   blocks: number;
 }
 
+/** Where a flow's block number is kept (its record's extension entry). */
+export interface BlockRefs {
+  extOf(f: number, slot: number): number;
+  setExt(f: number, slot: number, v: number): void;
+}
+
+const EXT_ACT = 3; // flowRecords.ts EXT_ACT
+
 export class ActivityStore {
-  /** flow → its block + 1 (0: none). */
-  private ref: Int32Array = new Int32Array(1024);
   private pkts: Uint32Array[] = [];
   private bytes: Float32Array[] = [];
   /** Blocks handed out. */
   blocks = 0;
 
+  /** `refs` keeps each flow's block + 1 (0: none). */
+  constructor(private readonly refs: BlockRefs) {}
+
   /** Bytes held, for the memory figures. */
   get memoryBytes(): number {
-    return this.pkts.length * PAGE_BLOCKS * BLOCK * 4 + this.ref.length * 4;
+    return this.pkts.length * PAGE_BLOCKS * BLOCK * 4;
   }
 
   has(f: number): boolean {
-    return f < this.ref.length && this.ref[f] !== 0;
+    return this.refs.extOf(f, EXT_ACT) !== 0;
   }
 
   private blockOf(f: number): number {
-    if (f >= this.ref.length) {
-      let n = this.ref.length * 2;
-      while (n <= f) n *= 2;
-      const r = new Int32Array(n);
-      r.set(this.ref);
-      this.ref = r;
-    }
-    let b = this.ref[f] - 1;
+    let b = this.refs.extOf(f, EXT_ACT) - 1;
     if (b < 0) {
       b = this.blocks++;
       if ((b & PAGE_MASK) === 0) {
@@ -49,7 +50,7 @@ export class ActivityStore {
         this.pkts.push(new Uint32Array(page));
         this.bytes.push(new Float32Array(page));
       }
-      this.ref[f] = b + 1;
+      this.refs.setExt(f, EXT_ACT, b + 1);
     }
     return b;
   }
@@ -65,7 +66,7 @@ export class ActivityStore {
   /** Merges flow f's buckets for a timeline `shift` times coarser. */
   rescale(f: number, shift: number): void {
     if (shift <= 0 || !this.has(f)) return;
-    const b = this.ref[f] - 1;
+    const b = this.refs.extOf(f, EXT_ACT) - 1;
     const base = (b & PAGE_MASK) * ACTIVITY_BUCKETS;
     const p = this.pkts[b >> PAGE_SHIFT];
     const y = this.bytes[b >> PAGE_SHIFT];
@@ -83,11 +84,10 @@ export class ActivityStore {
 
   /** The store's arrays, to hand to another thread (transferred: this store is done). */
   snapshot(): ActivitySnapshot {
-    return { ref: this.ref, pages: this.pkts, blocks: this.blocks };
+    return { pages: this.pkts, blocks: this.blocks };
   }
 
   restore(s: ActivitySnapshot): void {
-    this.ref = s.ref;
     this.pkts = s.pages;
     this.bytes = s.pages.map((p) => new Float32Array(p.buffer));
     this.blocks = s.blocks;
@@ -95,12 +95,12 @@ export class ActivityStore {
 
   /** Packets in bucket `bucket` of flow f (which has a block). */
   packets(f: number, bucket: number): number {
-    const b = this.ref[f] - 1;
+    const b = this.refs.extOf(f, EXT_ACT) - 1;
     return this.pkts[b >> PAGE_SHIFT][((b & PAGE_MASK) * ACTIVITY_BUCKETS + bucket) * 2];
   }
 
   bytesOf(f: number, bucket: number): number {
-    const b = this.ref[f] - 1;
+    const b = this.refs.extOf(f, EXT_ACT) - 1;
     return this.bytes[b >> PAGE_SHIFT][((b & PAGE_MASK) * ACTIVITY_BUCKETS + bucket) * 2 + 1];
   }
 }

@@ -10,6 +10,8 @@ import type { DnsRecordHint } from '../../shared/flowSummary.js';
 import { A_VALUE, dnsRcodeName, dnsTypeName, ipv4ValueLength, ipv4ValueText, type DnsView } from './dns.js';
 import type { NameTable } from './nameTable.js';
 import { Konst, type ByteWriter } from './byteWriter.js';
+import type { BlockRefs } from './activityStore.js';
+import { EXT_DNS } from './flowRecords.js';
 
 /** The hint-text budget shared by every hint of a capture, and the count of hints dropped. */
 export class HintBudget {
@@ -54,15 +56,18 @@ const J = {
 export class DnsStore {
   private heap: Int32Array = new Int32Array(1 << 14);
   private used = 1; // 0 is "none"
-  /** flow → its first entry block (0: none). */
-  private head: Int32Array = new Int32Array(1024);
 
+  /** `refs` keeps each flow's first entry block (its record's extension entry). */
   constructor(private readonly names: NameTable, private readonly budget: HintBudget,
-    private readonly maxPerFlow: number, private readonly maxAnswers: number) {}
+    private readonly maxPerFlow: number, private readonly maxAnswers: number, private readonly refs: BlockRefs) {}
+
+  private headOf(f: number): number {
+    return this.refs.extOf(f, EXT_DNS);
+  }
 
   /** Bytes held, for the memory figures. */
   get memoryBytes(): number {
-    return this.heap.length * 4 + this.head.length * 4;
+    return this.heap.length * 4;
   }
 
   private alloc(n: number): number {
@@ -76,37 +81,29 @@ export class DnsStore {
     return at;
   }
 
-  snapshot(): { heap: Int32Array; used: number; head: Int32Array } {
-    return { heap: this.heap, used: this.used, head: this.head };
+  snapshot(): { heap: Int32Array; used: number } {
+    return { heap: this.heap, used: this.used };
   }
 
-  restore(s: { heap: Int32Array; used: number; head: Int32Array }): void {
+  restore(s: { heap: Int32Array; used: number }): void {
     this.heap = s.heap;
     this.used = s.used;
-    this.head = s.head;
   }
 
   has(f: number): boolean {
-    return f < this.head.length && this.head[f] !== 0;
+    return this.headOf(f) !== 0;
   }
 
   /** Adds message `m` of flow f (its questions, and a response's answers). */
   record(f: number, m: DnsView): void {
     if (m.qCount === 0) return;
-    if (f >= this.head.length) {
-      let n = this.head.length * 2;
-      while (n <= f) n *= 2;
-      const h = new Int32Array(n);
-      h.set(this.head);
-      this.head = h;
-    }
     const names = this.names;
     const budget = this.budget;
     let first = 0;
     for (let q = 0; q < m.qCount; q++) {
       const name = m.qName[q];
       const type = m.qType[q];
-      let e = this.head[f];
+      let e = this.headOf(f);
       let last = 0;
       let n = 0;
       while (e !== 0) {
@@ -126,7 +123,7 @@ export class DnsStore {
         const h = this.heap;
         h[e + E_NAME] = name;
         h[e + E_TYPE_RCODE] = type;
-        if (last === 0) this.head[f] = e;
+        if (last === 0) this.refs.setExt(f, EXT_DNS, e);
         else h[last + E_NEXT] = e;
       }
       if (first === 0) first = e;
@@ -192,7 +189,7 @@ export class DnsStore {
     const names = this.names;
     const h = this.heap;
     const out: DnsRecordHint[] = [];
-    for (let e = this.head[f]; e !== 0; e = h[e + E_NEXT]) {
+    for (let e = this.headOf(f); e !== 0; e = h[e + E_NEXT]) {
       // Key order as the summary has always had it: name, type, answers, rcode.
       const entry: DnsRecordHint = { name: names.text(h[e + E_NAME]), type: dnsTypeName(h[e + E_TYPE_RCODE] & 0xffff), answers: [] };
       const rcode = (h[e + E_TYPE_RCODE] >>> 16) - 1;
@@ -217,8 +214,8 @@ export class DnsStore {
     if (!this.has(f)) return;
     const h = this.heap;
     w.k(J.DNS);
-    for (let e = this.head[f]; e !== 0; e = h[e + E_NEXT]) {
-      w.k(e === this.head[f] ? J.NAME0 : J.NAME);
+    for (let e = this.headOf(f); e !== 0; e = h[e + E_NEXT]) {
+      w.k(e === this.headOf(f) ? J.NAME0 : J.NAME);
       this.name(w, h[e + E_NAME]);
       w.k(J.TYPE);
       w.ascii(dnsTypeName(h[e + E_TYPE_RCODE] & 0xffff));

@@ -1,53 +1,68 @@
-// Flow records: a flow's key, counters, times, flags and hint state in one 128-byte record of
+// Flow records: a flow's key, counters, times, flags and hint state in one 96-byte record of
 // a typed-array buffer (flowTable.ts adds the hash index over the keys). The records are one
 // buffer reserved for `maxFlows` up front (untouched pages cost no memory): no copy as flows
-// are added. The key (10 int32 words) is described in flowTable.ts.
+// are added. What only some flows have (DNS hints, SNI, HTTP request, activity block) hangs
+// off a per-flow extension entry (`ext`), made on first use.
 //
-// Each flow's hot data is one 128-byte record (two adjacent cache lines): a packet touches
-// its hash slot and its record, and the activity buckets only when its bucket changes (the
-// reader streams megabytes through the cache between two packets of a flow, so every
-// separate array touched per packet costs a cache miss).
+// The key in the record is compact: protocol and IP version, the client and server
+// addresses (IPv4 itself; IPv6 as the number of the address in `v6`, each address once),
+// the two ports. A packet touches its hash slot and its record (two cache lines), and the
+// activity block only when its bucket changes.
 //
-//   int32 words 0..9   key
-//   word 10, 11        first TCP sequence number client → server, server → client
-//   word 12            current activity bucket (-1: none), in the flow's `actExp` timeline
-//   word 13            its packets
-//   float64 7          its bytes (bytes 56..63)
-//   float64 8..11      packets c→s, s→c, bytes c→s, s→c
-//   float64 12, 13     first sec, last sec
-//   word 28, 29        first ns, last ns
-//   bytes 120..123     flags, hint state, activity exponent (int8), tunnel depth
-//   uint16 62          DNS messages parsed (owned by the hint extractor; saturates at 65535)
-// The small per-flow fields live in the record (not in arrays of their own) because a
-// packet reads them: a separate array is one more cache line per packet.
+//   word 0             meta: protocol | ipVersion << 8
+//   words 1, 2, 3      client address (or IPv6 address number), server address, ports c << 16 | s
+//   words 4, 5         first TCP sequence number client → server, server → client
+//   word 6             packets in the current activity bucket
+//   bytes 28..31       current activity bucket (int8, -1: none), flags, hint state,
+//                      activity exponent (int8) of the flow's timeline
+//   float64 4          bytes in the current activity bucket
+//   float64 5, 6       bytes c→s, s→c
+//   float64 7, 8       first sec, last sec
+//   words 18, 19       first ns, last ns
+//   words 20, 21       packets c→s, s→c (uint32; a carry kept apart past 2^32)
+//   byte 88            tunnel depth
+//   uint16 45          DNS messages parsed (owned by the hint extractor; saturates at 65535)
+//   word 23            extension entry + 1 (0: none)
 
 import { ActivityStore, ACTIVITY_BUCKETS } from './activityStore.js';
+import { V6Addresses } from './v6Addresses.js';
 
 export { ACTIVITY_BUCKETS };
-/** Records are reserved for up to this many flows at once (512 MiB of address space); a
+/** Records are reserved for up to this many flows at once (384 MiB of address space); a
  *  larger `maxFlows` grows the buffer by doubling. */
 export const RESERVE_FLOWS = 1 << 22;
-export const KEY_WORDS = 10;
-export const REC_WORDS = 32; // int32 words per record
-const REC_DOUBLES = 16;
-const W_BASE_C = 10;
-const W_CUR_BUCKET = 12;
-const W_CUR_PKTS = 13;
-const D_CUR_BYTES = 7;
-const D_STATS = 8;
+export const REC_WORDS = 24;
+export const REC_BYTES = REC_WORDS * 4;
+const REC_DOUBLES = 12;
+const W_PORTS = 3;
+const W_SEQ_C = 4;
+const W_CUR_PKTS = 6;
+const B_CUR_BUCKET = 28;
+const B_FLAGS = 29;
+const B_HINT = 30;
+const B_ACT_EXP = 31;
+const D_CUR_BYTES = 4;
+const D_BYTES = 5;
+const D_FIRST_SEC = 7;
+const D_LAST_SEC = 8;
+const W_FIRST_NS = 18;
+const W_LAST_NS = 19;
+const W_PKTS = 20;
+const B_DEPTH = 88;
+const H_DNS = 45;
+const W_EXT = 23;
+const REC_HALVES = REC_WORDS * 2;
+/** Extension entry words: DNS hint, SNI, HTTP request, activity block (each + 1, 0: none). */
+export const EXT_DNS = 0;
+export const EXT_SNI = 1;
+export const EXT_HTTP = 2;
+export const EXT_ACT = 3;
+const EXT_WORDS = 4;
+const TWO32 = 4294967296;
+
+/** stat(): packets (+ direction) and bytes (+ direction). */
 export const S_PKTS = 0;
 export const S_BYTES = 2;
-const S_FIRST_SEC = 4;
-const S_LAST_SEC = 5;
-const W_FIRST_NS = 28;
-const W_LAST_NS = 29;
-export const REC_BYTES = REC_WORDS * 4;
-const B_FLAGS = 120;
-const B_HINT = 121;
-const B_ACT_EXP = 122;
-const B_DEPTH = 123;
-const H_DNS = 62; // uint16 index in the record
-const REC_HALVES = REC_WORDS * 2;
 
 export const FLAG_SYN = 1;
 export const FLAG_SYNACK = 2;
@@ -60,6 +75,19 @@ export const FLAG_CLIENT_BY_SYNACK = 128;
 const FLAG_BASE_C = 32;
 const FLAG_BASE_S = 64;
 
+export interface RecordsSnapshot {
+  count: number;
+  cap: number;
+  rec: Int32Array;
+  born: Float64Array | undefined;
+  ext: Int32Array;
+  extCount: number;
+  frag: [number, Float64Array][];
+  carry: [number, Float64Array][];
+  v6: { words: Int32Array; slots: Int32Array; count: number; mask: number };
+  act: { pages: Uint32Array[]; blocks: number };
+}
+
 /** The records of a flow table and everything read or written per flow. */
 export class FlowRecords {
   /** The file's number of the current packet (set by the analyzer; see `born`). */
@@ -69,41 +97,60 @@ export class FlowRecords {
   born: Float64Array | undefined;
   count = 0;
   cap: number;
+  readonly v6 = new V6Addresses();
 
-  /** The records (see the top of this file), as int32 words and as float64s. */
   protected rec: Int32Array;
+  protected recU: Uint32Array;
   protected recF: Float64Array;
   protected recB: Uint8Array;
   protected recI8: Int8Array;
   protected recH: Uint16Array;
+  private ext: Int32Array = new Int32Array(EXT_WORDS * 1024);
+  private extCount = 0;
   /** Flow → [packets c→s, s→c, bytes c→s, s→c] of IP fragments not counted in the flow's
    *  packets (fragments are rare: kept apart, only for flows that have some). */
   protected readonly frag = new Map<number, Float64Array>();
+  /** Flow → packets c→s, s→c beyond 2^32 (in units of 2^32). */
+  private readonly carry = new Map<number, Float64Array>();
   /** Buckets of the flows that have more than one (up to date after `finalizeActivity`). */
-  readonly act = new ActivityStore();
+  readonly act = new ActivityStore(this);
 
   constructor(readonly maxFlows: number, initialCap: number, trackBirth: boolean) {
     this.cap = maxFlows <= RESERVE_FLOWS ? Math.max(16, maxFlows) : Math.max(16, Math.min(initialCap, maxFlows));
-    const buf = new ArrayBuffer(this.cap * REC_BYTES);
-    this.rec = new Int32Array(buf);
-    this.recF = new Float64Array(buf);
-    this.recB = new Uint8Array(buf);
-    this.recI8 = new Int8Array(buf);
-    this.recH = new Uint16Array(buf);
+    this.rec = new Int32Array(new ArrayBuffer(this.cap * REC_BYTES));
+    this.recU = new Uint32Array(this.rec.buffer);
+    this.recF = new Float64Array(this.rec.buffer);
+    this.recB = new Uint8Array(this.rec.buffer);
+    this.recI8 = new Int8Array(this.rec.buffer);
+    this.recH = new Uint16Array(this.rec.buffer);
     if (trackBirth) this.born = new Float64Array(this.cap);
   }
 
-  /** Starts flow `count` with key `k` (oriented client → server). */
-  protected newFlow(k: Int32Array, sec: number, ns: number, depth: number, actExp: number): number {
+  private views(rec: Int32Array): void {
+    this.rec = rec;
+    this.recU = new Uint32Array(rec.buffer);
+    this.recF = new Float64Array(rec.buffer);
+    this.recB = new Uint8Array(rec.buffer);
+    this.recI8 = new Int8Array(rec.buffer);
+    this.recH = new Uint16Array(rec.buffer);
+  }
+
+  /** Starts flow `count` with the compact key (meta, a, b, ports), oriented client → server. */
+  protected newFlow(meta: number, a: number, b: number, ports: number, sec: number, ns: number, depth: number, actExp: number): number {
     const f = this.count++;
     if (this.born !== undefined) this.born[f] = this.birth;
-    this.rec.set(k, f * REC_WORDS);
-    this.rec[f * REC_WORDS + W_CUR_BUCKET] = -1;
-    const d = f * REC_DOUBLES + D_STATS;
-    this.recF[d + S_FIRST_SEC] = sec;
-    this.recF[d + S_LAST_SEC] = sec;
-    this.rec[f * REC_WORDS + W_FIRST_NS] = ns;
-    this.rec[f * REC_WORDS + W_LAST_NS] = ns;
+    const w = f * REC_WORDS;
+    const r = this.rec;
+    r[w] = meta;
+    r[w + 1] = a;
+    r[w + 2] = b;
+    r[w + 3] = ports;
+    this.recI8[f * REC_BYTES + B_CUR_BUCKET] = -1;
+    const d = f * REC_DOUBLES;
+    this.recF[d + D_FIRST_SEC] = sec;
+    this.recF[d + D_LAST_SEC] = sec;
+    r[w + W_FIRST_NS] = ns;
+    r[w + W_LAST_NS] = ns;
     this.recB[f * REC_BYTES + B_DEPTH] = depth;
     this.recI8[f * REC_BYTES + B_ACT_EXP] = actExp;
     return f;
@@ -113,38 +160,49 @@ export class FlowRecords {
   count1(f: number, fromClient: number, len: number, sec: number, ns: number): void {
     const st = this.recF;
     const w = this.rec;
-    const b = f * REC_DOUBLES + D_STATS;
+    const u = this.recU;
+    const b = f * REC_DOUBLES;
     const wb = f * REC_WORDS;
     const d = fromClient ? 0 : 1;
-    if (st[b + S_PKTS] + st[b + S_PKTS + 1] === 0) {
+    if (u[wb + W_PKTS] === 0 && u[wb + W_PKTS + 1] === 0 && !this.carry.has(f)) {
       // The first counted packet sets the times (a flow named by a first IP fragment
       // starts when its datagram completes, as tshark's conversations do).
-      st[b + S_FIRST_SEC] = st[b + S_LAST_SEC] = sec;
+      st[b + D_FIRST_SEC] = st[b + D_LAST_SEC] = sec;
       w[wb + W_FIRST_NS] = w[wb + W_LAST_NS] = ns;
     }
-    st[b + S_PKTS + d]++;
-    st[b + S_BYTES + d] += len;
-    const ls = st[b + S_LAST_SEC];
+    const p = (u[wb + W_PKTS + d] + 1) >>> 0;
+    u[wb + W_PKTS + d] = p;
+    if (p === 0) this.carryOver(f, d);
+    st[b + D_BYTES + d] += len;
+    const ls = st[b + D_LAST_SEC];
     if (sec > ls || (sec === ls && ns >= w[wb + W_LAST_NS])) {
-      st[b + S_LAST_SEC] = sec;
+      st[b + D_LAST_SEC] = sec;
       w[wb + W_LAST_NS] = ns;
     } else {
-      const fs = st[b + S_FIRST_SEC];
+      const fs = st[b + D_FIRST_SEC];
       if (sec < fs || (sec === fs && ns < w[wb + W_FIRST_NS])) {
-        st[b + S_FIRST_SEC] = sec;
+        st[b + D_FIRST_SEC] = sec;
         w[wb + W_FIRST_NS] = ns;
       }
     }
   }
 
-  /** Packets (S_PKTS + direction) or bytes (S_BYTES + direction) of flow f. */
-  stat(f: number, i: number): number {
-    return this.recF[f * REC_DOUBLES + D_STATS + i];
+  private carryOver(f: number, d: number): void {
+    let c = this.carry.get(f);
+    if (!c) this.carry.set(f, (c = new Float64Array(2)));
+    c[d]++;
   }
 
-  firstSec(f: number): number { return this.recF[f * REC_DOUBLES + D_STATS + S_FIRST_SEC]; }
+  /** Packets (S_PKTS + direction) or bytes (S_BYTES + direction) of flow f. */
+  stat(f: number, i: number): number {
+    if (i >= S_BYTES) return this.recF[f * REC_DOUBLES + D_BYTES + i - S_BYTES];
+    const n = this.recU[f * REC_WORDS + W_PKTS + i];
+    return this.carry.size > 0 && this.carry.has(f) ? n + (this.carry.get(f) as Float64Array)[i] * TWO32 : n;
+  }
+
+  firstSec(f: number): number { return this.recF[f * REC_DOUBLES + D_FIRST_SEC]; }
   firstNs(f: number): number { return this.rec[f * REC_WORDS + W_FIRST_NS]; }
-  lastSec(f: number): number { return this.recF[f * REC_DOUBLES + D_STATS + S_LAST_SEC]; }
+  lastSec(f: number): number { return this.recF[f * REC_DOUBLES + D_LAST_SEC]; }
   lastNs(f: number): number { return this.rec[f * REC_WORDS + W_LAST_NS]; }
 
   /** FLAG_* bits of flow f. */
@@ -159,6 +217,26 @@ export class FlowRecords {
   dnsCount(f: number): number { return this.recH[f * REC_HALVES + H_DNS]; }
   setDnsCount(f: number, n: number): void { this.recH[f * REC_HALVES + H_DNS] = n; }
 
+  /** Word `slot` (EXT_*) of flow f's extension entry (0 when it has none). */
+  extOf(f: number, slot: number): number {
+    const e = this.rec[f * REC_WORDS + W_EXT];
+    return e === 0 ? 0 : this.ext[(e - 1) * EXT_WORDS + slot];
+  }
+
+  setExt(f: number, slot: number, v: number): void {
+    let e = this.rec[f * REC_WORDS + W_EXT];
+    if (e === 0) {
+      if ((this.extCount + 1) * EXT_WORDS > this.ext.length) {
+        const x = new Int32Array(this.ext.length * 2);
+        x.set(this.ext);
+        this.ext = x;
+      }
+      e = ++this.extCount;
+      this.rec[f * REC_WORDS + W_EXT] = e;
+    }
+    this.ext[(e - 1) * EXT_WORDS + slot] = v;
+  }
+
   /** TCP: does a SYN (without ACK) with sequence number `seq` start a new connection on
    *  flow f? As tshark 4.0 decides a new stream: yes when the sender's direction already had
    *  a first sequence number and this one differs (a SYN repeating it is a retransmission,
@@ -166,7 +244,7 @@ export class FlowRecords {
   tcpSeq(f: number, dirClient: number, seq: number, synOnly: boolean): boolean {
     const bit = dirClient ? FLAG_BASE_C : FLAG_BASE_S;
     const fl = this.recB[f * REC_BYTES + B_FLAGS];
-    const w = f * REC_WORDS + W_BASE_C + (dirClient ? 0 : 1);
+    const w = f * REC_WORDS + W_SEQ_C + (dirClient ? 0 : 1);
     if (!(fl & bit)) {
       this.recB[f * REC_BYTES + B_FLAGS] = fl | bit;
       this.rec[w] = seq;
@@ -180,35 +258,34 @@ export class FlowRecords {
    *  touch the record); a flow gets an activity block when a second bucket comes. */
   activity(f: number, bucket: number, exp: number, bytes: number): void {
     const w = f * REC_WORDS;
-    const rec = this.rec;
+    const cb = f * REC_BYTES + B_CUR_BUCKET;
     if (this.recI8[f * REC_BYTES + B_ACT_EXP] !== exp) this.rescale(f, exp);
-    if (rec[w + W_CUR_BUCKET] === bucket && rec[w + W_CUR_PKTS] < 0x40000000) {
-      rec[w + W_CUR_PKTS]++;
+    if (this.recI8[cb] === bucket && this.rec[w + W_CUR_PKTS] < 0x40000000) {
+      this.rec[w + W_CUR_PKTS]++;
       this.recF[f * REC_DOUBLES + D_CUR_BYTES] += bytes;
       return;
     }
     this.flushActivity(f);
-    rec[w + W_CUR_BUCKET] = bucket;
-    rec[w + W_CUR_PKTS] = 1;
+    this.recI8[cb] = bucket;
+    this.rec[w + W_CUR_PKTS] = 1;
     this.recF[f * REC_DOUBLES + D_CUR_BYTES] = bytes;
   }
 
   /** Moves flow f's current bucket into its activity block. */
   private flushActivity(f: number): void {
-    const w = f * REC_WORDS;
-    const b = this.rec[w + W_CUR_BUCKET];
+    const b = this.recI8[f * REC_BYTES + B_CUR_BUCKET];
     if (b < 0) return;
-    this.act.add(f, b, this.rec[w + W_CUR_PKTS], this.recF[f * REC_DOUBLES + D_CUR_BYTES]);
-    this.rec[w + W_CUR_BUCKET] = -1;
+    this.act.add(f, b, this.rec[f * REC_WORDS + W_CUR_PKTS], this.recF[f * REC_DOUBLES + D_CUR_BYTES]);
+    this.recI8[f * REC_BYTES + B_CUR_BUCKET] = -1;
   }
 
   /** Brings flow f to the coarser timeline of exponent `exp`: its buckets merge. */
   private rescale(f: number, exp: number): void {
     const shift = exp - this.recI8[f * REC_BYTES + B_ACT_EXP];
     if (shift <= 0) return;
-    const w = f * REC_WORDS;
-    const cur = this.rec[w + W_CUR_BUCKET];
-    if (cur >= 0) this.rec[w + W_CUR_BUCKET] = shift >= 31 ? 0 : cur >> shift;
+    const cb = f * REC_BYTES + B_CUR_BUCKET;
+    const cur = this.recI8[cb];
+    if (cur >= 0) this.recI8[cb] = shift >= 31 ? 0 : cur >> shift;
     this.act.rescale(f, shift);
     this.recI8[f * REC_BYTES + B_ACT_EXP] = exp;
   }
@@ -222,15 +299,15 @@ export class FlowRecords {
     }
   }
 
-  /** First bucket with packets of flow f, and one past the last (after `finalizeActivity`;
-   *  both ACTIVITY_BUCKETS when it has none). */
+  /** First bucket with packets of flow f (after `finalizeActivity`; ACTIVITY_BUCKETS when
+   *  it has none), and one past the last. */
   activityStart(f: number): number {
     if (this.act.has(f)) {
       let lo = 0;
       while (lo < ACTIVITY_BUCKETS && this.act.packets(f, lo) === 0) lo++;
       return lo;
     }
-    const b = this.rec[f * REC_WORDS + W_CUR_BUCKET];
+    const b = this.recI8[f * REC_BYTES + B_CUR_BUCKET];
     return b >= 0 && this.rec[f * REC_WORDS + W_CUR_PKTS] > 0 ? b : ACTIVITY_BUCKETS;
   }
 
@@ -247,40 +324,36 @@ export class FlowRecords {
   /** Packets in activity bucket `bucket` of flow f (after `finalizeActivity`). */
   activityPackets(f: number, bucket: number): number {
     if (this.act.has(f)) return this.act.packets(f, bucket);
-    const w = f * REC_WORDS;
-    return this.rec[w + W_CUR_BUCKET] === bucket ? this.rec[w + W_CUR_PKTS] : 0;
+    return this.recI8[f * REC_BYTES + B_CUR_BUCKET] === bucket ? this.rec[f * REC_WORDS + W_CUR_PKTS] : 0;
   }
 
   /** Bytes in activity bucket `bucket` of flow f, as a 32-bit float (see FlowActivity). */
   activityBytes(f: number, bucket: number): number {
     if (this.act.has(f)) return this.act.bytesOf(f, bucket);
-    return this.rec[f * REC_WORDS + W_CUR_BUCKET] === bucket ? Math.fround(this.recF[f * REC_DOUBLES + D_CUR_BYTES]) : 0;
+    return this.recI8[f * REC_BYTES + B_CUR_BUCKET] === bucket ? Math.fround(this.recF[f * REC_DOUBLES + D_CUR_BYTES]) : 0;
   }
 
   /** Swaps the client and server sides of flow f (its key orientation and every
    *  per-direction counter). The hash is symmetric, so its slot stays valid. */
   swapSides(f: number): void {
     const w = f * REC_WORDS;
-    const k = this.rec;
-    for (let i = 1; i <= 4; i++) {
-      const x = k[w + i];
-      k[w + i] = k[w + i + 4];
-      k[w + i + 4] = x;
-    }
-    k[w + 9] = ((k[w + 9] & 0xffff) << 16) | (k[w + 9] >>> 16);
-    const sw = (a: Float64Array | Int32Array, i: number): void => {
+    const sw = (a: Float64Array | Int32Array | Uint32Array, i: number): void => {
       const x = a[i];
       a[i] = a[i + 1];
       a[i + 1] = x;
     };
-    sw(this.recF, f * REC_DOUBLES + D_STATS + S_PKTS);
-    sw(this.recF, f * REC_DOUBLES + D_STATS + S_BYTES);
+    sw(this.rec, w + 1);
+    this.rec[w + W_PORTS] = ((this.rec[w + W_PORTS] & 0xffff) << 16) | (this.rec[w + W_PORTS] >>> 16);
+    sw(this.recU, w + W_PKTS);
+    sw(this.recF, f * REC_DOUBLES + D_BYTES);
+    const c = this.carry.get(f);
+    if (c) sw(c, 0);
     const fr = this.frag.get(f);
     if (fr) {
       sw(fr, 0);
       sw(fr, 2);
     }
-    sw(this.rec, w + W_BASE_C);
+    sw(this.rec, w + W_SEQ_C);
     const fl = this.recB[f * REC_BYTES + B_FLAGS];
     const bc = fl & FLAG_BASE_C ? FLAG_BASE_S : 0;
     const bs = fl & FLAG_BASE_S ? FLAG_BASE_C : 0;
@@ -322,25 +395,49 @@ export class FlowRecords {
     return (this.rec[f * REC_WORDS] >> 8) & 0xff;
   }
 
-  /** Word `w` (0..9) of flow f's key, oriented client → server. */
+  /** Word `w` of flow f's key as the scratch key has it (0 meta, 1..4 client address, 5..8
+   *  server address, 9 ports), oriented client → server. */
   keyWord(f: number, w: number): number {
-    return this.rec[f * REC_WORDS + w];
+    const r = f * REC_WORDS;
+    if (w === 0) return this.rec[r];
+    if (w === 9) return this.rec[r + W_PORTS];
+    const side = w <= 4 ? 1 : 2;
+    const i = w <= 4 ? w - 1 : w - 5;
+    if (((this.rec[r] >> 8) & 0xff) !== 6) return i === 0 ? this.rec[r + side] : 0;
+    return this.v6.word(this.rec[r + side], i);
   }
 
   protected grow(): void {
     const c = Math.min(this.cap * 2, this.maxFlows);
-    const buf = new ArrayBuffer(c * REC_BYTES);
-    new Int32Array(buf).set(this.rec);
-    this.rec = new Int32Array(buf);
-    this.recF = new Float64Array(buf);
-    this.recB = new Uint8Array(buf);
-    this.recI8 = new Int8Array(buf);
-    this.recH = new Uint16Array(buf);
+    const rec = new Int32Array(new ArrayBuffer(c * REC_BYTES));
+    rec.set(this.rec);
+    this.views(rec);
     if (this.born !== undefined) {
       const b = new Float64Array(c);
       b.set(this.born);
       this.born = b;
     }
     this.cap = c;
+  }
+
+  /** The records' arrays, to hand to another thread (transferred: these records are done). */
+  snapshotRecords(): RecordsSnapshot {
+    return { count: this.count, cap: this.cap, rec: this.rec, born: this.born, ext: this.ext, extCount: this.extCount, frag: [...this.frag],
+      carry: [...this.carry], v6: this.v6.snapshot(), act: this.act.snapshot() };
+  }
+
+  restoreRecords(s: RecordsSnapshot): void {
+    this.count = s.count;
+    this.cap = s.cap;
+    this.views(s.rec);
+    this.born = s.born;
+    this.ext = s.ext;
+    this.extCount = s.extCount;
+    this.frag.clear();
+    for (const [f, v] of s.frag) this.frag.set(f, v);
+    this.carry.clear();
+    for (const [f, v] of s.carry) this.carry.set(f, v);
+    this.v6.restore(s.v6);
+    this.act.restore(s.act);
   }
 }

@@ -6,6 +6,7 @@
 
 import type { DnsRecordHint, HttpRequestHint } from '../../shared/flowSummary.js';
 import type { FlowTable } from './flowTable.js';
+import { EXT_HTTP, EXT_SNI } from './flowRecords.js';
 import { decodeDns, DnsView } from './dns.js';
 import { DnsStore, HintBudget } from './dnsStore.js';
 import { NameTable, safeBytes, type NameSnapshot } from './nameTable.js';
@@ -51,21 +52,9 @@ interface StreamBuf {
   nextSeq: number;
 }
 
-/** `a`, or a copy twice as long (or more) when index f is beyond it. */
-function covering(a: Int32Array, f: number): Int32Array {
-  if (f < a.length) return a;
-  let n = a.length * 2;
-  while (n <= f) n *= 2;
-  const b = new Int32Array(n);
-  b.set(a);
-  return b;
-}
-
 export interface HintSnapshot {
   names: NameSnapshot;
-  dns: { heap: Int32Array; used: number; head: Int32Array };
-  sni: Int32Array;
-  http: Int32Array;
+  dns: { heap: Int32Array; used: number };
   requests: HttpRequestHint[];
   dropped: number;
   spent: boolean;
@@ -80,17 +69,15 @@ export class HintExtractor {
   private readonly budget: HintBudget;
   readonly dnsStore: DnsStore;
   private readonly view = new DnsView();
-  /** flow → its SNI's name id + 1 (0: none). */
-  private sni: Int32Array = new Int32Array(1024);
-  /** flow → index + 1 of its request in `requests` (0: none). */
-  private http: Int32Array = new Int32Array(1024);
+  /** A flow's SNI (name id + 1) and HTTP request (index + 1 in `requests`) are in its
+   *  record's extension entry. */
   private readonly requests: HttpRequestHint[] = [];
   private readonly streams = new Map<number, StreamBuf>();
   private bufferedBytes = 0;
 
   constructor(private readonly table: FlowTable, private readonly limits: HintLimits = DEFAULT_HINT_LIMITS) {
     this.budget = new HintBudget(limits.maxHintChars);
-    this.dnsStore = new DnsStore(this.names, this.budget, limits.maxDnsPerFlow, limits.maxAnswersPerName);
+    this.dnsStore = new DnsStore(this.names, this.budget, limits.maxDnsPerFlow, limits.maxAnswersPerName, table);
   }
 
   /** Hints (names, answers, buffered hellos) not kept because a bound was reached. */
@@ -105,15 +92,13 @@ export class HintExtractor {
 
   /** The extractor's results, to hand to another thread (transferred: this one is done). */
   snapshot(): HintSnapshot {
-    return { names: this.names.snapshot(), dns: this.dnsStore.snapshot(), sni: this.sni, http: this.http, requests: this.requests,
+    return { names: this.names.snapshot(), dns: this.dnsStore.snapshot(), requests: this.requests,
       dropped: this.budget.dropped, spent: this.budget.spent };
   }
 
   restore(s: HintSnapshot): void {
     this.names.restore(s.names);
     this.dnsStore.restore(s.dns);
-    this.sni = s.sni;
-    this.http = s.http;
     this.requests.length = 0;
     for (const r of s.requests) this.requests.push(r);
     this.budget.dropped = s.dropped;
@@ -143,27 +128,27 @@ export class HintExtractor {
 
   /** False when flow f has no hint at all (most flows of a busy capture). */
   any(f: number): boolean {
-    return this.dnsStore.has(f) || (f < this.sni.length && this.sni[f] !== 0) || (f < this.http.length && this.http[f] !== 0);
+    return this.dnsStore.has(f) || this.table.extOf(f, EXT_SNI) !== 0 || this.table.extOf(f, EXT_HTTP) !== 0;
   }
 
   /** Name id of flow f's SNI, or -1. */
   sniOf(f: number): number {
-    return f < this.sni.length ? this.sni[f] - 1 : -1;
+    return this.table.extOf(f, EXT_SNI) - 1;
   }
 
   httpOf(f: number): HttpRequestHint | undefined {
-    return f < this.http.length && this.http[f] !== 0 ? this.requests[this.http[f] - 1] : undefined;
+    const i = this.table.extOf(f, EXT_HTTP);
+    return i !== 0 ? this.requests[i - 1] : undefined;
   }
 
   private setSni(f: number, id: number): void {
-    this.sni = covering(this.sni, f);
-    this.sni[f] = id + 1;
+    this.table.setExt(f, EXT_SNI, id + 1);
   }
 
   private setHttp(f: number, h: HttpRequestHint): void {
-    this.http = covering(this.http, f);
-    if (this.http[f] !== 0) this.requests[this.http[f] - 1] = h;
-    else this.http[f] = this.requests.push(h);
+    const i = this.table.extOf(f, EXT_HTTP);
+    if (i !== 0) this.requests[i - 1] = h;
+    else this.table.setExt(f, EXT_HTTP, this.requests.push(h));
   }
 
   /** A TCP segment with payload `buf[off .. end)` of flow f, direction `fromClient`. */
