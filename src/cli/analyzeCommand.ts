@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { stat } from 'node:fs/promises';
 import { existsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { CliCommand } from './command.js';
 import { analyzeFileStreamed, type StreamedSummary } from '../core/flows/analyzeFile.js';
 import { ByteWriter } from '../core/flows/byteWriter.js';
@@ -98,9 +99,12 @@ export const analyzeCommand: CliCommand = {
 };
 
 /** The script of the parallel analysis's second thread: dist/analyzeWorker.js beside the
- *  bundled CLI (or its source when run from source). FALCOSHARK_THREADS=1: none (one thread). */
+ *  bundled CLI (or its source when run from source). Used with 3 or more CPUs (on two, the
+ *  file read and the two threads share them: measured slower, see the README's bench), or
+ *  when FALCOSHARK_THREADS=2; FALCOSHARK_THREADS=1: never. */
 function flowWorkerScript(): string | undefined {
-  if (process.env.FALCOSHARK_THREADS === '1') return undefined;
+  const threads = process.env.FALCOSHARK_THREADS;
+  if (threads === '1' || (threads !== '2' && availableParallelism() < 3)) return undefined;
   for (const p of [join(__dirname, 'analyzeWorker.js'), join(__dirname, '..', 'extension', 'analyzeWorker.ts')]) if (existsSync(p)) return p;
   return undefined;
 }

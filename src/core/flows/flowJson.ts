@@ -32,10 +32,10 @@ const K = {
   flags: new Konst(',"flags":['),
   depth: new Konst(',"tunnelDepth":'),
   sni: new Konst(',"tlsSni":"'),
-  method: new Konst(',"http":{"method":'),
-  path: new Konst(',"path":'),
-  version: new Konst(',"version":'),
-  host: new Konst(',"host":'),
+  method: new Konst(',"http":{"method":"'),
+  path: new Konst('","path":"'),
+  version: new Konst('","version":"'),
+  host: new Konst('","host":"'),
 };
 /** `"SYN","SYN-ACK",…` for each combination of the four flag bits. */
 const FLAG_TEXT = Array.from({ length: 16 }, (_, x) => new Konst([x & 1 ? '"SYN"' : '', x & 2 ? '"SYN-ACK"' : '', x & 4 ? '"FIN"' : '', x & 8 ? '"RST"' : '']
@@ -138,18 +138,21 @@ export class FlowJsonWriter {
       hints.names.writeTo(w, sni);
       w.byte(0x22);
     }
-    const http = hints.httpOf(f);
-    if (http) {
+    const r = hints.requestOf(f);
+    if (r >= 0) {
+      const q = hints.requestIds;
+      const names = hints.names;
       w.k(K.method);
-      w.str(http.method);
+      names.writeTo(w, q[r]);
       w.k(K.path);
-      w.str(http.path);
+      names.writeTo(w, q[r + 1]);
       w.k(K.version);
-      w.str(http.version);
-      if (http.host !== undefined) {
+      names.writeTo(w, q[r + 2]);
+      if (q[r + 3] >= 0) {
         w.k(K.host);
-        w.str(http.host);
+        names.writeTo(w, q[r + 3]);
       }
+      w.byte(0x22);
       w.byte(0x7d);
     }
   }

@@ -1,7 +1,8 @@
 // The flow table: bidirectional conversations in typed arrays (flowRecords.ts), found through
 // an open-addressing hash of the numeric key (no string per packet). Memory grows with the
 // number of flows (bounded by `maxFlows`), never with the number of packets: per flow its
-// 96-byte record, 8–16 bytes of hash slots, and what it needs beyond (hints, an activity
+// 96-byte record, 11–21 bytes of hash slots (8-byte slots, at most 3/4 full), and what it
+// needs beyond (hints, an activity
 // block when it spans more than one activity bucket).
 //
 // The scratch key of a packet is 10 int32 words: [meta, a0..a3, b0..b3, ports] where meta =
@@ -45,8 +46,7 @@ export class FlowTable extends FlowRecords {
 
   constructor(maxFlows: number, initialCap = 1024, trackBirth = false) {
     super(maxFlows, initialCap, trackBirth);
-    let slotCap = 16;
-    while (slotCap < this.cap * 2) slotCap *= 2;
+    const slotCap = 1024;
     this.slots = new Int32Array(slotCap * 2);
     this.mask = slotCap - 1;
   }
@@ -127,7 +127,7 @@ export class FlowTable extends FlowRecords {
   insert(sec: number, ns: number, depth: number, actExp: number): number {
     if (this.count >= this.maxFlows) return -1;
     if (this.count >= this.cap) this.grow();
-    if ((this.count + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
+    if ((this.count + 1) * 4 > (this.mask + 1) * 3) this.rehash((this.mask + 1) * 2);
     const k = this.k;
     const meta = k[0];
     let a = k[1];

@@ -1,7 +1,7 @@
 // Application hints per flow: DNS questions/answers (UDP and TCP), TLS SNI and the first
 // HTTP/1.x request. DNS names and values and SNIs are interned in one NameTable and DNS
-// hints kept in a DnsStore (typed arrays, no objects per flow); HTTP requests (at most one
-// per flow) are kept as objects. Client bytes are buffered (bounded per flow and overall)
+// hints kept in a DnsStore (typed arrays, no objects per flow); a flow's first HTTP request
+// is four interned texts (method, target, version, Host). Client bytes are buffered (bounded per flow and overall)
 // only until the ClientHello or request head is complete.
 
 import type { DnsRecordHint, HttpRequestHint } from '../../shared/flowSummary.js';
@@ -55,7 +55,8 @@ interface StreamBuf {
 export interface HintSnapshot {
   names: NameSnapshot;
   dns: { heap: Int32Array; used: number };
-  requests: HttpRequestHint[];
+  requests: Int32Array;
+  requestCount: number;
   dropped: number;
   spent: boolean;
 }
@@ -70,8 +71,9 @@ export class HintExtractor {
   readonly dnsStore: DnsStore;
   private readonly view = new DnsView();
   /** A flow's SNI (name id + 1) and HTTP request (index + 1 in `requests`) are in its
-   *  record's extension entry. */
-  private readonly requests: HttpRequestHint[] = [];
+   *  record's extension entry. A request: method, path, version, host name ids (-1: none). */
+  private requests: Int32Array = new Int32Array(4 * 256);
+  private requestCount = 0;
   private readonly streams = new Map<number, StreamBuf>();
   private bufferedBytes = 0;
 
@@ -92,15 +94,15 @@ export class HintExtractor {
 
   /** The extractor's results, to hand to another thread (transferred: this one is done). */
   snapshot(): HintSnapshot {
-    return { names: this.names.snapshot(), dns: this.dnsStore.snapshot(), requests: this.requests,
+    return { names: this.names.snapshot(), dns: this.dnsStore.snapshot(), requests: this.requests, requestCount: this.requestCount,
       dropped: this.budget.dropped, spent: this.budget.spent };
   }
 
   restore(s: HintSnapshot): void {
     this.names.restore(s.names);
     this.dnsStore.restore(s.dns);
-    this.requests.length = 0;
-    for (const r of s.requests) this.requests.push(r);
+    this.requests = s.requests;
+    this.requestCount = s.requestCount;
     this.budget.dropped = s.dropped;
     this.budget.spent = s.spent;
   }
@@ -137,8 +139,24 @@ export class HintExtractor {
   }
 
   httpOf(f: number): HttpRequestHint | undefined {
+    const r = this.requestOf(f);
+    if (r < 0) return undefined;
+    const q = this.requests;
+    const n = this.names;
+    const h: HttpRequestHint = { method: n.text(q[r]), path: n.text(q[r + 1]), version: n.text(q[r + 2]) };
+    if (q[r + 3] >= 0) h.host = n.text(q[r + 3]);
+    return h;
+  }
+
+  /** Where flow f's HTTP request is in `requestIds` (method, path, version, host; -1: none),
+   *  or -1 when it has none. */
+  requestOf(f: number): number {
     const i = this.table.extOf(f, EXT_HTTP);
-    return i !== 0 ? this.requests[i - 1] : undefined;
+    return i === 0 ? -1 : (i - 1) * 4;
+  }
+
+  get requestIds(): Int32Array {
+    return this.requests;
   }
 
   private setSni(f: number, id: number): void {
@@ -146,9 +164,22 @@ export class HintExtractor {
   }
 
   private setHttp(f: number, h: HttpRequestHint): void {
-    const i = this.table.extOf(f, EXT_HTTP);
-    if (i !== 0) this.requests[i - 1] = h;
-    else this.table.setExt(f, EXT_HTTP, this.requests.push(h));
+    let i = this.table.extOf(f, EXT_HTTP);
+    if (i === 0) {
+      if ((this.requestCount + 1) * 4 > this.requests.length) {
+        const q = new Int32Array(this.requests.length * 2);
+        q.set(this.requests);
+        this.requests = q;
+      }
+      i = ++this.requestCount;
+      this.table.setExt(f, EXT_HTTP, i);
+    }
+    const r = (i - 1) * 4;
+    const n = this.names;
+    this.requests[r] = n.internText(h.method);
+    this.requests[r + 1] = n.internText(h.path);
+    this.requests[r + 2] = n.internText(h.version);
+    this.requests[r + 3] = h.host === undefined ? -1 : n.internText(h.host);
   }
 
   /** A TCP segment with payload `buf[off .. end)` of flow f, direction `fromClient`. */
