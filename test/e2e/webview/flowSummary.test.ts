@@ -325,7 +325,7 @@ describe('flow summary webview', { timeout: 120_000 }, () => {
     const w = await h.open();
     await w.send({ type: 'progress', file: FILE, bytesRead: 5_000_000, totalBytes: 20_000_000 });
     await until(w.page, 'progress', () => !(document.querySelector('.progress') as HTMLElement).hidden);
-    assert.match((await w.page.textContent('.progress')) ?? '', /5\.0 MB of 20\.0 MB/);
+    assert.match((await w.page.textContent('.progress')) ?? '', /4\.8 MiB of 19 MiB/);
     await w.page.evaluate(() => {
       window.postMessage({ type: 'summary', summary: 'nope' }, '*');
       window.postMessage({ type: 'bogus' }, '*');
