@@ -1,131 +1,164 @@
-// `npm run bench`: generates (does not commit) a large capture and measures, side by side in
-// one run, `falcoshark analyze`, `tshark -q -z conv,tcp -z conv,udp`, the npm package
-// `pcap-parser` iterating the same pcap file, and a plain read of the file (the I/O floor).
-// Prints packets/s, MB/s, peak RSS and ratios. Never asserts on time: it reports.
+// `npm run bench`: generates (does not commit) two large captures and measures, side by side in
+// one run, `falcoshark analyze` (--json and the table), `tshark -q -z conv,tcp -z conv,udp`, the
+// npm package `pcap-parser` iterating the same pcap file, and a plain read of the file (the I/O
+// floor); then our DNS parser against the npm package dns-packet on the many-flows capture's
+// DNS messages (bench/dnsCompare.ts). Prints packets/s, MB/s, peak RSS, ratios and the load
+// average around each run (other work on the machine skews times: repeat when it was busy).
+// Never asserts on time: it reports.
+//
+// The captures (bench/data/, git-ignored, made once):
+//   bulk        genCapture.ts: 10.5 M packets, 150,000 flows, mostly bulk TCP (pcap and pcapng)
+//   many-flows  genManyFlows.ts: 600,000 flows, 46% of them DNS (a busy node during an
+//               incident: port scan, DNS tunnel, HTTPS, HTTP), ~1.1 GB, 7.4 M packets (pcap and pcapng)
 //
 // Environment:
-//   BENCH_PACKETS   packets to generate (default 10,500,000 ≈ 1.1 GB)
-//   BENCH_FLOWS     flows to generate (default 150,000)
-//   BENCH_RUNS      runs of each fast tool, best taken (default 2)
-//   BENCH_TSHARK=0  leave tshark out (it takes minutes and GBs of memory on the full file)
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+//   BENCH_PACKETS, BENCH_FLOWS   the bulk capture (default 10,500,000 packets, 150,000 flows)
+//   BENCH_MANY_FLOWS             flows of the many-flows capture (default 600,000)
+//   BENCH_RUNS                   runs of each fast tool, best taken (default 2)
+//   BENCH_TSHARK=0               leave tshark out (minutes and GBs of memory per capture)
+//   BENCH_ONLY=bulk|many         one capture only
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { generateCapture } from './genCapture.js';
+import { generateManyFlows } from './genManyFlows.js';
+import { compareDns, dnsMessages } from './dnsCompare.js';
+import { best, measure, type Measure } from './measure.js';
 
 const PACKETS = Number(process.env.BENCH_PACKETS ?? 10_500_000);
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 150_000);
+const MANY_FLOWS = Number(process.env.BENCH_MANY_FLOWS ?? 600_000);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 2));
 const WITH_TSHARK = process.env.BENCH_TSHARK !== '0';
+const ONLY = process.env.BENCH_ONLY;
 const GEN_VERSION = 1;
+const MANY_VERSION = 1;
 
-interface Measure {
-  tool: string;
-  file: string;
-  seconds: number;
-  peakRssMiB: number;
-  stdout: string;
+interface Capture {
+  name: string;
+  files: { pcap: string; pcapng: string };
+  packets: number;
+  flows: number;
+  dnsFlows?: number;
 }
 
-/** Runs argv under GNU time (wall seconds, max RSS) with stdout captured. */
-function measure(tool: string, file: string, argv: string[]): Promise<Measure> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', '__TIME__ %e %M', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let outBytes = 0;
-    child.stdout.on('data', (d: Buffer) => {
-      outBytes += d.length;
-      if (out.length < 1_000_000) out += d.toString('utf8');
-    });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString('utf8'); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const m = /__TIME__ ([\d.]+) (\d+)/.exec(err);
-      if (code !== 0 || !m) {
-        reject(new Error(`${tool} failed (exit ${code}): ${err.slice(-2000)}`));
-        return;
-      }
-      void outBytes;
-      resolve({ tool, file, seconds: Number(m[1]), peakRssMiB: Number(m[2]) / 1024, stdout: out });
-    });
-  });
-}
-
-async function best(tool: string, file: string, argv: string[], runs: number): Promise<Measure> {
-  let b: Measure | undefined;
-  for (let i = 0; i < runs; i++) {
-    const m = await measure(tool, file, argv);
-    if (!b || m.seconds < b.seconds) b = { ...m, peakRssMiB: Math.max(m.peakRssMiB, b?.peakRssMiB ?? 0) };
+async function bulkCapture(dir: string): Promise<Capture> {
+  const base = join(dir, `bench-v${GEN_VERSION}-${PACKETS}p-${FLOWS}f`);
+  const files = { pcap: `${base}.pcap`, pcapng: `${base}.pcapng` };
+  for (const fmt of ['pcap', 'pcapng'] as const) {
+    if (existsSync(`${files[fmt]}.json`)) continue;
+    const t0 = Date.now();
+    const r = await generateCapture(files[fmt], fmt, { packets: PACKETS, flows: FLOWS, active: 2000, seed: 42 });
+    console.log(`generated ${files[fmt]}: ${r.packets} packets, ${r.flows} flows, ${(r.bytes / 1e6).toFixed(0)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    writeFileSync(`${files[fmt]}.json`, JSON.stringify(r));
   }
-  return b!;
+  const meta = JSON.parse(readFileSync(`${files.pcap}.json`, 'utf8')) as { packets: number; flows: number };
+  return { name: 'bulk', files, packets: meta.packets, flows: meta.flows };
+}
+
+async function manyFlowsCapture(dir: string): Promise<Capture> {
+  const base = join(dir, `many-v${MANY_VERSION}-${MANY_FLOWS}f`);
+  const files = { pcap: `${base}.pcap`, pcapng: `${base}.pcapng` };
+  for (const fmt of ['pcap', 'pcapng'] as const) {
+    if (existsSync(`${files[fmt]}.json`)) continue;
+    const t0 = Date.now();
+    const r = await generateManyFlows(files[fmt], fmt, { flows: MANY_FLOWS, seed: 7, seconds: 600 });
+    console.log(`generated ${files[fmt]}: ${r.packets} packets, ${r.flows} flows (${r.dnsFlows} DNS), ${(r.bytes / 1e6).toFixed(0)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    writeFileSync(`${files[fmt]}.json`, JSON.stringify(r));
+  }
+  const meta = JSON.parse(readFileSync(`${files.pcap}.json`, 'utf8')) as { packets: number; flows: number; dnsFlows: number };
+  return { name: 'many-flows', files, packets: meta.packets, flows: meta.flows, dnsFlows: meta.dnsFlows };
+}
+
+const FS_JSON = 'falcoshark analyze --json';
+const FS_TABLE = 'falcoshark analyze (table)';
+const FS_JSON2 = 'falcoshark analyze --json, 2 threads';
+
+async function measureCapture(c: Capture): Promise<Measure[]> {
+  const node = process.execPath;
+  const out: Measure[] = [];
+  for (const fmt of ['pcap', 'pcapng'] as const) {
+    const f = c.files[fmt];
+    await measure('warm-up', f, [node, 'bench/plainRead.mjs', f]); // the page cache holds the file for every tool alike
+    out.push(await best('plain read (node, 4 MiB buffer)', f, [node, 'bench/plainRead.mjs', f], RUNS));
+    const one = { FALCOSHARK_THREADS: '1' };
+    out.push(await best(FS_JSON, f, [node, 'dist/cli.js', 'analyze', '--json', f], RUNS, one));
+    out.push(await best(FS_TABLE, f, [node, 'dist/cli.js', 'analyze', f], RUNS, one));
+    if (fmt === 'pcap') {
+      out.push(await best(FS_JSON2, f, [node, 'dist/cli.js', 'analyze', '--json', f], RUNS, { FALCOSHARK_THREADS: '2' }));
+      out.push(await best('pcap-parser 0.2.1 (iterate only)', f, [node, 'bench/pcapParserIterate.cjs', f], 1));
+      if (WITH_TSHARK) out.push(await measure('tshark -q -z conv,tcp -z conv,udp', f, ['tshark', '-q', '-z', 'conv,tcp', '-z', 'conv,udp', '-r', f]));
+    }
+  }
+  return out;
+}
+
+function report(c: Capture, results: Measure[]): void {
+  const sizeMB = (f: string): number => statSync(f).size / 1e6;
+  for (const r of results.filter((x) => x.tool.startsWith('falcoshark'))) {
+    const m = /"totals":\{"packets":(\d+),.*?"flows":(\d+)/.exec(r.stdout.slice(0, 100_000)) ?? /([\d,]+) packets, .*?([\d,]+) flows/.exec(r.stdout);
+    console.log(`check ${r.tool} ${r.file}: ${m?.[1]} packets (generated ${c.packets}), ${m?.[2]} flows (generated ${c.flows})`);
+  }
+  console.log(`\n${c.name}: ${c.packets.toLocaleString('en')} packets, ${c.flows.toLocaleString('en')} flows${c.dnsFlows ? ` (${c.dnsFlows.toLocaleString('en')} DNS)` : ''}; `
+    + `pcap ${sizeMB(c.files.pcap).toFixed(0)} MB, pcapng ${sizeMB(c.files.pcapng).toFixed(0)} MB; ${RUNS} run(s) each, best shown\n`);
+  const header = ['tool', 'file', 'seconds', 'Mpkt/s', 'MB/s', 'peak RSS MiB', '× read', 'vs falcoshark', 'load'];
+  const rows = results.map((r) => {
+    const fmt = r.file.endsWith('ng') ? 'pcapng' : 'pcap';
+    const fs = results.find((x) => x.file === r.file && x.tool === FS_JSON);
+    const read = results.find((x) => x.file === r.file && x.tool.startsWith('plain'));
+    return [r.tool, fmt, r.seconds.toFixed(2), (c.packets / r.seconds / 1e6).toFixed(2), (sizeMB(r.file) / r.seconds).toFixed(0), r.peakRssMiB.toFixed(0),
+      read ? `${(r.seconds / read.seconds).toFixed(2)}×` : '', fs ? `${(r.seconds / fs.seconds).toFixed(2)}×` : '', `${r.loadBefore.toFixed(1)}→${r.loadAfter.toFixed(1)}`];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((x, i) => x.padEnd(widths[i])).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  rows.forEach((r) => console.log(line(r)));
+  console.log('\n("× read" = time / the plain read of the same file; "vs falcoshark" = time / `analyze --json` on it: >1 means falcoshark is faster;');
+  console.log(' "load" = the 1-minute load average before → after the run: above ~1 other work shared the two cores)\n');
+  const target = (name: string, ok: boolean, detail: string): void => console.log(`${ok ? 'MET ' : 'MISS'}  ${c.name}: ${name}: ${detail}`);
+  const get = (tool: string, file = c.files.pcap): Measure | undefined => results.find((x) => x.tool.startsWith(tool) && x.file === file);
+  const json = get(FS_JSON) as Measure;
+  const read = get('plain') as Measure;
+  const ts = get('tshark');
+  const pp = get('pcap-parser');
+  for (const file of [c.files.pcap, c.files.pcapng]) {
+    const r = get('plain', file) as Measure;
+    for (const tool of [FS_JSON, FS_TABLE]) {
+      const m = get(tool, file);
+      if (m) target(`${tool} within 3× of a plain read (${file.endsWith('ng') ? 'pcapng' : 'pcap'})`, m.seconds <= 3 * r.seconds, `${(m.seconds / r.seconds).toFixed(2)}× the plain read`);
+    }
+  }
+  if (ts) target('≥ 20× tshark', ts.seconds / json.seconds >= 20, `${(ts.seconds / json.seconds).toFixed(1)}×`);
+  if (pp) target('faster than pcap-parser (while doing the whole analysis)', pp.seconds > json.seconds, `${(pp.seconds / json.seconds).toFixed(2)}×`);
+  const ours = results.filter((x) => x.tool.startsWith('falcoshark'));
+  const maxRss = Math.max(...ours.filter((x) => x.tool !== FS_JSON2).map((x) => x.peakRssMiB));
+  target('peak memory under 300 MB (one thread)', maxRss * 1.048576 < 300, `${(maxRss * 1.048576).toFixed(0)} MB`);
+  const two = get(FS_JSON2);
+  if (two) console.log(`      ${c.name}: with a second thread: ${(two.seconds / read.seconds).toFixed(2)}× the plain read, ${(two.peakRssMiB * 1.048576).toFixed(0)} MB (one thread: ${(json.seconds / read.seconds).toFixed(2)}×)`);
 }
 
 async function main(): Promise<void> {
   if (!existsSync('dist/cli.js')) throw new Error('dist/cli.js is missing: run `npm run build` first');
   const dir = 'bench/data';
   mkdirSync(dir, { recursive: true });
-  const base = join(dir, `bench-v${GEN_VERSION}-${PACKETS}p-${FLOWS}f`);
-  const files = { pcap: `${base}.pcap`, pcapng: `${base}.pcapng` };
-  for (const fmt of ['pcap', 'pcapng'] as const) {
-    if (!existsSync(files[fmt])) {
-      const t0 = Date.now();
-      const r = await generateCapture(files[fmt], fmt, { packets: PACKETS, flows: FLOWS, active: 2000, seed: 42 });
-      console.log(`generated ${files[fmt]}: ${r.packets} packets, ${r.flows} flows, ${(r.bytes / 1e6).toFixed(0)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      writeFileSync(`${files[fmt]}.json`, JSON.stringify(r));
-    }
+  const captures: Capture[] = [];
+  if (ONLY !== 'many') captures.push(await bulkCapture(dir));
+  if (ONLY !== 'bulk') captures.push(await manyFlowsCapture(dir));
+  const all: [Capture, Measure[]][] = [];
+  for (const c of captures) all.push([c, await measureCapture(c)]);
+  for (const [c, r] of all) report(c, r);
+  const many = captures.find((c) => c.name === 'many-flows');
+  if (many) {
+    const load = loadavg()[0];
+    const d = compareDns(dnsMessages(many.files.pcap), RUNS + 1);
+    const ns = (ms: number): string => `${((ms * 1e6) / d.messages).toFixed(0)} ns/message`;
+    console.log(`\nDNS parsers on the ${d.messages.toLocaleString('en')} DNS messages of ${many.files.pcap} (in memory, best of ${RUNS + 1}, load ${load.toFixed(1)}→${loadavg()[0].toFixed(1)}):`);
+    console.log(`  ours, decodeDns (what the analyzer runs: names interned, no objects)  ${d.oursDecodeMs.toFixed(0)} ms  ${ns(d.oursDecodeMs)}  1.00×`);
+    console.log(`  ours, parseDns (plain objects)                                       ${d.oursObjectsMs.toFixed(0)} ms  ${ns(d.oursObjectsMs)}  ${(d.oursObjectsMs / d.oursDecodeMs).toFixed(2)}×`);
+    console.log(`  dns-packet 5.6.1 decode (objects)                                    ${d.dnsPacketMs.toFixed(0)} ms  ${ns(d.dnsPacketMs)}  ${(d.dnsPacketMs / d.oursDecodeMs).toFixed(2)}×`);
+    console.log(`  dns-packet threw on ${d.dnsPacketThrew}; the two disagree on the questions of ${d.disagreements}`);
   }
-  const meta = JSON.parse((await import('node:fs')).readFileSync(`${files.pcap}.json`, 'utf8')) as { packets: number; flows: number };
-  const node = process.execPath;
-  const results: Measure[] = [];
-
-  for (const fmt of ['pcap', 'pcapng'] as const) {
-    const f = files[fmt];
-    // Warm the page cache first so every tool reads from memory alike.
-    await measure('warm-up', f, [node, 'bench/plainRead.mjs', f]);
-    results.push(await best('plain read (node, 4 MiB buffer)', f, [node, 'bench/plainRead.mjs', f], RUNS));
-    results.push(await best('falcoshark analyze --json', f, [node, 'dist/cli.js', 'analyze', '--json', f], RUNS));
-    if (fmt === 'pcap') {
-      results.push(await best('pcap-parser 0.2.1 (iterate only)', f, [node, 'bench/pcapParserIterate.cjs', f], 1));
-    }
-    if (WITH_TSHARK && fmt === 'pcap') {
-      results.push(await measure('tshark -q -z conv,tcp -z conv,udp', f, ['tshark', '-q', '-z', 'conv,tcp', '-z', 'conv,udp', '-r', f]));
-    }
-  }
-
-  // Sanity: falcoshark saw every packet and every flow (totals come first in its JSON).
-  for (const r of results.filter((x) => x.tool.startsWith('falcoshark'))) {
-    const m = /"totals":\{"packets":(\d+),.*?"flows":(\d+)/.exec(r.stdout.slice(0, 100_000));
-    console.log(`check ${r.file}: falcoshark counted ${m?.[1]} packets (generated ${meta.packets}), ${m?.[2]} flows (generated ${meta.flows})`);
-  }
-
-  const sizeMB = (f: string): number => statSync(f).size / 1e6;
-  console.log(`\nbench: ${meta.packets.toLocaleString('en')} packets, ${meta.flows.toLocaleString('en')} flows; pcap ${sizeMB(files.pcap).toFixed(0)} MB, pcapng ${sizeMB(files.pcapng).toFixed(0)} MB; ${RUNS} run(s) each, best shown\n`);
-  const header = ['tool', 'file', 'seconds', 'Mpkt/s', 'MB/s', 'peak RSS MiB', 'vs falcoshark'];
-  const rows: string[][] = [];
-  for (const r of results) {
-    const fs = results.find((x) => x.file === r.file && x.tool.startsWith('falcoshark'));
-    const ratio = fs ? r.seconds / fs.seconds : NaN;
-    rows.push([r.tool, r.file.endsWith('ng') ? 'pcapng' : 'pcap', r.seconds.toFixed(2), (meta.packets / r.seconds / 1e6).toFixed(2),
-      (sizeMB(r.file) / r.seconds).toFixed(0), r.peakRssMiB.toFixed(0), `${ratio.toFixed(2)}×`]);
-  }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  rows.forEach((r) => console.log(line(r)));
-  console.log('\n("vs falcoshark" = that tool\'s time / falcoshark\'s time on the same file: >1 means falcoshark is faster)');
-  const target = (name: string, ok: boolean, detail: string): void => console.log(`${ok ? 'MET ' : 'MISS'}  ${name}: ${detail}`);
-  const fsP = results.find((x) => x.tool.startsWith('falcoshark') && x.file === files.pcap)!;
-  const ts = results.find((x) => x.tool.startsWith('tshark'));
-  const pp = results.find((x) => x.tool.startsWith('pcap-parser'))!;
-  const pr = results.find((x) => x.tool.startsWith('plain') && x.file === files.pcap)!;
-  console.log('');
-  if (ts) target('≥ 20× tshark', ts.seconds / fsP.seconds >= 20, `${(ts.seconds / fsP.seconds).toFixed(1)}×`);
-  target('faster than pcap-parser (while doing the whole analysis)', pp.seconds > fsP.seconds, `${(pp.seconds / fsP.seconds).toFixed(2)}×`);
-  target('within 3× of a plain read', fsP.seconds <= 3 * pr.seconds, `${(fsP.seconds / pr.seconds).toFixed(2)}× the plain read`);
-  const maxRss = Math.max(...results.filter((x) => x.tool.startsWith('falcoshark')).map((x) => x.peakRssMiB));
-  target('peak memory under 300 MB', maxRss * 1.048576 < 300, `${(maxRss * 1.048576).toFixed(0)} MB`);
 }
 
 main().catch((e: unknown) => {
