@@ -3,11 +3,10 @@
 // in-cluster service account (or a kubeconfig), keeps the captures and serves them.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { isIPv4, isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { UsageError, type CliCommand } from './command.js';
 import { BoundedQueue } from '../core/alerts/boundedQueue.js';
-import { checkPort, startAlertSources } from '../core/alerts/sources/alertSources.js';
+import { checkPort, isLoopbackHost, startAlertSources } from '../core/alerts/sources/alertSources.js';
 import type { SourceEvent } from '../core/alerts/sources/sourceEvents.js';
 import { loadKubeConfig } from '../core/k8s/kubeAccess.js';
 import { CaptureAutomation } from '../core/capture/captureAutomation.js';
@@ -44,16 +43,6 @@ function readPolicyFile(file: string): unknown {
 function secret(file: string | undefined, env: string): string | undefined {
   if (file) return readFileSync(file, 'utf8').trim();
   return process.env[env]?.trim() || undefined;
-}
-
-/** Whether `host` is reachable only from this machine: 127.0.0.0/8, ::1 (also IPv4-mapped), localhost. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  if (h === 'localhost') return true;
-  if (isIPv4(h)) return h.startsWith('127.');
-  if (!isIPv6(h)) return false; // a name, or 0.0.0.0 / :: (every interface)
-  const canonical = new URL(`http://[${h}]/`).hostname; // e.g. [0:0::1] → [::1], [::ffff:127.0.0.1] → [::ffff:7f00:1]
-  return canonical === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(canonical);
 }
 
 export const serveCommand: CliCommand = {

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isLoopbackHost } from '../../../src/cli/serveCommand.js';
+import { isLoopbackHost } from '../../../src/core/alerts/sources/alertSources.js';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 

@@ -2,6 +2,7 @@
 // extension's Alerts view (src/extension/alertFeed.ts), `falcoshark watch` and `falcoshark
 // serve` all build their sources here, so a source option (a webhook token, Falcosidekick-UI
 // credentials, a port check, the warning about an open webhook) exists once for all of them.
+import { isIPv4, isIPv6 } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { BoundedQueue } from '../boundedQueue.js';
 import type { SourceEvent } from './sourceEvents.js';
@@ -42,7 +43,15 @@ export interface StartedSources {
   close(): Promise<void>;
 }
 
-const LOOPBACK: ReadonlySet<string> = new Set(['127.0.0.1', '::1', 'localhost']);
+/** Whether `host` is reachable only from this machine: 127.0.0.0/8, ::1 (also IPv4-mapped), localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost') return true;
+  if (isIPv4(h)) return h.startsWith('127.');
+  if (!isIPv6(h)) return false; // a name, or 0.0.0.0 / :: (every interface)
+  const canonical = new URL(`http://[${h}]/`).hostname; // e.g. [0:0::1] → [::1], [::ffff:127.0.0.1] → [::ffff:7f00:1]
+  return canonical === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(canonical);
+}
 
 /** A port from a flag or a setting (a number or its decimal text): 0 (any free port) to 65535. */
 export function checkPort(v: unknown): { ok: true; value: number } | { ok: false; reason: string } {
@@ -55,7 +64,7 @@ export function checkPort(v: unknown): { ok: true; value: number } | { ok: false
 export function sourceWarnings(o: AlertSourceOptions): string[] {
   const w = o.webhook;
   const host = w?.host ?? '127.0.0.1';
-  if (w && !w.token && !LOOPBACK.has(host)) return [`the webhook on ${host} accepts alerts from anyone: set a bearer token`];
+  if (w && !w.token && !isLoopbackHost(host)) return [`the webhook on ${host} accepts alerts from anyone: set a bearer token`];
   return [];
 }
 
