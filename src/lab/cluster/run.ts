@@ -1,6 +1,13 @@
-// Running the lab's programs: argv arrays only (never a shell), errors that carry the
-// command, its exit status and the tail of what it printed.
-import { execFile, spawn } from 'node:child_process';
+// Running the lab's programs through execa (argv arrays only, never a shell): errors carry the
+// command, its exit status and the tail of what it printed. The lab's daemons (the node process,
+// the forwarder, the components the node runs) are started with plain spawn instead: they are
+// detached from us or write straight to log files, and must outlive the command that started
+// them, which is what execa's clean-up on exit is there to prevent.
+import type { Options } from 'execa' with { 'resolution-mode': 'import' };
+
+type Execa = typeof import('execa', { with: { 'resolution-mode': 'import' } });
+let loaded: Promise<Execa> | undefined;
+const execaModule = (): Promise<Execa> => (loaded ??= import('execa'));
 
 export class LabCommandError extends Error {
   constructor(readonly argv: string[], readonly exitCode: number | null, readonly stderrTail: string) {
@@ -11,36 +18,36 @@ export class LabCommandError extends Error {
 
 export interface RunOptions { env?: NodeJS.ProcessEnv; cwd?: string; input?: string | Buffer; timeoutMs?: number; maxBuffer?: number }
 
+function failure(argv: string[], r: { exitCode?: number; code?: string; timedOut?: boolean; stderr?: unknown; message?: string }, tail?: string): LabCommandError {
+  const stderr = tail ?? String(r.stderr ?? '');
+  const why = r.code === 'ENOENT' ? `${argv[0]}: not found` : r.timedOut ? 'timed out' : '';
+  return new LabCommandError(argv, r.exitCode ?? null, `${stderr}\n${why}`);
+}
+
 /** Runs argv to completion; resolves stdout, rejects with LabCommandError. */
-export function run(argv: string[], o: RunOptions = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(argv[0], argv.slice(1), {
-      env: o.env ?? process.env, cwd: o.cwd, timeout: o.timeoutMs ?? 0, maxBuffer: o.maxBuffer ?? 64 * 1024 * 1024, encoding: 'utf8',
-    }, (err, stdout, stderr) => {
-      if (err) {
-        const code = typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null;
-        reject(new LabCommandError(argv, code, `${stderr}\n${(err as Error).message.includes('ENOENT') ? `${argv[0]}: not found` : ''}`));
-      } else resolve(stdout);
-    });
-    if (o.input !== undefined) child.stdin?.end(o.input);
-  });
+export async function run(argv: string[], o: RunOptions = {}): Promise<string> {
+  const { execa } = await execaModule();
+  const opts = {
+    env: o.env ?? process.env, extendEnv: false, cwd: o.cwd, timeout: o.timeoutMs ?? 0, maxBuffer: o.maxBuffer ?? 64 * 1024 * 1024,
+    reject: false, stripFinalNewline: false, ...(o.input !== undefined ? { input: o.input } : { stdin: 'ignore' as const }),
+  } satisfies Options;
+  const r = await execa(argv[0], argv.slice(1), opts);
+  if (r.failed) throw failure(argv, { ...r, stderr: r.stderr });
+  return String(r.stdout);
 }
 
 /** Runs argv with its output going to a log callback line by line (long builds). */
-export function runLogged(argv: string[], log: (line: string) => void, o: RunOptions = {}): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { env: o.env ?? process.env, cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let tail = '';
-    const onData = (b: Buffer): void => {
-      const s = b.toString('utf8');
-      tail = (tail + s).slice(-8192);
-      for (const l of s.split('\n')) if (l.trim()) log(l);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', (e) => reject(new LabCommandError(argv, null, e.message)));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new LabCommandError(argv, code, tail))));
+export async function runLogged(argv: string[], log: (line: string) => void, o: RunOptions = {}): Promise<void> {
+  const { execa } = await execaModule();
+  const sub = execa(argv[0], argv.slice(1), { env: o.env ?? process.env, extendEnv: false, cwd: o.cwd, stdin: 'ignore', buffer: false, reject: false, all: true });
+  let tail = '';
+  sub.all?.setEncoding('utf8');
+  sub.all?.on('data', (s: string) => {
+    tail = (tail + s).slice(-8192);
+    for (const l of s.split('\n')) if (l.trim()) log(l);
   });
+  const r = await sub;
+  if (r.failed) throw failure(argv, r, tail);
 }
 
 export function elapsed(startMs: number): string {
