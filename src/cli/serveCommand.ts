@@ -101,6 +101,7 @@ export const serveCommand: CliCommand = {
       });
       automation.on('started', (p, a) => log(`capture ${p.id} started for "${a.rule}" on ${a.namespace}/${a.pod}: ${p.filter.description}`));
       automation.on('finished', (r) => log(`capture ${r.id} ${r.outcome}: ${r.reason} (${r.packets} packets, ${r.bytes} bytes)`));
+      automation.on('failed', (p, e) => log(`capture ${p.id} failed: ${e.message}`));
       automation.on('skipped', (reason, detail, a) => log(`skipped "${a.rule}" (${a.namespace ?? '?'}/${a.pod ?? '?'}): ${reason}: ${detail}`));
       automation.on('planFailed', (e, a) => log(`no capture for "${a.rule}" (${a.namespace ?? '?'}/${a.pod ?? '?'}): the capture could not be planned: ${e.message}`));
       await automation.enforceBudget();

@@ -93,6 +93,7 @@ export class AutoCaptureController {
       log(r.outcome === 'failed' ? 'warn' : 'info', `automatic capture ${r.id} ${r.outcome}: ${r.reason} (${r.packets} packets, ${r.bytes} bytes) → ${r.file}`);
       this.host.onFinished?.(r, al);
     });
+    a.on('failed', (p, e, al) => log('warn', `automatic capture ${p.id} for "${al.rule}" on ${where(al)} failed: ${e.message}`));
     a.on('removed', (id) => { log('info', `automatic capture ${id} removed (disk budget of ${config.policy.diskBudgetBytes} bytes)`); this.host.onRemoved?.(id); });
     this.automation = a;
     log('info', `automatic capture: on (${describePolicy(config.policy)}); captures in ${setup.outDir}`);

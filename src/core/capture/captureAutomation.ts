@@ -40,6 +40,8 @@ interface AutomationEvents {
   skipped: [SkipReason, string, FalcoAlert];
   /** The policy said yes, but no plan can be made for the alert (a bad name, method, tool…). */
   planFailed: [Error, FalcoAlert];
+  /** A capture that started could not run (the pod refused it, the connection failed, …). */
+  failed: [CapturePlan, Error, FalcoAlert];
   removed: [string];
 }
 
@@ -101,6 +103,7 @@ export class CaptureAutomation extends EventEmitter<AutomationEvents> {
     } catch (e) {
       this.countSkip('capture-error');
       await appendAudit(this.o.auditLog, { event: 'auto-capture-failed', id: plan.id, detail: (e as Error).message });
+      this.emit('failed', plan, e instanceof Error ? e : new Error(String(e)), alert);
     } finally {
       this.policy.finished();
       this.budgetChain = this.budgetChain.then(() => this.enforceBudget()).catch(() => undefined);

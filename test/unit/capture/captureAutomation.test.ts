@@ -67,3 +67,17 @@ test('no plan for a selected alert: a planFailed event with the PlanError, audit
   assert.equal(a.policy.runningCaptures, 0, 'the slot it reserved is free again');
   assert.deepEqual(audit(log).map((e) => [e.event, e.reason]), [['auto-capture-skipped', 'plan-error']]);
 });
+
+test('a capture that starts and then fails is a failed event (front-ends log it), audited', async () => {
+  const log = join(dir, 'failed.jsonl');
+  const failed: [string, string][] = [];
+  const a = new CaptureAutomation({ policy: checkPolicy({}), outDir: dir, auditLog: log, now: () => ALERT_TIME,
+    start: async () => { throw new Error('403: cannot patch pods/ephemeralcontainers in namespace shop'); } });
+  a.on('failed', (p, e) => failed.push([p.id, e.message]));
+  await a.handle(alert());
+  await a.idle();
+  assert.equal(failed.length, 1);
+  assert.equal(failed[0][1], '403: cannot patch pods/ephemeralcontainers in namespace shop');
+  assert.deepEqual(audit(log).map((e) => e.event), ['auto-capture-started', 'auto-capture-failed']);
+  assert.equal(a.metrics.skipped['capture-error'], 1);
+});
