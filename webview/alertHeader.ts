@@ -24,7 +24,7 @@ function basename(p: string): string {
   return i >= 0 ? p.slice(i + 1) : p;
 }
 
-export function renderHeader(summary: AnnotatedSummary, file: string): HTMLElement {
+export function renderHeader(summary: AnnotatedSummary, file: string, flowCount?: number): HTMLElement {
   const root = el('header', 'alert-header');
   const ctx = isObj(summary.context) ? summary.context : undefined;
   const alert = ctx && isObj(ctx.alert) ? ctx.alert : undefined;
@@ -67,7 +67,7 @@ export function renderHeader(summary: AnnotatedSummary, file: string): HTMLEleme
   }
   field(dl, 'file', clip(basename(file) || '(unnamed)', 200), clip(file, TITLE_MAX), 'mono');
   const t = isObj(summary.totals) ? summary.totals : undefined;
-  const nFlows = Array.isArray(summary.flows) ? summary.flows.length : 0;
+  const nFlows = flowCount ?? (Array.isArray(summary.flows) ? summary.flows.length : 0);
   field(dl, 'traffic', `${formatCount(nFlows)} flows · ${formatCount(num(t?.packets))} packets · ${formatBytes(num(t?.bytes))} · ${formatDuration(num(t?.durationSeconds))}`);
   if (t?.firstPacket) field(dl, 'first packet', formatTime(t.firstPacket), clip(str(t.firstPacket), 64));
   append(root, dl);

@@ -1,10 +1,10 @@
-// The flows as the webview shows them: one sanitised `FlowView` per `summary.flows[i]`
-// (odd or missing fields become safe defaults), and sorting/filtering over index arrays so
-// that 100,000 flows never need 100,000 DOM rows or re-created objects.
-import type { EndpointIdentity } from '../src/shared/annotatedSummary.js';
-import { clip, num, parseIsoSeconds, str } from './format.js';
+// The flows as the webview shows them, over columns (flowColumns.ts): a `FlowView` object is
+// made only for a flow that is drawn (the table's visible rows, the timeline's strips, the
+// selection) and kept in a small cache; sorting and filtering read the typed arrays and give an
+// index array (`Uint32Array`), so 600,000 flows never become 600,000 objects or DOM rows.
+import { columnsOf, isFlowColumns, recordAt, seenText, type FlowColumns, type IdentityKind } from './flowColumns.js';
 
-export type IdentityKind = EndpointIdentity['kind'] | 'none';
+export type { IdentityKind };
 
 export interface EndpointView {
   ip: string;
@@ -35,97 +35,114 @@ export interface FlowView {
   duration: number;
   alerted: boolean;
   flags: string[];
-  /** Lower-case text the filter searches (built on first use: see searchText). */
-  search?: string;
   activity: { firstBucket: number; packets: number[]; bytes: number[] };
 }
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+const CACHE = 2048;
+
+function addrOf(ip: string, port: number): string {
+  return port < 0 ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
-function endpoint(raw: unknown, id: unknown): EndpointView {
-  const e = isObj(raw) ? raw : {};
-  const ip = clip(str(e.ip, '?'), 64);
-  const port = typeof e.port === 'number' && Number.isInteger(e.port) && e.port >= 0 && e.port <= 65535 ? e.port : undefined;
-  const addr = port === undefined ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-  const i = isObj(id) ? id : undefined;
-  const kinds: IdentityKind[] = ['pod', 'service', 'node', 'external', 'unknown'];
-  const kind = i && kinds.includes(i.kind as IdentityKind) ? (i.kind as IdentityKind) : 'none';
-  const label = i ? str(i.label, ip, 4096) || ip : ip;
-  return { ip, port, addr, kind, label, namespace: str(i?.namespace, '', 256), name: str(i?.name, '', 512) };
-}
+export class FlowModel {
+  readonly count: number;
+  private readonly cache = new Map<number, FlowView>();
+  private readonly lower = new Map<number, string>();
+  private readonly idLower: string[] = [];
+  private readonly decoder = new TextDecoder();
 
-function numbers(v: unknown, max: number): number[] {
-  if (!Array.isArray(v)) return [];
-  const n = Math.min(v.length, max);
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) out[i] = num(v[i]);
-  return out;
-}
-
-function hintNames(f: Record<string, unknown>): string[] {
-  const names: string[] = [];
-  if (Array.isArray(f.dns)) {
-    const seen = new Set<string>();
-    for (const d of f.dns.slice(0, 32)) {
-      const n = isObj(d) ? str(d.name, '', 1024) : '';
-      if (n && !seen.has(n)) {
-        seen.add(n);
-        names.push(`DNS ${n}`);
-      }
-    }
+  /** `sources`: the records the columns were made from (then `raw` gives them back). */
+  constructor(readonly cols: FlowColumns, private readonly sources?: readonly unknown[]) {
+    this.count = cols.count;
   }
-  const sni = str(f.tlsSni, '', 1024);
-  if (sni) names.push(`TLS ${sni}`);
-  if (isObj(f.http)) {
-    const h = f.http;
-    names.push(`HTTP ${str(h.method, '?', 32)} ${str(h.host, '', 1024)}${str(h.path, '', 2048)}`);
-  }
-  return names;
-}
 
-/** One view per flow; never throws, whatever `flows` holds. */
-export function buildFlowViews(flows: readonly unknown[], bucketLimit: number): FlowView[] {
-  const out = new Array<FlowView>(flows.length);
-  for (let i = 0; i < flows.length; i++) {
-    const raw = flows[i];
-    const f: Record<string, unknown> = isObj(raw) ? raw : {};
-    const client = endpoint(f.client, f.clientIdentity);
-    const server = endpoint(f.server, f.serverIdentity);
-    const p: Record<string, unknown> = isObj(f.packets) ? f.packets : {};
-    const b: Record<string, unknown> = isObj(f.bytes) ? f.bytes : {};
-    const firstSeen = parseIsoSeconds(f.firstSeen);
-    const lastSeen = parseIsoSeconds(f.lastSeen);
-    const names = hintNames(f);
-    const protocol = clip(str(f.protocol, '?'), 16);
-    const a: Record<string, unknown> = isObj(f.activity) ? f.activity : {};
-    out[i] = {
+  /** Columns of a message's `flows` (an older host, a test, a small summary). */
+  static fromFlows(flows: readonly unknown[], bucketLimit: number): FlowModel {
+    return new FlowModel(columnsOf(flows, bucketLimit), flows);
+  }
+
+  /** Columns sent by the host, when well formed. */
+  static fromColumns(v: unknown): FlowModel | undefined {
+    return isFlowColumns(v) ? new FlowModel(v) : undefined;
+  }
+
+  /** The record of flow i as the summary has it (for the detail and Copy). */
+  raw(i: number): unknown {
+    if (this.sources) return this.sources[i];
+    return this.cols.wire ? recordAt(this.cols, i, this.decoder) : undefined;
+  }
+
+  endpoint(i: number, side: 0 | 1): EndpointView {
+    const c = this.cols;
+    const ip = c.strings[c.ip[2 * i + side]];
+    const port = c.port[2 * i + side];
+    const id = c.identity[2 * i + side];
+    const idv = id >= 0 ? c.identities[id] : undefined;
+    return { ip, port: port < 0 ? undefined : port, addr: addrOf(ip, port), kind: idv?.kind ?? 'none', label: idv ? idv.label : ip, namespace: idv?.namespace ?? '', name: idv?.name ?? '' };
+  }
+
+  view(i: number): FlowView {
+    let v = this.cache.get(i);
+    if (v) return v;
+    const c = this.cols;
+    const first = c.seen[2 * i];
+    const last = c.seen[2 * i + 1];
+    const raw = this.sources?.[i] as { firstSeen?: unknown } | undefined;
+    const a0 = c.actStart[i];
+    const a1 = c.actStart[i + 1];
+    v = {
       index: i,
-      protocol,
-      client,
-      server,
-      names,
-      packetsOut: num(p.fromClient),
-      packetsIn: num(p.fromServer),
-      bytesOut: num(b.fromClient),
-      bytesIn: num(b.fromServer),
-      firstSeen,
-      lastSeen,
-      firstSeenText: str(f.firstSeen, '', 64),
-      duration: Number.isFinite(firstSeen) && Number.isFinite(lastSeen) ? Math.max(0, lastSeen - firstSeen) : NaN,
-      alerted: f.alerted === true,
-      flags: Array.isArray(f.flags) ? (f.flags as unknown[]).filter((x): x is string => typeof x === 'string').slice(0, 8) : [],
-      activity: { firstBucket: Math.floor(num(a.firstBucket)), packets: numbers(a.packets, bucketLimit), bytes: numbers(a.bytes, bucketLimit) },
+      protocol: c.strings[c.protocol[i]],
+      client: this.endpoint(i, 0),
+      server: this.endpoint(i, 1),
+      names: Array.from(c.names.subarray(c.nameStart[i], c.nameStart[i + 1]), (s) => c.strings[s]),
+      packetsOut: c.packets[2 * i],
+      packetsIn: c.packets[2 * i + 1],
+      bytesOut: c.bytes[2 * i],
+      bytesIn: c.bytes[2 * i + 1],
+      firstSeen: first,
+      lastSeen: last,
+      firstSeenText: this.sources ? (typeof raw?.firstSeen === 'string' ? raw.firstSeen.slice(0, 64) : '') : seenText(c, i, 0),
+      duration: Number.isFinite(first) && Number.isFinite(last) ? Math.max(0, last - first) : NaN,
+      alerted: c.alerted[i] === 1,
+      flags: Array.from(c.flags.subarray(c.flagStart[i], c.flagStart[i + 1]), (s) => c.strings[s]),
+      activity: { firstBucket: c.actFirst[i], packets: Array.from(c.actPackets.subarray(a0, a1)), bytes: Array.from(c.actBytes.subarray(a0, a1)) },
     };
+    if (this.cache.size >= CACHE) this.cache.delete(this.cache.keys().next().value as number);
+    this.cache.set(i, v);
+    return v;
   }
-  return out;
-}
 
-/** Lower-case text the filter searches: protocol, addresses, identity labels, DNS/SNI/HTTP. */
-export function searchText(f: FlowView): string {
-  f.search ??= [f.protocol, f.client.addr, f.client.label, f.server.addr, f.server.label, ...f.names].join('\n').toLowerCase();
-  return f.search;
+  alerted(i: number): boolean {
+    return this.cols.alerted[i] === 1;
+  }
+
+  totalBytes(i: number): number {
+    return this.cols.bytes[2 * i] + this.cols.bytes[2 * i + 1];
+  }
+
+  /** Lower-case text of string `id` (cached). */
+  lowerOf(id: number): string {
+    let s = this.lower.get(id);
+    if (s === undefined) {
+      s = this.cols.strings[id].toLowerCase();
+      this.lower.set(id, s);
+    }
+    return s;
+  }
+
+  /** Lower-case label of identity `id` (cached). */
+  identityLower(id: number): string {
+    let s = this.idLower[id];
+    if (s === undefined) s = this.idLower[id] = this.cols.identities[id].label.toLowerCase();
+    return s;
+  }
+
+  protocols(): string[] {
+    const seen = new Set<number>();
+    for (let i = 0; i < this.count; i++) seen.add(this.cols.protocol[i]);
+    return [...seen].map((id) => this.cols.strings[id]).sort();
+  }
 }
 
 export type SortKey = 'alerted' | 'protocol' | 'client' | 'server' | 'names' | 'packetsOut' | 'packetsIn' | 'bytesOut' | 'bytesIn' | 'bytes' | 'duration' | 'firstSeen';
@@ -144,73 +161,126 @@ export interface FilterState {
   alertedFirst: boolean;
 }
 
-function numericKey(f: FlowView, key: SortKey): number {
+function numericKey(m: FlowModel, i: number, key: SortKey): number {
+  const c = m.cols;
   switch (key) {
-    case 'alerted': return f.alerted ? 1 : 0;
-    case 'packetsOut': return f.packetsOut;
-    case 'packetsIn': return f.packetsIn;
-    case 'bytesOut': return f.bytesOut;
-    case 'bytesIn': return f.bytesIn;
-    case 'bytes': return f.bytesOut + f.bytesIn;
-    case 'duration': return Number.isFinite(f.duration) ? f.duration : -1;
-    case 'firstSeen': return Number.isFinite(f.firstSeen) ? f.firstSeen : -1;
+    case 'alerted': return c.alerted[i];
+    case 'packetsOut': return c.packets[2 * i];
+    case 'packetsIn': return c.packets[2 * i + 1];
+    case 'bytesOut': return c.bytes[2 * i];
+    case 'bytesIn': return c.bytes[2 * i + 1];
+    case 'bytes': return c.bytes[2 * i] + c.bytes[2 * i + 1];
+    case 'duration': {
+      const d = c.seen[2 * i + 1] - c.seen[2 * i];
+      return Number.isFinite(d) ? Math.max(0, d) : -1;
+    }
+    case 'firstSeen': return Number.isFinite(c.seen[2 * i]) ? c.seen[2 * i] : -1;
     default: return 0;
   }
 }
 
-function textKey(f: FlowView, key: SortKey): string {
+function textKey(m: FlowModel, i: number, key: SortKey): string {
+  const c = m.cols;
   switch (key) {
-    case 'protocol': return f.protocol;
-    case 'client': return `${f.client.label.toLowerCase()}\n${f.client.addr}`;
-    case 'server': return `${f.server.label.toLowerCase()}\n${f.server.addr}`;
-    case 'names': return f.names.length ? f.names.join(' ').toLowerCase() : '\uffff';
+    case 'protocol': return c.strings[c.protocol[i]];
+    case 'client':
+    case 'server': {
+      const side = key === 'client' ? 0 : 1;
+      const ipId = c.ip[2 * i + side];
+      const id = c.identity[2 * i + side];
+      const ip = c.strings[ipId];
+      return `${id >= 0 ? m.identityLower(id) : m.lowerOf(ipId)}\n${addrOf(ip, c.port[2 * i + side])}`;
+    }
+    case 'names': {
+      const n0 = c.nameStart[i];
+      const n1 = c.nameStart[i + 1];
+      if (n0 === n1) return '\uffff';
+      let s = '';
+      for (let k = n0; k < n1; k++) s += (k > n0 ? ' ' : '') + c.strings[c.names[k]];
+      return s.toLowerCase();
+    }
     default: return '';
   }
 }
 
 const TEXT_KEYS = new Set<SortKey>(['protocol', 'client', 'server', 'names']);
 
-/** Indices of the flows that pass `filter`, ordered by `sort` (ties by index: stable). */
-export function orderFlows(views: readonly FlowView[], sort: SortState, filter: FilterState): Uint32Array {
-  const text = filter.text.trim().toLowerCase();
-  const terms = text ? text.split(/\s+/) : [];
-  const keep: number[] = [];
-  for (let i = 0; i < views.length; i++) {
-    const f = views[i];
-    if (filter.alertedOnly && !f.alerted) continue;
-    if (filter.protocol && f.protocol !== filter.protocol) continue;
-    if (terms.length) {
-      const s = searchText(f);
-      if (!terms.every((t) => s.includes(t))) continue;
-    }
-    keep.push(i);
+/** Does flow i have `term` in its protocol, an address, an identity label or a name? (The
+ *  text the filter searches, one part at a time: a term has no whitespace, so it cannot span
+ *  two parts.) */
+function hasTerm(m: FlowModel, i: number, term: string, inString: (id: number) => boolean): boolean {
+  const c = m.cols;
+  if (inString(c.protocol[i])) return true;
+  for (let side = 0; side < 2; side++) {
+    const ipId = c.ip[2 * i + side];
+    if (inString(ipId)) return true;
+    const id = c.identity[2 * i + side];
+    if (id >= 0 && m.identityLower(id).includes(term)) return true;
+    const port = c.port[2 * i + side];
+    if (port >= 0 && addrOf(m.lowerOf(ipId), port).includes(term)) return true;
   }
-  const dir = sort.descending ? -1 : 1;
-  let cmp: (a: number, b: number) => number;
-  if (TEXT_KEYS.has(sort.key)) {
-    const keys = new Array<string>(views.length);
-    for (const i of keep) keys[i] = textKey(views[i], sort.key);
-    cmp = (a, b) => {
-      const x = keys[a];
-      const y = keys[b];
-      return x < y ? -dir : x > y ? dir : a - b;
-    };
-  } else {
-    const keys = new Float64Array(views.length);
-    for (const i of keep) keys[i] = numericKey(views[i], sort.key);
-    cmp = (a, b) => (keys[a] - keys[b]) * dir || a - b;
-  }
-  const pinned = filter.alertedFirst;
-  const out = Uint32Array.from(keep);
-  out.sort((a, b) => {
-    if (pinned && views[a].alerted !== views[b].alerted) return views[a].alerted ? -1 : 1;
-    return cmp(a, b);
-  });
-  return out;
+  for (let k = c.nameStart[i]; k < c.nameStart[i + 1]; k++) if (inString(c.names[k])) return true;
+  return false;
 }
 
-export function protocolsOf(views: readonly FlowView[]): string[] {
-  const s = new Set<string>();
-  for (const v of views) s.add(v.protocol);
-  return [...s].sort();
+/** The test of `filter` on a flow index. */
+function filterOf(m: FlowModel, filter: FilterState): (i: number) => boolean {
+  const c = m.cols;
+  const text = filter.text.trim().toLowerCase();
+  const terms = text ? text.split(/\s+/) : [];
+  const matches = terms.map((t) => {
+    const memo = new Int8Array(c.strings.length).fill(-1);
+    return (id: number): boolean => {
+      if (memo[id] < 0) memo[id] = m.lowerOf(id).includes(t) ? 1 : 0;
+      return memo[id] === 1;
+    };
+  });
+  const protocolId = filter.protocol ? c.strings.indexOf(filter.protocol) : -1;
+  return (i) => {
+    if (filter.alertedOnly && c.alerted[i] !== 1) return false;
+    if (filter.protocol && (protocolId < 0 || c.protocol[i] !== protocolId)) return false;
+    for (let t = 0; t < terms.length; t++) if (!hasTerm(m, i, terms[t], matches[t])) return false;
+    return true;
+  };
+}
+
+/** Indices of the flows that pass `filter`, ordered by `sort` (ties by index: stable). */
+export function orderFlows(m: FlowModel, sort: SortState, filter: FilterState): Uint32Array {
+  const c = m.cols;
+  const test = filterOf(m, filter);
+  const keep: number[] = [];
+  for (let i = 0; i < m.count; i++) if (test(i)) keep.push(i);
+  const dir = sort.descending ? -1 : 1;
+  const pinned = filter.alertedFirst;
+  if (TEXT_KEYS.has(sort.key)) {
+    // Text: each flow's key ranked among the distinct keys (one native sort of strings), then
+    // one numeric sort of (pin, rank, index) packed in a double: no comparator over strings.
+    const keys = new Array<string>(keep.length);
+    for (let k = 0; k < keep.length; k++) keys[k] = textKey(m, keep[k], sort.key);
+    const distinct = [...new Set(keys)].sort();
+    const rank = new Map<string, number>();
+    distinct.forEach((x, r) => rank.set(x, sort.descending ? distinct.length - 1 - r : r));
+    const n = m.count;
+    const packed = new Float64Array(keep.length);
+    for (let k = 0; k < keep.length; k++) {
+      const i = keep[k];
+      const pin = pinned && c.alerted[i] !== 1 ? 1 : 0;
+      packed[k] = ((pin * distinct.length + (rank.get(keys[k]) as number)) * n) + i;
+    }
+    packed.sort();
+    const out = new Uint32Array(keep.length);
+    for (let k = 0; k < keep.length; k++) out[k] = packed[k] % n;
+    return out;
+  }
+  const keys = new Float64Array(m.count);
+  for (const i of keep) keys[i] = numericKey(m, i, sort.key);
+  keep.sort((a, b) => {
+    if (pinned && c.alerted[a] !== c.alerted[b]) return c.alerted[a] ? -1 : 1;
+    return (keys[a] - keys[b]) * dir || a - b;
+  });
+  return Uint32Array.from(keep);
+}
+/** Whether flow i passes `filter`. */
+export function passes(m: FlowModel, i: number, filter: FilterState): boolean {
+  return filterOf(m, filter)(i);
 }

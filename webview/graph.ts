@@ -3,7 +3,7 @@
 // aria-labels; Enter or a click filters the table to a node's flows. The alerted edge is
 // drawn in the theme's red, thicker, with a label.
 import { forceCenter, forceCollide, forceLink, forceManyBody, forceSimulation, forceX, forceY, max, scaleSqrt, select, zoom, type SimulationLinkDatum, type SimulationNodeDatum } from 'd3';
-import type { FlowView } from './flowModel.js';
+import type { FlowModel } from './flowModel.js';
 import { moveFocus } from './dom.js';
 import { buildGraph, type GraphEdge, type GraphNode, OTHER } from './graphModel.js';
 import { clip, formatBytes, formatCount, shorten } from './format.js';
@@ -20,10 +20,10 @@ const MAX_LABELS = 30;
 
 const KIND_TEXT: Record<GraphNode['kind'], string> = { pod: 'pod', service: 'service', node: 'node', external: 'external', unknown: 'address', none: 'address', other: 'other' };
 
-export function renderGraph(container: HTMLElement, views: readonly FlowView[], events: GraphEvents, maxNodes = 120): void {
+export function renderGraph(container: HTMLElement, model: FlowModel, events: GraphEvents, maxNodes = 120): void {
   const root = select(container);
   root.selectAll('*').remove();
-  const data = buildGraph(views, maxNodes);
+  const data = buildGraph(model, maxNodes);
   if (data.nodes.length === 0) {
     root.append('p').attr('class', 'muted').text('No endpoints to draw.');
     return;

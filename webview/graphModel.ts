@@ -1,6 +1,6 @@
 // Who talked to whom: endpoints grouped by identity (pod, service, node, external or unknown
 // IP), flows aggregated into edges, bounded to the busiest nodes (the rest become "other").
-import type { EndpointView, FlowView } from './flowModel.js';
+import type { EndpointView, FlowModel } from './flowModel.js';
 
 export type NodeKind = EndpointView['kind'] | 'other';
 
@@ -53,22 +53,38 @@ function identityOf(e: EndpointView): Omit<GraphNode, 'bytes' | 'flows' | 'alert
   }
 }
 
-export function buildGraph(views: readonly FlowView[], maxNodes = 200, maxEdges = 600): GraphData {
-  const nodes = new Map<string, GraphNode>();
-  const ends: [string, string][] = new Array(views.length);
-  const touch = (e: EndpointView, f: FlowView): string => {
-    const id = identityOf(e);
-    let n = nodes.get(id.id);
-    if (!n) nodes.set(id.id, (n = { ...id, bytes: 0, flows: 0, alerted: false }));
-    n.bytes += f.bytesIn + f.bytesOut;
-    n.flows++;
-    n.alerted ||= f.alerted;
-    return id.id;
-  };
-  views.forEach((f, i) => {
-    ends[i] = [touch(f.client, f), touch(f.server, f)];
-  });
-  const ranked = [...nodes.values()].sort((a, b) => Number(b.alerted) - Number(a.alerted) || b.bytes - a.bytes || (a.id < b.id ? -1 : 1));
+/** The graph of every flow of `m`: endpoints grouped by identity, the busiest `maxNodes`
+ *  kept. Read from the columns (each distinct endpoint's node is worked out once). */
+export function buildGraph(m: FlowModel, maxNodes = 200, maxEdges = 600): GraphData {
+  const c = m.cols;
+  const nodes: GraphNode[] = [];
+  const nodeIndex = new Map<string, number>();
+  /** (identity + 1, address id) → node index. */
+  const byEndpoint = new Map<number, number>();
+  const ends = new Int32Array(2 * m.count);
+  for (let i = 0; i < m.count; i++) {
+    const bytes = m.totalBytes(i);
+    const alerted = c.alerted[i] === 1;
+    for (let side = 0 as 0 | 1; side < 2; side = (side + 1) as 0 | 1) {
+      const key = (c.identity[2 * i + side] + 1) * 4294967296 + c.ip[2 * i + side];
+      let n = byEndpoint.get(key);
+      if (n === undefined) {
+        const id = identityOf(m.endpoint(i, side));
+        n = nodeIndex.get(id.id);
+        if (n === undefined) {
+          n = nodes.push({ ...id, bytes: 0, flows: 0, alerted: false }) - 1;
+          nodeIndex.set(id.id, n);
+        }
+        byEndpoint.set(key, n);
+      }
+      const node = nodes[n];
+      node.bytes += bytes;
+      node.flows++;
+      node.alerted ||= alerted;
+      ends[2 * i + side] = n;
+    }
+  }
+  const ranked = [...nodes].sort((a, b) => Number(b.alerted) - Number(a.alerted) || b.bytes - a.bytes || (a.id < b.id ? -1 : 1));
   const keep = new Set<string>();
   const limit = ranked.length > maxNodes ? maxNodes - 1 : maxNodes;
   for (const n of ranked.slice(0, limit)) keep.add(n.id);
@@ -79,20 +95,25 @@ export function buildGraph(views: readonly FlowView[], maxNodes = 200, maxEdges 
     for (const n of ranked) if (!keep.has(n.id)) { other.bytes += n.bytes; other.flows += n.flows; }
     kept.push(other);
   }
+  const nameOf = nodes.map((n) => (keep.has(n.id) ? n.id : OTHER));
   const edges = new Map<string, GraphEdge>();
-  views.forEach((f, i) => {
-    const s = keep.has(ends[i][0]) ? ends[i][0] : OTHER;
-    const t = keep.has(ends[i][1]) ? ends[i][1] : OTHER;
-    if (s === t && s === OTHER) return;
+  for (let i = 0; i < m.count; i++) {
+    const s = nameOf[ends[2 * i]];
+    const t = nameOf[ends[2 * i + 1]];
+    if (s === t && s === OTHER) continue;
     const k = `${s}\u0000${t}`;
     let e = edges.get(k);
     if (!e) edges.set(k, (e = { source: s, target: t, bytes: 0, flows: 0, alerted: false, services: [] }));
-    e.bytes += f.bytesIn + f.bytesOut;
+    e.bytes += m.totalBytes(i);
     e.flows++;
-    e.alerted ||= f.alerted;
-    const svc = f.server.port === undefined ? f.protocol : `${f.server.port}/${f.protocol}`;
-    if (e.services.length < 4 && !e.services.includes(svc)) e.services.push(svc);
-  });
+    e.alerted ||= c.alerted[i] === 1;
+    if (e.services.length < 4) {
+      const port = c.port[2 * i + 1];
+      const proto = c.strings[c.protocol[i]];
+      const svc = port < 0 ? proto : `${port}/${proto}`;
+      if (!e.services.includes(svc)) e.services.push(svc);
+    }
+  }
   const allEdges = [...edges.values()].sort((a, b) => Number(b.alerted) - Number(a.alerted) || b.bytes - a.bytes);
   return { nodes: kept, edges: allEdges.slice(0, maxEdges), merged };
 }

@@ -5,7 +5,7 @@ import type { HostMessage } from '../src/shared/webviewProtocol.js';
 import { renderHeader } from './alertHeader.js';
 import { flowText, renderDetail } from './detail.js';
 import { append, el } from './dom.js';
-import { buildFlowViews, orderFlows, protocolsOf, type FlowView, type SortKey } from './flowModel.js';
+import { FlowModel, orderFlows, passes, type SortKey } from './flowModel.js';
 import { clip, formatBytes, num } from './format.js';
 import { renderGraph } from './graph.js';
 import { connect, type PersistedState } from './messages.js';
@@ -16,7 +16,7 @@ import { Toolbar } from './toolbar.js';
 interface Loaded {
   summary: AnnotatedSummary;
   file: string;
-  views: FlowView[];
+  model: FlowModel;
   wiresharkAvailable: boolean;
 }
 
@@ -59,7 +59,7 @@ const toolbar = new Toolbar({
   reveal: () => channel.post({ type: 'revealFile' }),
   copy: () => {
     if (!loaded || table.selection === null) return;
-    channel.post({ type: 'copyText', text: flowText(loaded.views[table.selection], loaded.summary.flows[table.selection]) });
+    channel.post({ type: 'copyText', text: flowText(loaded.model.view(table.selection), loaded.model.raw(table.selection)) });
   },
 });
 append(flowsSection, toolbar.element, table.element, detailBox);
@@ -82,7 +82,8 @@ let order: Uint32Array = new Uint32Array(0);
 
 function showDetail(): void {
   const i = state.selected;
-  renderDetail(detailBox, i === null ? undefined : loaded?.views[i], i === null ? undefined : loaded?.summary.flows[i], i !== null && !order.includes(i));
+  const m = loaded?.model;
+  renderDetail(detailBox, i === null || !m ? undefined : m.view(i), i === null || !m ? undefined : m.raw(i), i !== null && !order.includes(i));
 }
 
 function setSelected(flowIndex: number | null, scroll: boolean): void {
@@ -96,9 +97,9 @@ function setSelected(flowIndex: number | null, scroll: boolean): void {
 
 function reorder(): void {
   if (!loaded) return;
-  order = orderFlows(loaded.views, state.sort, state.filter);
+  order = orderFlows(loaded.model, state.sort, state.filter);
   table.setOrder(order, state.sort);
-  toolbar.setCount(order.length, loaded.views.length);
+  toolbar.setCount(order.length, loaded.model.count);
   showDetail();
   save();
 }
@@ -106,9 +107,9 @@ function reorder(): void {
 function drawCharts(): void {
   if (!loaded) return;
   const l = loaded;
-  renderTimeline(timelineBox, { activity: l.summary.activity, views: l.views, selected: state.selected }, {
+  renderTimeline(timelineBox, { activity: l.summary.activity, model: l.model, selected: state.selected }, {
     select: (i) => {
-      if (!orderFlows([l.views[i]], state.sort, state.filter).length) {
+      if (!passes(l.model, i, state.filter)) {
         state.filter = { ...state.filter, text: '', protocol: '', alertedOnly: false };
         toolbar.setFilter(state.filter);
         reorder();
@@ -116,7 +117,7 @@ function drawCharts(): void {
       setSelected(i, true);
     },
   });
-  renderGraph(graphBox, l.views, {
+  renderGraph(graphBox, l.model, {
     filter: (text) => {
       state.filter = { ...state.filter, text };
       toolbar.setFilter(state.filter);
@@ -144,24 +145,40 @@ function timed<T>(name: string, fn: () => T): T {
   }
 }
 
+/** The flows of a summary message: the columns the host sent (a large summary: `flows` is
+ *  then empty), or columns made here from `flows` (an older host, a small summary). */
+function modelOf(summary: AnnotatedSummary, buckets: number): FlowModel {
+  const cols = (summary as { columns?: unknown }).columns;
+  if (cols !== undefined) {
+    const m = FlowModel.fromColumns(cols);
+    if (m) return m;
+    console.warn('falcoshark webview: the summary\'s flow columns are malformed; using its flows');
+  }
+  return FlowModel.fromFlows(summary.flows, buckets);
+}
+
 function showSummary(summary: AnnotatedSummary, file: string, wiresharkAvailable: boolean): void {
   const a = summary.activity as unknown;
   const buckets = typeof a === 'object' && a !== null ? Math.min(4096, num((a as { buckets?: unknown }).buckets)) : 0;
-  const views = timed('views', () => buildFlowViews(summary.flows, buckets));
-  loaded = { summary, file, views, wiresharkAvailable };
+  const model = timed('views', () => modelOf(summary, buckets));
+  loaded = { summary, file, model, wiresharkAvailable };
   banner.hidden = true;
   progress.hidden = true;
   waiting.hidden = true;
-  headerBox.replaceChildren(renderHeader(summary, file));
+  headerBox.replaceChildren(renderHeader(summary, file, model.count));
   charts.hidden = false;
   flowsSection.hidden = false;
-  table.setViews(views);
-  toolbar.setProtocols(protocolsOf(views));
+  table.setModel(model);
+  toolbar.setProtocols(model.protocols());
   toolbar.setWireshark(wiresharkAvailable);
-  if (state.selected !== null && state.selected >= views.length) state.selected = null;
+  if (state.selected !== null && state.selected >= model.count) state.selected = null;
   if (state.selected === null) {
-    const alerted = views.find((v) => v.alerted);
-    if (alerted) state.selected = alerted.index;
+    for (let i = 0; i < model.count; i++) {
+      if (model.alerted(i)) {
+        state.selected = i;
+        break;
+      }
+    }
   }
   toolbar.setFilter(state.filter);
   timed('order', reorder);

@@ -1,9 +1,10 @@
 // The flows table, virtualised: a fixed pool of row elements (only the visible rows plus a
-// few) is re-filled as the view scrolls, so 100,000 flows cost 100,000 small objects and a
-// sorted index array, never 100,000 DOM rows. Keyboard: ↑/↓/PgUp/PgDn/Home/End move the
+// few) is re-filled as the view scrolls from the flow model (a view object is made for the
+// rows drawn only), so 600,000 flows cost their columns and a sorted index array, never
+// 600,000 DOM rows or objects. Keyboard: ↑/↓/PgUp/PgDn/Home/End move the
 // selection, Enter opens the selected flow in Wireshark.
 import { append, clear, el } from './dom.js';
-import type { EndpointView, FlowView, SortKey, SortState } from './flowModel.js';
+import type { EndpointView, FlowModel, FlowView, SortKey, SortState } from './flowModel.js';
 import { clip, formatBytes, formatCount, formatDuration, TITLE_MAX } from './format.js';
 
 export const ROW_HEIGHT = 36;
@@ -84,7 +85,7 @@ export class FlowTable {
   private readonly empty: HTMLElement;
   private readonly headers: HTMLElement[] = [];
   private readonly pool: Row[] = [];
-  private views: readonly FlowView[] = [];
+  private model: FlowModel | undefined;
   private order: Uint32Array = new Uint32Array(0);
   private selected: number | null = null;
   private selectedPos = -1;
@@ -125,8 +126,8 @@ export class FlowTable {
     new ResizeObserver(() => this.schedule()).observe(this.viewport);
   }
 
-  setViews(views: readonly FlowView[]): void {
-    this.views = views;
+  setModel(model: FlowModel): void {
+    this.model = model;
   }
 
   /** New order (after sort/filter): the same row elements are re-filled. */
@@ -268,7 +269,7 @@ export class FlowTable {
       }
       r.el.hidden = false;
       r.pos = pos;
-      const f = this.views[this.order[pos]];
+      const f = (this.model as FlowModel).view(this.order[pos]);
       for (let c = 0; c < COLUMNS.length; c++) COLUMNS[c].fill(f, r.cells[c]);
       const sel = pos === this.selectedPos;
       r.el.classList.toggle('alerted', f.alerted);

@@ -3,12 +3,12 @@
 // Tooltips are SVG <title> elements; every string is set with .text().
 import { area, axisBottom, curveStepAfter, max, scaleSqrt, scaleUtc, select, utcFormat } from 'd3';
 import { moveFocus } from './dom.js';
-import type { FlowView } from './flowModel.js';
+import type { FlowModel, FlowView } from './flowModel.js';
 import { clip, formatBytes, formatCount, formatDuration, num, parseIsoSeconds, shorten } from './format.js';
 
 export interface TimelineInput {
   activity: { start: unknown; bucketSeconds: unknown; buckets: unknown } | undefined;
-  views: readonly FlowView[];
+  model: FlowModel;
   selected: number | null;
   topN?: number;
 }
@@ -31,11 +31,20 @@ interface Strip {
   packets: number[];
 }
 
-/** The flows drawn: top `n` by bytes, plus every alerted flow (alerted ones first). */
-export function timelineFlows(views: readonly FlowView[], n: number): FlowView[] {
-  const alerted = views.filter((v) => v.alerted).slice(0, 5);
-  const top = [...views].sort((a, b) => b.bytesIn + b.bytesOut - (a.bytesIn + a.bytesOut) || a.index - b.index).slice(0, n);
-  return [...alerted, ...top.filter((v) => !v.alerted)];
+/** The flows drawn: top `n` by bytes, plus every alerted flow (alerted ones first, at most 5). */
+export function timelineFlows(m: FlowModel, n: number): FlowView[] {
+  const alerted: number[] = [];
+  const top: number[] = []; // the n largest by bytes, ties by index, in order
+  for (let i = 0; i < m.count; i++) {
+    if (m.alerted(i) && alerted.length < 5) alerted.push(i);
+    const b = m.totalBytes(i);
+    if (top.length === n && b <= m.totalBytes(top[n - 1])) continue;
+    let k = top.length;
+    while (k > 0 && b > m.totalBytes(top[k - 1])) k--;
+    top.splice(k, 0, i);
+    if (top.length > n) top.pop();
+  }
+  return [...alerted, ...top.filter((i) => !m.alerted(i))].map((i) => m.view(i));
 }
 
 /** "→ svc shop/payments :8443", "⚑ → external 198.51.100.23:4444" (the client is in the title). */
@@ -54,22 +63,26 @@ export function renderTimeline(container: HTMLElement, input: TimelineInput, eve
   const start = parseIsoSeconds(a?.start);
   const bucketSeconds = num(a?.bucketSeconds);
   const buckets = Math.min(MAX_BUCKETS, Math.floor(num(a?.buckets)));
-  if (!Number.isFinite(start) || bucketSeconds <= 0 || buckets <= 0 || input.views.length === 0) {
+  const m = input.model;
+  if (!Number.isFinite(start) || bucketSeconds <= 0 || buckets <= 0 || m.count === 0) {
     root.append('p').attr('class', 'muted').text('No activity timeline in this summary.');
     return;
   }
-  const flows = timelineFlows(input.views, input.topN ?? 12);
+  const flows = timelineFlows(m, input.topN ?? 12);
   const total = new Array<number>(buckets).fill(0);
   const totalPk = new Array<number>(buckets).fill(0);
-  for (const v of input.views) {
-    const f = v.activity.firstBucket;
-    for (let i = 0; i < v.activity.bytes.length && f + i < buckets; i++) {
-      total[f + i] += v.activity.bytes[i];
-      totalPk[f + i] += v.activity.packets[i] ?? 0;
+  const c = m.cols;
+  for (let v = 0; v < m.count; v++) {
+    const f = c.actFirst[v];
+    const a0 = c.actStart[v];
+    const n = c.actStart[v + 1] - a0;
+    for (let i = 0; i < n && f + i < buckets; i++) {
+      total[f + i] += c.actBytes[a0 + i];
+      totalPk[f + i] += c.actPackets[a0 + i];
     }
   }
   const strips: Strip[] = [
-    { flow: null, label: `all ${formatCount(input.views.length)} flows`, title: 'all traffic in the capture', first: 0, bytes: total, packets: totalPk },
+    { flow: null, label: `all ${formatCount(m.count)} flows`, title: 'all traffic in the capture', first: 0, bytes: total, packets: totalPk },
     ...flows.map((f) => ({
       flow: f,
       label: flowLabel(f),

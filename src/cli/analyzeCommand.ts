@@ -74,7 +74,8 @@ export const analyzeCommand: CliCommand = {
       // Both outputs come from the flow table as they are written: the flow list never
       // exists whole in memory (a capture of a busy node has hundreds of thousands).
       const workerScript = flowWorkerScript();
-      const streamed = await analyzeFileStreamed(file, { signal: ac.signal, onProgress, ...(workerScript ? { parallel: { workerScript } } : {}) });
+      // (the CPU rule is applied above: the core is told that two are enough)
+      const streamed = await analyzeFileStreamed(file, { signal: ac.signal, onProgress, ...(workerScript ? { parallel: { workerScript, minCpus: 2 } } : {}) });
       bar.done();
       const truncated = streamed.head.truncated;
       if (values.json) writeJson(streamed, sidecar);

@@ -3,6 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import type { AnnotatedSummary } from '../shared/annotatedSummary.js';
 import type { WorkerReply, WorkerRequest } from './analysisMessages.js';
+import { summaryOfColumns } from './analysisSummary.js';
 
 export class AnalysisCancelledError extends Error {
   override readonly name = 'AnalysisCancelledError';
@@ -10,11 +11,13 @@ export class AnalysisCancelledError extends Error {
 
 export interface AnalysisResult { summary: AnnotatedSummary; sidecarProblem?: string }
 
-export function analyzeInWorker(workerScript: string, file: string, opts: { signal?: AbortSignal; onProgress?: (bytesRead: number, totalBytes: number) => void } = {}): Promise<AnalysisResult> {
+export function analyzeInWorker(workerScript: string, file: string, opts: { signal?: AbortSignal; onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Node options of the worker (tests run it from source: ['--require', 'tsx/cjs']). */
+  execArgv?: string[]; } = {}): Promise<AnalysisResult> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) { reject(new AnalysisCancelledError('analysis cancelled')); return; }
     const req: WorkerRequest = { file };
-    const worker = new Worker(workerScript, { workerData: req, resourceLimits: { maxOldGenerationSizeMb: 4096 } });
+    const worker = new Worker(workerScript, { workerData: req, resourceLimits: { maxOldGenerationSizeMb: 4096 }, ...(opts.execArgv ? { execArgv: opts.execArgv } : {}) });
     let settled = false;
     const finish = (fn: () => void): void => {
       if (settled) return;
@@ -28,7 +31,11 @@ export function analyzeInWorker(workerScript: string, file: string, opts: { sign
     worker.on('message', (m: WorkerReply) => {
       switch (m.type) {
         case 'progress': opts.onProgress?.(m.bytesRead, m.totalBytes); break;
-        case 'done': finish(() => resolve(m.sidecarProblem ? { summary: m.summary, sidecarProblem: m.sidecarProblem } : { summary: m.summary })); break;
+        case 'done': {
+          const summary = summaryOfColumns(m.head, m.columns);
+          finish(() => resolve(m.sidecarProblem ? { summary, sidecarProblem: m.sidecarProblem } : { summary }));
+          break;
+        }
         case 'failed': finish(() => reject(new Error(m.message))); break;
         default: { const never: never = m; void never; }
       }

@@ -1,12 +1,14 @@
 // Worker thread entry (dist/analyzeWorker.js): analyses one capture file and annotates it with
-// its sidecar, off the extension host's thread. Messages are plain data (see analysis.ts).
+// its sidecar, off the extension host's thread, and sends the flows back as columns (their
+// buffers transferred; see analysisSummary.ts). Messages are plain data (see analysis.ts).
 // The same script is the parallel analysis's second thread (core/flows/flowWorker.ts) when
 // its workerData says so: for the CLI and for the analysis started here.
 import { parentPort, workerData } from 'node:worker_threads';
-import { analyzeFile } from '../core/flows/analyzeFile.js';
+import { analyzeFileStreamed } from '../core/flows/analyzeFile.js';
 import { isFlowWorkerData } from '../core/flows/partition.js';
-import { runFlowWorker } from '../core/flows/flowWorker.js';
-import { annotateSummary } from '../core/annotate/annotateSummary.js';
+import { buffersOf, runFlowWorker } from '../core/flows/flowWorker.js';
+import { annotateFlow, annotateSummary } from '../core/annotate/annotateSummary.js';
+import { ColumnsBuilder } from '../../webview/flowColumns.js';
 import { readSidecar } from '../core/capture/captureSidecar.js';
 import type { WorkerReply, WorkerRequest } from './analysisMessages.js';
 
@@ -17,7 +19,7 @@ async function main(): Promise<void> {
   let last = 0;
   const post = (m: WorkerReply): void => port.postMessage(m);
   try {
-    const summary = await analyzeFile(req.file, {
+    const streamed = await analyzeFileStreamed(req.file, {
       parallel: { workerScript: __filename },
       onProgress: (bytesRead, totalBytes) => {
         const now = Date.now();
@@ -29,7 +31,16 @@ async function main(): Promise<void> {
     let sidecarProblem: string | undefined;
     let sidecar;
     try { sidecar = await readSidecar(req.file); } catch (e) { sidecarProblem = (e as Error).message; }
-    post({ type: 'done', summary: annotateSummary(summary, sidecar), ...(sidecarProblem ? { sidecarProblem } : {}) });
+    // The flows as columns, made one record at a time: the summary never exists as objects.
+    const head = annotateSummary(streamed.head, sidecar);
+    const b = new ColumnsBuilder(streamed.count, head.activity.buckets, true);
+    for (let f = 0; f < streamed.count; f++) {
+      const r = streamed.record(f);
+      b.add(sidecar ? annotateFlow(r, sidecar) : r);
+    }
+    const columns = b.finish();
+    const reply: WorkerReply = { type: 'done', head, columns, ...(sidecarProblem ? { sidecarProblem } : {}) };
+    port.postMessage(reply, buffersOf(columns));
   } catch (e) {
     post({ type: 'failed', message: e instanceof Error ? e.message : String(e) });
   }

@@ -26,7 +26,7 @@ export interface AnalyzeOptions {
 /** The two-thread analysis when it applies and succeeds, else undefined (then one thread). */
 async function tryParallel(path: string, opts: AnalyzeOptions): Promise<ParallelRun | undefined> {
   const p = opts.parallel;
-  if (!p || availableParallelism() < 2) return undefined;
+  if (!p || availableParallelism() < (p.minCpus ?? 3)) return undefined;
   if ((await stat(path)).size < (p.minBytes ?? PARALLEL_MIN_BYTES)) return undefined;
   return analyzeFileParallel(path, { ...p, maxFlows: opts.maxFlows, signal: opts.signal, onProgress: opts.onProgress });
 }

@@ -30,6 +30,9 @@ export interface ParallelOptions {
   workerShare?: number;
   /** Told why the analysis went back to one thread (tests, diagnostics). */
   onFallback?: (reason: string) => void;
+  /** CPUs needed for the second thread (default 3: on two, the file read and the two threads
+   *  share them, and the bench measured it slower than one thread). */
+  minCpus?: number;
 }
 
 export interface ParallelRun {

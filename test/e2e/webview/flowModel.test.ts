@@ -4,18 +4,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { AnnotatedSummary } from '../../../src/shared/annotatedSummary.js';
-import { buildFlowViews, orderFlows, SORT_KEYS, type FilterState } from '../../../webview/flowModel.js';
+import { FlowModel, orderFlows, SORT_KEYS, type FilterState } from '../../../webview/flowModel.js';
 import { buildGraph, OTHER } from '../../../webview/graphModel.js';
 import { clip, formatBytes, formatDuration, parseIsoSeconds } from '../../../webview/format.js';
 
 const summary = JSON.parse(readFileSync('test/fixtures/webview/annotated-gen_lo.json', 'utf8')) as AnnotatedSummary;
-const views = buildFlowViews(summary.flows, summary.activity.buckets);
+const model = FlowModel.fromFlows(summary.flows, summary.activity.buckets);
+const views = Array.from({ length: model.count }, (_, i) => model.view(i));
 const noFilter: FilterState = { text: '', protocol: '', alertedOnly: false, alertedFirst: false };
 
 test('every sort key orders all flows, both ways, stably', () => {
   for (const key of SORT_KEYS) {
     for (const descending of [false, true]) {
-      const o = orderFlows(views, { key, descending }, noFilter);
+      const o = orderFlows(model, { key, descending }, noFilter);
       assert.equal(o.length, views.length, key);
       assert.equal(new Set(o).size, views.length, key);
     }
@@ -40,7 +41,7 @@ test('every sort key orders all flows, both ways, stably', () => {
   };
   for (const key of SORT_KEYS) {
     for (const descending of [false, true]) {
-      const o = orderFlows(views, { key, descending }, noFilter);
+      const o = orderFlows(model, { key, descending }, noFilter);
       const distinct = new Set(views.map((v) => value(v, key))).size;
       assert.ok(distinct > 1, `${key}: the fixture has more than one value to order`);
       for (let i = 1; i < o.length; i++) {
@@ -54,15 +55,16 @@ test('every sort key orders all flows, both ways, stably', () => {
 
 test('alerted first pins the alerted flow whatever the sort; filters combine', () => {
   const alerted = summary.flows.findIndex((f) => f.alerted);
-  for (const key of SORT_KEYS) assert.equal(orderFlows(views, { key, descending: false }, { ...noFilter, alertedFirst: true })[0], alerted, key);
-  assert.deepEqual([...orderFlows(views, { key: 'bytes', descending: true }, { ...noFilter, alertedOnly: true })], [alerted]);
-  const dns = orderFlows(views, { key: 'bytes', descending: true }, { ...noFilter, text: 'KUBE-DNS  udp' });
+  for (const key of SORT_KEYS) assert.equal(orderFlows(model, { key, descending: false }, { ...noFilter, alertedFirst: true })[0], alerted, key);
+  assert.deepEqual([...orderFlows(model, { key: 'bytes', descending: true }, { ...noFilter, alertedOnly: true })], [alerted]);
+  const dns = orderFlows(model, { key: 'bytes', descending: true }, { ...noFilter, text: 'KUBE-DNS  udp' });
   assert.ok(dns.length > 10 && [...dns].every((i) => views[i].server.label === 'svc kube-system/kube-dns' && views[i].protocol === 'udp'));
-  assert.equal(orderFlows(views, { key: 'bytes', descending: true }, { ...noFilter, protocol: 'icmpv6' }).length, 1);
+  assert.equal(orderFlows(model, { key: 'bytes', descending: true }, { ...noFilter, protocol: 'icmpv6' }).length, 1);
 });
 
 test('odd flow records become safe views', () => {
-  const v = buildFlowViews([null, 'x', { client: { ip: '::1', port: 70000 }, server: { ip: 'fe80::1', port: 22 }, bytes: { fromClient: -1, fromServer: Number.NaN }, alerted: 1, activity: { firstBucket: -3, bytes: [1, 'x', 2] } }], 2);
+  const odd = FlowModel.fromFlows([null, 'x', { client: { ip: '::1', port: 70000 }, server: { ip: 'fe80::1', port: 22 }, bytes: { fromClient: -1, fromServer: Number.NaN }, alerted: 1, activity: { firstBucket: -3, bytes: [1, 'x', 2] } }], 2);
+  const v = Array.from({ length: odd.count }, (_, i) => odd.view(i));
   assert.equal(v.length, 3);
   assert.equal(v[0].client.addr, '?');
   assert.equal(v[2].client.addr, '::1');
@@ -74,8 +76,8 @@ test('odd flow records become safe views', () => {
 });
 
 test('the graph merges all but the busiest nodes into "other", keeping bytes and the alerted edge', () => {
-  const full = buildGraph(views, 1000);
-  const small = buildGraph(views, 5);
+  const full = buildGraph(model, 1000);
+  const small = buildGraph(model, 5);
   assert.equal(small.nodes.length, 5);
   assert.equal(small.nodes.at(-1)?.id, OTHER);
   assert.equal(small.merged, full.nodes.length - 4);

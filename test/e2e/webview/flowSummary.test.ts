@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { AnnotatedSummary } from '../../../src/shared/annotatedSummary.js';
 import { sharedHarness, until, type Harness, type WebviewPage } from './webviewPage.js';
-import { buildFlowViews, orderFlows, SORT_KEYS, type SortKey } from '../../../webview/flowModel.js';
+import { FlowModel, orderFlows, SORT_KEYS, type SortKey } from '../../../webview/flowModel.js';
 
 const summary = JSON.parse(readFileSync('test/fixtures/webview/annotated-gen_lo.json', 'utf8')) as AnnotatedSummary;
 const ALERTED = summary.flows.findIndex((f) => f.alerted);
@@ -88,11 +88,11 @@ describe('flow summary webview', { timeout: 120_000 }, () => {
     assert.deepEqual([...heads].sort(), [...SORT_KEYS].sort(), 'a sort button per sort key');
     // Each visible row sits where the model's order for that key and direction puts it (the
     // model's orders are checked against the flows' values in flowModel.test.ts).
-    const views = buildFlowViews(summary.flows, summary.activity.buckets);
+    const model = FlowModel.fromFlows(summary.flows, summary.activity.buckets);
     const noFilter = { text: '', protocol: '', alertedOnly: false, alertedFirst: false };
     const checkOrder = async (key: SortKey, dir: string | null): Promise<void> => {
       assert.ok(dir === 'ascending' || dir === 'descending', `${key}: aria-sort ${String(dir)}`);
-      const order = orderFlows(views, { key, descending: dir === 'descending' }, noFilter);
+      const order = orderFlows(model, { key, descending: dir === 'descending' }, noFilter);
       const shown = await w.page.$$eval('.flow-table .rows .row:not([hidden])', (rows) => rows.map((r) => [Number(r.getAttribute('aria-rowindex')) - 2, Number((r as HTMLElement).dataset.flow)]));
       assert.ok(shown.length >= 10, `${key}: rows shown`);
       for (const [pos, flow] of shown) assert.equal(flow, order[pos], `${key} ${dir}: row ${pos}`);

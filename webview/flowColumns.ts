@@ -1,0 +1,359 @@
+// The flows of a summary as columns: typed arrays of numbers and indexes into one table of
+// distinct strings and one of distinct endpoint identities, instead of a tree of objects per
+// flow. A summary of 600,000 flows is ~1 GB as objects and ~400 MB as JSON text; as columns it
+// is a few tens of MB, travels from the analysis worker to the extension host and on to the
+// webview as binary buffers (VS Code posts typed arrays without JSON), and sorts on typed
+// arrays. Both ends fill them with ColumnsBuilder, from plain flow records (the worker, or the
+// webview given an older message with objects); every value is sanitised as it goes in (the
+// webview's rules: odd or missing fields become safe defaults).
+//
+// No DOM and no Node: imported by the webview and by the extension's worker and host.
+import type { AnnotatedFlow, EndpointIdentity } from '../src/shared/annotatedSummary.js';
+import { clip, num, parseIsoSeconds, str } from './format.js';
+import { isoTime } from '../src/core/flows/format.js';
+
+export const COLUMNS_KIND = 'falcoshark-flow-columns';
+
+export type IdentityKind = EndpointIdentity['kind'] | 'none';
+const KINDS: IdentityKind[] = ['pod', 'service', 'node', 'external', 'unknown'];
+
+/** An endpoint identity as the webview shows it (sanitised), with the raw object kept for the
+ *  record (`raw`, absent for an endpoint without identity). */
+export interface IdentityView {
+  kind: IdentityKind;
+  label: string;
+  namespace: string;
+  name: string;
+  raw?: unknown;
+}
+
+export interface FlowColumns {
+  kind: typeof COLUMNS_KIND;
+  count: number;
+  strings: string[];
+  identities: IdentityView[];
+  protocol: Uint32Array;
+  /** Per flow, client then server: address (string id), port (-1: none), identity (-1: none). */
+  ip: Uint32Array;
+  port: Int32Array;
+  identity: Int32Array;
+  /** Per flow: packets and bytes, client → server then server → client. */
+  packets: Float64Array;
+  bytes: Float64Array;
+  /** Per flow: first and last seen, epoch seconds (NaN when unknown). */
+  seen: Float64Array;
+  alerted: Uint8Array;
+  actFirst: Uint16Array;
+  /** Pools with per-flow ranges [start[i], start[i + 1]). */
+  actStart: Uint32Array;
+  actPackets: Float64Array;
+  actBytes: Float64Array;
+  nameStart: Uint32Array;
+  names: Uint32Array;
+  flagStart: Uint32Array;
+  flags: Uint32Array;
+  /** What else a record has, for its full form (`recordAt`): clientBy, tunnel depth, the exact
+   *  times (whole seconds, nanoseconds) and the record's other keys (ipFragments, dns, tlsSni,
+   *  http) as UTF-8 JSON. Absent when the columns were made from records kept beside them. */
+  wire?: Wire;
+}
+
+export interface Wire {
+  clientBy: Uint8Array;
+  depth: Uint8Array;
+  sec: Float64Array;
+  ns: Uint32Array;
+  /** Flows whose times are not the analyzer's canonical text: index → [first, last]. */
+  oddTimes: Record<number, [string, string]>;
+  extraStart: Uint32Array;
+  extra: Uint8Array;
+}
+
+const CANONICAL = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{9})Z$/;
+
+/** Whole seconds and nanoseconds of the analyzer's ISO text, or undefined when `t` is not
+ *  exactly what isoTime makes of them. */
+function exactTime(t: unknown): [number, number] | undefined {
+  if (typeof t !== 'string') return undefined;
+  const m = CANONICAL.exec(t);
+  if (!m) return undefined;
+  const d = new Date(0);
+  d.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  d.setUTCHours(Number(m[4]), Number(m[5]), Number(m[6]), 0);
+  const sec = d.getTime() / 1000;
+  const ns = Number(m[7]);
+  return isoTime(sec, ns) === t ? [sec, ns] : undefined;
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** "DNS a.example", "TLS b.example", "HTTP GET host/path": the names a flow carried. */
+export function hintNames(f: Record<string, unknown>): string[] {
+  const names: string[] = [];
+  if (Array.isArray(f.dns)) {
+    const seen = new Set<string>();
+    for (const d of f.dns.slice(0, 32)) {
+      const n = isObj(d) ? str(d.name, '', 1024) : '';
+      if (n && !seen.has(n)) {
+        seen.add(n);
+        names.push(`DNS ${n}`);
+      }
+    }
+  }
+  const sni = str(f.tlsSni, '', 1024);
+  if (sni) names.push(`TLS ${sni}`);
+  if (isObj(f.http)) {
+    const h = f.http;
+    names.push(`HTTP ${str(h.method, '?', 32)} ${str(h.host, '', 1024)}${str(h.path, '', 2048)}`);
+  }
+  return names;
+}
+
+const CLIENT_BY = ['syn', 'syn-ack', 'first-packet'] as const;
+
+class Pool {
+  a: Float64Array;
+  n = 0;
+  constructor(size: number) {
+    this.a = new Float64Array(Math.max(16, size));
+  }
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+}
+
+export class ColumnsBuilder {
+  private i = 0;
+  private readonly stringIds = new Map<string, number>();
+  private readonly strings: string[] = [];
+  private readonly identityIds = new Map<string, number>();
+  private readonly identities: IdentityView[] = [];
+  private readonly c: FlowColumns;
+  private readonly actP: Pool;
+  private readonly actB: Pool;
+  private readonly nameP: Pool;
+  private readonly flagP: Pool;
+  private extra = new Uint8Array(1 << 16);
+  private extraLen = 0;
+  private readonly encoder = new TextEncoder();
+
+  /** Room for `count` flows; `wire`: keep what a full record needs (the worker does). */
+  constructor(readonly count: number, private readonly bucketLimit: number, private readonly wire: boolean) {
+    const n = count;
+    this.c = {
+      kind: COLUMNS_KIND, count: n, strings: this.strings, identities: this.identities,
+      protocol: new Uint32Array(n), ip: new Uint32Array(2 * n), port: new Int32Array(2 * n), identity: new Int32Array(2 * n),
+      packets: new Float64Array(2 * n), bytes: new Float64Array(2 * n), seen: new Float64Array(2 * n), alerted: new Uint8Array(n),
+      actFirst: new Uint16Array(n), actStart: new Uint32Array(n + 1), actPackets: new Float64Array(0), actBytes: new Float64Array(0),
+      nameStart: new Uint32Array(n + 1), names: new Uint32Array(0), flagStart: new Uint32Array(n + 1), flags: new Uint32Array(0),
+      ...(wire ? { wire: { clientBy: new Uint8Array(n), depth: new Uint8Array(n), sec: new Float64Array(2 * n), ns: new Uint32Array(2 * n), oddTimes: {},
+        extraStart: new Uint32Array(n + 1), extra: new Uint8Array(0) } } : {}),
+    };
+    this.actP = new Pool(n * 2);
+    this.actB = new Pool(n * 2);
+    this.nameP = new Pool(n);
+    this.flagP = new Pool(n);
+  }
+
+  private sid(s: string): number {
+    let id = this.stringIds.get(s);
+    if (id === undefined) {
+      id = this.strings.push(s) - 1;
+      this.stringIds.set(s, id);
+    }
+    return id;
+  }
+
+  private identityOf(id: unknown, ip: string): number {
+    if (!isObj(id)) return -1;
+    const key = JSON.stringify(id);
+    let n = this.identityIds.get(key);
+    if (n === undefined) {
+      const kind = KINDS.includes(id.kind as IdentityKind) ? (id.kind as IdentityKind) : 'none';
+      n = this.identities.push({ kind, label: str(id.label, ip, 4096) || ip, namespace: str(id.namespace, '', 256), name: str(id.name, '', 512), raw: id }) - 1;
+      this.identityIds.set(key, n);
+    }
+    return n;
+  }
+
+  /** Adds the next flow (a record, however odd). */
+  add(raw: unknown): void {
+    if (this.i >= this.count) throw new RangeError(`more than the ${this.count} flows announced`);
+    const i = this.i++;
+    const c = this.c;
+    const f: Record<string, unknown> = isObj(raw) ? raw : {};
+    c.protocol[i] = this.sid(clip(str(f.protocol, '?'), 16));
+    const a: Record<string, unknown> = isObj(f.activity) ? f.activity : {};
+    for (const [side, e, id] of [[0, f.client, f.clientIdentity], [1, f.server, f.serverIdentity]] as const) {
+      const ep = isObj(e) ? e : {};
+      const ip = clip(str(ep.ip, '?'), 64);
+      c.ip[2 * i + side] = this.sid(ip);
+      c.port[2 * i + side] = typeof ep.port === 'number' && Number.isInteger(ep.port) && ep.port >= 0 && ep.port <= 65535 ? ep.port : -1;
+      c.identity[2 * i + side] = this.identityOf(id, ip);
+    }
+    const p: Record<string, unknown> = isObj(f.packets) ? f.packets : {};
+    const b: Record<string, unknown> = isObj(f.bytes) ? f.bytes : {};
+    c.packets[2 * i] = num(p.fromClient);
+    c.packets[2 * i + 1] = num(p.fromServer);
+    c.bytes[2 * i] = num(b.fromClient);
+    c.bytes[2 * i + 1] = num(b.fromServer);
+    c.seen[2 * i] = parseIsoSeconds(f.firstSeen);
+    c.seen[2 * i + 1] = parseIsoSeconds(f.lastSeen);
+    c.alerted[i] = f.alerted === true ? 1 : 0;
+    c.actFirst[i] = Math.min(0xffff, Math.floor(num(a.firstBucket)));
+    const ap = Array.isArray(a.packets) ? a.packets : [];
+    const ab = Array.isArray(a.bytes) ? a.bytes : [];
+    const n = Math.min(ab.length, this.bucketLimit);
+    for (let k = 0; k < n; k++) {
+      this.actB.push(num(ab[k]));
+      this.actP.push(k < ap.length ? num(ap[k]) : 0);
+    }
+    c.actStart[i + 1] = this.actB.n;
+    for (const name of hintNames(f)) this.nameP.push(this.sid(name));
+    c.nameStart[i + 1] = this.nameP.n;
+    if (Array.isArray(f.flags)) for (const x of (f.flags as unknown[]).filter((x): x is string => typeof x === 'string').slice(0, 8)) this.flagP.push(this.sid(x));
+    c.flagStart[i + 1] = this.flagP.n;
+    const w = c.wire;
+    if (w) {
+      w.clientBy[i] = Math.max(0, CLIENT_BY.indexOf(f.clientBy as (typeof CLIENT_BY)[number]));
+      w.depth[i] = Math.min(255, Math.floor(num(f.tunnelDepth)));
+      const t0 = exactTime(f.firstSeen);
+      const t1 = exactTime(f.lastSeen);
+      if (t0 && t1) {
+        w.sec[2 * i] = t0[0];
+        w.ns[2 * i] = t0[1];
+        w.sec[2 * i + 1] = t1[0];
+        w.ns[2 * i + 1] = t1[1];
+      } else {
+        w.oddTimes[i] = [str(f.firstSeen, '', 64), str(f.lastSeen, '', 64)];
+      }
+      const rest: Record<string, unknown> = {};
+      let any = false;
+      for (const key of ['ipFragments', 'dns', 'tlsSni', 'http']) {
+        if (f[key] !== undefined) {
+          rest[key] = f[key];
+          any = true;
+        }
+      }
+      if (any) this.putExtra(JSON.stringify(rest));
+      w.extraStart[i + 1] = this.extraLen;
+    }
+  }
+
+  private putExtra(text: string): void {
+    const need = this.extraLen + text.length * 3;
+    if (need > this.extra.length) {
+      const x = new Uint8Array(Math.max(need, this.extra.length * 2));
+      x.set(this.extra.subarray(0, this.extraLen));
+      this.extra = x;
+    }
+    this.extraLen += this.encoder.encodeInto(text, this.extra.subarray(this.extraLen)).written;
+  }
+
+  finish(): FlowColumns {
+    const c = this.c;
+    if (this.i !== this.count) throw new RangeError(`${this.i} flows added, ${this.count} announced`);
+    c.actPackets = this.actP.a.slice(0, this.actP.n);
+    c.actBytes = this.actB.a.slice(0, this.actB.n);
+    c.names = Uint32Array.from(this.nameP.a.subarray(0, this.nameP.n));
+    c.flags = Uint32Array.from(this.flagP.a.subarray(0, this.flagP.n));
+    if (c.wire) c.wire.extra = this.extra.slice(0, this.extraLen);
+    return c;
+  }
+}
+
+/** Columns of a list of records. */
+export function columnsOf(flows: readonly unknown[], bucketLimit: number, wire = false): FlowColumns {
+  const b = new ColumnsBuilder(flows.length, bucketLimit, wire);
+  for (const f of flows) b.add(f);
+  return b.finish();
+}
+
+/** First (side 0) or last (1) seen of flow i as the record's text ('' without `wire`). */
+export function seenText(c: FlowColumns, i: number, side: 0 | 1): string {
+  const w = c.wire;
+  if (!w) return '';
+  const odd = w.oddTimes[i];
+  return odd ? odd[side] : isoTime(w.sec[2 * i + side], w.ns[2 * i + side]);
+}
+
+/** Flow i's record in full (columns made with `wire`): the keys and values of the record the
+ *  columns were made from. */
+export function recordAt(c: FlowColumns, i: number, decoder = new TextDecoder()): AnnotatedFlow {
+  const w = c.wire as Wire;
+  const end = (side: number): AnnotatedFlow['client'] => {
+    const port = c.port[2 * i + side];
+    return port < 0 ? { ip: c.strings[c.ip[2 * i + side]] } : { ip: c.strings[c.ip[2 * i + side]], port };
+  };
+  const r: AnnotatedFlow = {
+    protocol: c.strings[c.protocol[i]],
+    client: end(0),
+    server: end(1),
+    packets: { fromClient: c.packets[2 * i], fromServer: c.packets[2 * i + 1] },
+    bytes: { fromClient: c.bytes[2 * i], fromServer: c.bytes[2 * i + 1] },
+    firstSeen: seenText(c, i, 0),
+    lastSeen: seenText(c, i, 1),
+    clientBy: CLIENT_BY[w.clientBy[i]],
+    activity: {
+      firstBucket: c.actFirst[i],
+      packets: Array.from(c.actPackets.subarray(c.actStart[i], c.actStart[i + 1])),
+      bytes: Array.from(c.actBytes.subarray(c.actStart[i], c.actStart[i + 1])),
+    },
+  };
+  const x0 = w.extraStart[i];
+  const x1 = w.extraStart[i + 1];
+  const extra = x1 > x0 ? (JSON.parse(decoder.decode(w.extra.subarray(x0, x1))) as Partial<AnnotatedFlow>) : {};
+  if (extra.ipFragments) r.ipFragments = extra.ipFragments;
+  if (c.flagStart[i + 1] > c.flagStart[i] || r.protocol === 'tcp') {
+    r.flags = Array.from(c.flags.subarray(c.flagStart[i], c.flagStart[i + 1]), (id) => c.strings[id] as NonNullable<AnnotatedFlow['flags']>[number]);
+  }
+  if (w.depth[i] > 0) r.tunnelDepth = w.depth[i];
+  if (extra.dns) r.dns = extra.dns;
+  if (extra.tlsSni !== undefined) r.tlsSni = extra.tlsSni;
+  if (extra.http) r.http = extra.http;
+  const ci = c.identity[2 * i];
+  const si = c.identity[2 * i + 1];
+  if (ci >= 0) r.clientIdentity = c.identities[ci].raw as EndpointIdentity;
+  if (si >= 0) r.serverIdentity = c.identities[si].raw as EndpointIdentity;
+  if (c.alerted[i]) r.alerted = true;
+  return r;
+}
+
+const TYPED: [keyof FlowColumns, new (n: number) => ArrayLike<number>, number, number][] = [
+  ['protocol', Uint32Array, 1, 0], ['ip', Uint32Array, 2, 0], ['port', Int32Array, 2, 0], ['identity', Int32Array, 2, 0],
+  ['packets', Float64Array, 2, 0], ['bytes', Float64Array, 2, 0], ['seen', Float64Array, 2, 0], ['alerted', Uint8Array, 1, 0],
+  ['actFirst', Uint16Array, 1, 0], ['actStart', Uint32Array, 1, 1], ['nameStart', Uint32Array, 1, 1], ['flagStart', Uint32Array, 1, 1],
+];
+
+/** Whether `v` is well-formed columns (types, lengths, every index in range): what the webview
+ *  checks before it uses columns it was sent. */
+export function isFlowColumns(v: unknown): v is FlowColumns {
+  if (!isObj(v) || v.kind !== COLUMNS_KIND || typeof v.count !== 'number' || !Number.isInteger(v.count) || v.count < 0) return false;
+  const n = v.count;
+  if (!Array.isArray(v.strings) || !v.strings.every((x) => typeof x === 'string')) return false;
+  if (!Array.isArray(v.identities) || !v.identities.every((x) => isObj(x) && KINDS.concat('none').includes(x.kind as IdentityKind)
+    && typeof x.label === 'string' && typeof x.namespace === 'string' && typeof x.name === 'string')) return false;
+  for (const [key, type, per, extra] of TYPED) if (!(v[key] instanceof type) || (v[key] as ArrayLike<number>).length !== n * per + extra) return false;
+  const c = v as unknown as FlowColumns;
+  if (!(c.actPackets instanceof Float64Array) || !(c.actBytes instanceof Float64Array) || c.actPackets.length !== c.actBytes.length) return false;
+  if (!(c.names instanceof Uint32Array) || !(c.flags instanceof Uint32Array)) return false;
+  const ns = c.strings.length;
+  const ni = c.identities.length;
+  const ranges: [Uint32Array, number][] = [[c.actStart, c.actBytes.length], [c.nameStart, c.names.length], [c.flagStart, c.flags.length]];
+  for (const [start, len] of ranges) {
+    if (start[0] !== 0 || start[n] !== len) return false;
+    for (let i = 0; i < n; i++) if (start[i + 1] < start[i]) return false;
+  }
+  for (let i = 0; i < n; i++) if (c.protocol[i] >= ns) return false;
+  for (let i = 0; i < 2 * n; i++) if (c.ip[i] >= ns || c.identity[i] >= ni || c.identity[i] < -1) return false;
+  for (let i = 0; i < c.names.length; i++) if (c.names[i] >= ns) return false;
+  for (let i = 0; i < c.flags.length; i++) if (c.flags[i] >= ns) return false;
+  return true;
+}
