@@ -12,7 +12,6 @@ import (
 	"errors"
 	"log"
 	"net"
-	"sync"
 	"time"
 )
 
@@ -29,45 +28,7 @@ func runC2(args []string) error {
 	ctx, stop := signalContext()
 	defer stop()
 
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return err
-	}
-	log.Printf("listening on %s", ln.Addr())
-	go func() { <-ctx.Done(); _ = ln.Close() }()
-
-	sem := make(chan struct{}, c2MaxConns)
-	var wg sync.WaitGroup
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return err
-			}
-			log.Printf("accept: %v", err)
-			sleepCtx(ctx, 100*time.Millisecond)
-			continue
-		}
-		select {
-		case sem <- struct{}{}:
-		default:
-			log.Printf("connection from %s: too many connections, closing", c.RemoteAddr())
-			_ = c.Close()
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			serveC2Conn(ctx, c, *hold)
-		}()
-	}
-	wg.Wait()
-	log.Printf("stopped")
-	return nil
+	return serveTCP(ctx, *listen, c2MaxConns, func(ctx context.Context, c net.Conn) { serveC2Conn(ctx, c, *hold) })
 }
 
 func serveC2Conn(ctx context.Context, c net.Conn, hold time.Duration) {

@@ -18,7 +18,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -35,45 +34,7 @@ func runDB(args []string) error {
 	ctx, stop := signalContext()
 	defer stop()
 
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return err
-	}
-	log.Printf("listening on %s", ln.Addr())
-	go func() { <-ctx.Done(); _ = ln.Close() }()
-
-	sem := make(chan struct{}, dbMaxConns)
-	var wg sync.WaitGroup
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return err
-			}
-			log.Printf("accept: %v", err)
-			sleepCtx(ctx, 100*time.Millisecond)
-			continue
-		}
-		select {
-		case sem <- struct{}{}:
-		default:
-			log.Printf("%s: too many connections, closing", c.RemoteAddr())
-			_ = c.Close()
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			serveDBConn(ctx, c)
-		}()
-	}
-	wg.Wait()
-	log.Printf("stopped")
-	return nil
+	return serveTCP(ctx, *listen, dbMaxConns, serveDBConn)
 }
 
 func serveDBConn(ctx context.Context, c net.Conn) {
