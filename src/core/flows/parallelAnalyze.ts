@@ -30,6 +30,10 @@ export interface ParallelOptions {
   workerShare?: number;
   /** Told why the analysis went back to one thread (tests, diagnostics). */
   onFallback?: (reason: string) => void;
+  /** Bytes read at a time (default 4 MiB) and of the spill area for records that straddle
+   *  two chunks (default 1 MiB): tests make them small to exercise the chunk seams. */
+  chunkBytes?: number;
+  spillBytes?: number;
   /** CPUs needed for the second thread (default 3: on two, the file read and the two threads
    *  share them, and the bench measured it slower than one thread). */
   minCpus?: number;
@@ -43,7 +47,7 @@ export interface ParallelRun {
 }
 
 export const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
-const CHUNK_BYTES = 4 * 1024 * 1024;
+const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 
 interface WaitAsync { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string } }
 
@@ -70,14 +74,16 @@ export async function analyzeFileParallel(path: string, opts: ParallelOptions & 
   const router = new PartitionRouter(opts.workerShare ?? 150);
   const main = new FlowAnalyzer({ maxFlows, hintLimits: limits, trackBirth: true, router });
   router.analyzer = main;
-  const descCap = (CHUNK_BYTES >> 4) + 16;
+  const CHUNK_BYTES = Math.max(64, Math.floor(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES));
+  const spillBytes = Math.max(64, Math.floor(opts.spillBytes ?? SPILL_BYTES));
+  const descCap = (CHUNK_BYTES >> 4) + 16; // a record is at least 16 bytes, plus the one straddling in
   const data: FlowWorkerData = {
     kind: FLOW_WORKER_KIND,
     ctrl: new SharedArrayBuffer(C_WORDS * 4),
     chunks: Array.from({ length: SLOTS }, () => new SharedArrayBuffer(CHUNK_BYTES)),
     descInts: Array.from({ length: SLOTS }, () => new SharedArrayBuffer(descCap * DESC_INTS * 4)),
     descFloats: Array.from({ length: SLOTS }, () => new SharedArrayBuffer(descCap * DESC_FLOATS * 8)),
-    spills: Array.from({ length: SLOTS }, () => new SharedArrayBuffer(SPILL_BYTES)),
+    spills: Array.from({ length: SLOTS }, () => new SharedArrayBuffer(spillBytes)),
     maxFlows,
     hintLimits: limits,
   };

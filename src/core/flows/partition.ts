@@ -106,6 +106,7 @@ export class PartitionRouter implements PacketRouter {
     const i = this.count++;
     const w = this.ints;
     const b = i * DESC_INTS;
+    if (b + DESC_INTS > w.length) throw new PartitionAbort(`more than ${w.length / DESC_INTS} packets in a chunk`);
     w[b] = which;
     w[b + 1] = off;
     w[b + 2] = end;
