@@ -1,7 +1,7 @@
 // `falcoshark analyze <file> [--json] [--top N]`: the flow summary of a pcap/pcapng capture.
 import { parseArgs } from 'node:util';
 import { stat } from 'node:fs/promises';
-import { existsSync, writeSync } from 'node:fs';
+import { existsSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { CliCommand } from './command.js';
@@ -110,23 +110,32 @@ function flowWorkerScript(): string | undefined {
   return undefined;
 }
 
-/** Writes all of `bytes` to stdout, synchronously (stdout is a file or a blocking pipe, or,
- *  when something made it non-blocking, a pipe we wait on). False when the reader is gone. */
+/** Writes all of `bytes` to stdout, synchronously. stdout is a file, a tty or a pipe that Node
+ *  made non-blocking (its `process.stdout` was touched): a full pipe then refuses the write
+ *  (EAGAIN), and the rest goes through a second, blocking descriptor of the same pipe
+ *  (/proc/self/fd/1 reopened: O_NONBLOCK belongs to the first one), or, where there is none,
+ *  after 1 ms pauses. False when the reader is gone. */
 function writeOut(bytes: Uint8Array): boolean {
   let off = 0;
   while (off < bytes.length) {
     try {
-      off += writeSync(1, bytes, off, bytes.length - off);
+      off += writeSync(blockingFd ?? 1, bytes, off, bytes.length - off);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EPIPE') return false;
       if (code !== 'EAGAIN') throw e;
-      Atomics.wait(PAUSE, 0, 0, 1); // the pipe is full: wait 1 ms for the reader
+      if (blockingFd === undefined && !triedReopen) {
+        triedReopen = true;
+        try { blockingFd = openSync('/proc/self/fd/1', 'a'); } catch { /* a socket, not Linux: pause and retry */ }
+      }
+      if (blockingFd === undefined) Atomics.wait(PAUSE, 0, 0, 1);
     }
   }
   return true;
 }
 
+let blockingFd: number | undefined;
+let triedReopen = false;
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 function writeText(text: string): void {
