@@ -36,6 +36,8 @@ export class HintBudget {
 const E_NEXT = 0, E_NAME = 1, E_TYPE_RCODE = 2, E_COUNT = 3, E_CHUNK = 4, E_ANSWER = 5, E_SIZE = 9;
 // Answer chunk (the 2nd answer on): next, then PER_CHUNK × (name, type, ttl, value).
 const PER_CHUNK = 2;
+/** 64 MiB of address space: the blocks of ~1.7 M questions with an answer. */
+const HEAP_RESERVE = 1 << 24;
 const C_SIZE = 1 + PER_CHUNK * 4;
 
 const J = {
@@ -54,7 +56,8 @@ const J = {
 };
 
 export class DnsStore {
-  private heap: Int32Array = new Int32Array(1 << 14);
+  /** Reserved at HEAP_RESERVE words (address space only until used: no copy as it fills). */
+  private heap: Int32Array = new Int32Array(HEAP_RESERVE);
   private used = 1; // 0 is "none"
 
   /** `refs` keeps each flow's first entry block (its record's extension entry). */
@@ -67,8 +70,9 @@ export class DnsStore {
 
   /** Bytes held, for the memory figures. */
   get memoryBytes(): number {
-    return this.heap.length * 4;
+    return this.used * 4;
   }
+
 
   private alloc(n: number): number {
     if (this.used + n > this.heap.length) {

@@ -1,4 +1,4 @@
-// Flow records: a flow's key, counters, times, flags and hint state in one 96-byte record of
+// Flow records: a flow's key, counters, times, flags and hint state in one 88-byte record of
 // a typed-array buffer (flowTable.ts adds the hash index over the keys). The records are one
 // buffer reserved for `maxFlows` up front (untouched pages cost no memory): no copy as flows
 // are added. What only some flows have (DNS hints, SNI, HTTP request, activity block) hangs
@@ -17,23 +17,24 @@
 //                      activity exponent (int8) of the flow's timeline
 //   float64 4          bytes in the current activity bucket
 //   float64 5, 6       bytes c→s, s→c
-//   float64 7, 8       first sec, last sec
-//   words 18, 19       first ns, last ns
-//   words 20, 21       packets c→s, s→c (uint32; a carry kept apart past 2^32)
-//   byte 88            tunnel depth
-//   uint16 45          DNS messages parsed (owned by the hint extractor; saturates at 65535)
-//   word 23            extension entry + 1 (0: none)
+//   words 14, 15       first sec, last sec, as int32 seconds from the table's first flow
+//                      (a flow whose times do not fit keeps them apart, byte 81 set)
+//   words 16, 17       first ns, last ns
+//   words 18, 19       packets c→s, s→c (uint32; a carry kept apart past 2^32)
+//   byte 80            tunnel depth
+//   uint16 41          DNS messages parsed (owned by the hint extractor; saturates at 65535)
+//   word 21            extension entry + 1 (0: none)
 
 import { ActivityStore, ACTIVITY_BUCKETS } from './activityStore.js';
 import { V6Addresses } from './v6Addresses.js';
 
 export { ACTIVITY_BUCKETS };
-/** Records are reserved for up to this many flows at once (384 MiB of address space); a
+/** Records are reserved for up to this many flows at once (352 MiB of address space); a
  *  larger `maxFlows` grows the buffer by doubling. */
 export const RESERVE_FLOWS = 1 << 22;
-export const REC_WORDS = 24;
+export const REC_WORDS = 22;
 export const REC_BYTES = REC_WORDS * 4;
-const REC_DOUBLES = 12;
+const REC_DOUBLES = 11;
 const W_PORTS = 3;
 const W_SEQ_C = 4;
 const W_CUR_PKTS = 6;
@@ -43,14 +44,15 @@ const B_HINT = 30;
 const B_ACT_EXP = 31;
 const D_CUR_BYTES = 4;
 const D_BYTES = 5;
-const D_FIRST_SEC = 7;
-const D_LAST_SEC = 8;
-const W_FIRST_NS = 18;
-const W_LAST_NS = 19;
-export const W_PKTS = 20;
-const B_DEPTH = 88;
-const H_DNS = 45;
-const W_EXT = 23;
+const W_FIRST_SEC = 14;
+const W_LAST_SEC = 15;
+const W_FIRST_NS = 16;
+const W_LAST_NS = 17;
+export const W_PKTS = 18;
+const B_DEPTH = 80;
+const B_WIDE = 81;
+const H_DNS = 41;
+const W_EXT = 21;
 const REC_HALVES = REC_WORDS * 2;
 /** Extension entry words: DNS hint, SNI, HTTP request, activity block (each + 1, 0: none). */
 export const EXT_DNS = 0;
@@ -84,6 +86,8 @@ export interface RecordsSnapshot {
   extCount: number;
   frag: [number, Float64Array][];
   carry: [number, Float64Array][];
+  secBase: number;
+  wide: [number, Float64Array][];
   v6: { words: Int32Array; slots: Int32Array; count: number; mask: number };
   act: { pages: Uint32Array[]; blocks: number };
 }
@@ -105,13 +109,17 @@ export class FlowRecords {
   protected recB: Uint8Array;
   protected recI8: Int8Array;
   protected recH: Uint16Array;
-  private ext: Int32Array = new Int32Array(EXT_WORDS * 1024);
+  private ext: Int32Array;
   private extCount = 0;
   /** Flow → [packets c→s, s→c, bytes c→s, s→c] of IP fragments not counted in the flow's
    *  packets (fragments are rare: kept apart, only for flows that have some). */
   protected readonly frag = new Map<number, Float64Array>();
   /** Flow → packets c→s, s→c beyond 2^32 (in units of 2^32). */
   private readonly carry = new Map<number, Float64Array>();
+  /** The first flow's creation second: record times are int32 seconds from it. */
+  private secBase = NaN;
+  /** Flow → [first sec, last sec] of the flows whose times do not fit (byte B_WIDE set). */
+  private readonly wide = new Map<number, Float64Array>();
   /** Buckets of the flows that have more than one (up to date after `finalizeActivity`). */
   readonly act = new ActivityStore(this);
 
@@ -124,6 +132,8 @@ export class FlowRecords {
     this.recI8 = new Int8Array(this.rec.buffer);
     this.recH = new Uint16Array(this.rec.buffer);
     if (trackBirth) this.born = new Float64Array(this.cap);
+    // reserved for every flow (address space only until used), grown past RESERVE_FLOWS
+    this.ext = new Int32Array(EXT_WORDS * Math.min(this.cap, RESERVE_FLOWS));
   }
 
   private views(rec: Int32Array): void {
@@ -146,9 +156,15 @@ export class FlowRecords {
     r[w + 2] = b;
     r[w + 3] = ports;
     this.recI8[f * REC_BYTES + B_CUR_BUCKET] = -1;
-    const d = f * REC_DOUBLES;
-    this.recF[d + D_FIRST_SEC] = sec;
-    this.recF[d + D_LAST_SEC] = sec;
+    if (this.secBase !== this.secBase) this.secBase = sec;
+    const rel = sec - this.secBase;
+    if ((rel | 0) === rel) {
+      r[w + W_FIRST_SEC] = rel;
+      r[w + W_LAST_SEC] = rel;
+    } else {
+      this.recB[f * REC_BYTES + B_WIDE] = 1;
+      this.wide.set(f, Float64Array.of(sec, sec));
+    }
     r[w + W_FIRST_NS] = ns;
     r[w + W_LAST_NS] = ns;
     this.recB[f * REC_BYTES + B_DEPTH] = depth;
@@ -158,32 +174,61 @@ export class FlowRecords {
 
   /** Counts a packet of `len` bytes in flow f, direction `fromClient`, at sec/ns. */
   count1(f: number, fromClient: number, len: number, sec: number, ns: number): void {
-    const st = this.recF;
     const w = this.rec;
     const u = this.recU;
-    const b = f * REC_DOUBLES;
     const wb = f * REC_WORDS;
     const d = fromClient ? 0 : 1;
-    if (u[wb + W_PKTS] === 0 && u[wb + W_PKTS + 1] === 0 && !this.carry.has(f)) {
-      // The first counted packet sets the times (a flow named by a first IP fragment
-      // starts when its datagram completes, as tshark's conversations do).
-      st[b + D_FIRST_SEC] = st[b + D_LAST_SEC] = sec;
-      w[wb + W_FIRST_NS] = w[wb + W_LAST_NS] = ns;
-    }
+    // The first counted packet sets the times (a flow named by a first IP fragment starts
+    // when its datagram completes, as tshark's conversations do).
+    const first = u[wb + W_PKTS] === 0 && u[wb + W_PKTS + 1] === 0 && (this.carry.size === 0 || !this.carry.has(f));
     const p = (u[wb + W_PKTS + d] + 1) >>> 0;
     u[wb + W_PKTS + d] = p;
     if (p === 0) this.carryOver(f, d);
-    st[b + D_BYTES + d] += len;
-    const ls = st[b + D_LAST_SEC];
-    if (sec > ls || (sec === ls && ns >= w[wb + W_LAST_NS])) {
-      st[b + D_LAST_SEC] = sec;
+    this.recF[f * REC_DOUBLES + D_BYTES + d] += len;
+    const rel = sec - this.secBase;
+    if ((rel | 0) !== rel || this.recB[f * REC_BYTES + B_WIDE] !== 0) {
+      this.timesWide(f, sec, ns, first);
+      return;
+    }
+    if (first) {
+      w[wb + W_FIRST_SEC] = w[wb + W_LAST_SEC] = rel;
+      w[wb + W_FIRST_NS] = w[wb + W_LAST_NS] = ns;
+      return;
+    }
+    const ls = w[wb + W_LAST_SEC];
+    if (rel > ls || (rel === ls && ns >= w[wb + W_LAST_NS])) {
+      w[wb + W_LAST_SEC] = rel;
       w[wb + W_LAST_NS] = ns;
     } else {
-      const fs = st[b + D_FIRST_SEC];
-      if (sec < fs || (sec === fs && ns < w[wb + W_FIRST_NS])) {
-        st[b + D_FIRST_SEC] = sec;
+      const fs = w[wb + W_FIRST_SEC];
+      if (rel < fs || (rel === fs && ns < w[wb + W_FIRST_NS])) {
+        w[wb + W_FIRST_SEC] = rel;
         w[wb + W_FIRST_NS] = ns;
       }
+    }
+  }
+
+  /** count1's times for a flow whose seconds do not fit in int32 from the base: kept apart. */
+  private timesWide(f: number, sec: number, ns: number, first: boolean): void {
+    const w = this.rec;
+    const wb = f * REC_WORDS;
+    let t = this.wide.get(f);
+    if (!t) {
+      t = Float64Array.of(this.secBase + w[wb + W_FIRST_SEC], this.secBase + w[wb + W_LAST_SEC]);
+      this.wide.set(f, t);
+      this.recB[f * REC_BYTES + B_WIDE] = 1;
+    }
+    if (first) {
+      t[0] = t[1] = sec;
+      w[wb + W_FIRST_NS] = w[wb + W_LAST_NS] = ns;
+      return;
+    }
+    if (sec > t[1] || (sec === t[1] && ns >= w[wb + W_LAST_NS])) {
+      t[1] = sec;
+      w[wb + W_LAST_NS] = ns;
+    } else if (sec < t[0] || (sec === t[0] && ns < w[wb + W_FIRST_NS])) {
+      t[0] = sec;
+      w[wb + W_FIRST_NS] = ns;
     }
   }
 
@@ -200,9 +245,16 @@ export class FlowRecords {
     return this.carry.size > 0 && this.carry.has(f) ? n + (this.carry.get(f) as Float64Array)[i] * TWO32 : n;
   }
 
-  firstSec(f: number): number { return this.recF[f * REC_DOUBLES + D_FIRST_SEC]; }
+  firstSec(f: number): number {
+    return this.recB[f * REC_BYTES + B_WIDE] ? (this.wide.get(f) as Float64Array)[0] : this.secBase + this.rec[f * REC_WORDS + W_FIRST_SEC];
+  }
+
   firstNs(f: number): number { return this.rec[f * REC_WORDS + W_FIRST_NS]; }
-  lastSec(f: number): number { return this.recF[f * REC_DOUBLES + D_LAST_SEC]; }
+
+  lastSec(f: number): number {
+    return this.recB[f * REC_BYTES + B_WIDE] ? (this.wide.get(f) as Float64Array)[1] : this.secBase + this.rec[f * REC_WORDS + W_LAST_SEC];
+  }
+
   lastNs(f: number): number { return this.rec[f * REC_WORDS + W_LAST_NS]; }
 
   /** FLAG_* bits of flow f. */
@@ -423,7 +475,7 @@ export class FlowRecords {
   /** The records' arrays, to hand to another thread (transferred: these records are done). */
   snapshotRecords(): RecordsSnapshot {
     return { count: this.count, cap: this.cap, rec: this.rec, born: this.born, ext: this.ext, extCount: this.extCount, frag: [...this.frag],
-      carry: [...this.carry], v6: this.v6.snapshot(), act: this.act.snapshot() };
+      carry: [...this.carry], secBase: this.secBase, wide: [...this.wide], v6: this.v6.snapshot(), act: this.act.snapshot() };
   }
 
   restoreRecords(s: RecordsSnapshot): void {
@@ -437,6 +489,9 @@ export class FlowRecords {
     for (const [f, v] of s.frag) this.frag.set(f, v);
     this.carry.clear();
     for (const [f, v] of s.carry) this.carry.set(f, v);
+    this.secBase = s.secBase;
+    this.wide.clear();
+    for (const [f, v] of s.wide) this.wide.set(f, v);
     this.v6.restore(s.v6);
     this.act.restore(s.act);
   }

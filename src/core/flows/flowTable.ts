@@ -1,7 +1,7 @@
 // The flow table: bidirectional conversations in typed arrays (flowRecords.ts), found through
 // an open-addressing hash of the numeric key (no string per packet). Memory grows with the
 // number of flows (bounded by `maxFlows`), never with the number of packets: per flow its
-// 96-byte record, 11–21 bytes of hash slots (8-byte slots, at most 3/4 full), and what it
+// 88-byte record, 5–11 bytes of hash slots (4-byte slots, at most 3/4 full), and what it
 // needs beyond (hints, an activity
 // block when it spans more than one activity bucket).
 //
@@ -39,16 +39,23 @@ export class FlowTable extends FlowRecords {
   /** Set by `find`: 1 when the current packet goes client → server, 0 otherwise. */
   fromClient = 1;
 
-  /** [flow index + 1 (0 = empty), hash] per slot. */
+  /** One int32 per slot: flow index + 1 in the low `idxBits` bits (0 = empty), the same
+   *  high bits as its key's hash above them (a tag: most slots of other keys are passed over
+   *  without reading their record). */
   private slots: Int32Array;
   private mask: number;
+  private readonly idxMask: number;
+  private readonly tagMask: number;
   private lastSlot = -1;
 
   constructor(maxFlows: number, initialCap = 1024, trackBirth = false) {
     super(maxFlows, initialCap, trackBirth);
     const slotCap = 1024;
-    this.slots = new Int32Array(slotCap * 2);
+    this.slots = new Int32Array(slotCap);
     this.mask = slotCap - 1;
+    const idxBits = Math.min(31, 32 - Math.clz32(this.maxFlows));
+    this.idxMask = idxBits === 31 ? 0x7fffffff : (1 << idxBits) - 1;
+    this.tagMask = ~this.idxMask;
   }
 
   /** Looks up the scratch key (either direction). Returns the flow index and sets
@@ -69,11 +76,13 @@ export class FlowTable extends FlowRecords {
     const keys = this.rec;
     const slots = this.slots;
     const mask = this.mask;
+    const tag = h & this.tagMask;
     let i = h & mask;
     while (true) {
-      const f1 = slots[i * 2];
-      if (f1 === 0) break;
-      if (slots[i * 2 + 1] === h) {
+      const sv = slots[i];
+      if (sv === 0) break;
+      if ((sv & this.tagMask) === tag) {
+        const f1 = sv & this.idxMask;
         const r = (f1 - 1) * REC_WORDS;
         if (keys[r] === meta) {
           const kp = keys[r + 3];
@@ -138,10 +147,9 @@ export class FlowTable extends FlowRecords {
     }
     const h = mixKey(meta, a, b, k[9]);
     let i = h & this.mask;
-    while (this.slots[i * 2] !== 0) i = (i + 1) & this.mask;
+    while (this.slots[i] !== 0) i = (i + 1) & this.mask;
     const f = this.newFlow(meta, a, b, k[9], sec, ns, depth, actExp);
-    this.slots[i * 2] = f + 1;
-    this.slots[i * 2 + 1] = h;
+    this.slots[i] = (h & this.tagMask) | (f + 1);
     this.fromClient = 1;
     return f;
   }
@@ -157,23 +165,25 @@ export class FlowTable extends FlowRecords {
     const a = v6 ? this.v6.lookup(k[1], k[2], k[3], k[4]) : k[1];
     const b = v6 ? this.v6.lookup(k[5], k[6], k[7], k[8]) : k[5];
     const f = this.newFlow(k[0], a, b, k[9], sec, ns, depth, actExp);
-    this.slots[slot * 2] = f + 1; // same key, same hash: the slot now names the new flow
+    this.slots[slot] = (this.slots[slot] & this.tagMask) | (f + 1); // same key, same hash: the slot now names the new flow
     this.fromClient = 1;
     return f;
   }
 
+  /** Doubles the slots: each flow's hash is made again from its record's key. */
   private rehash(slotCap: number): void {
     const old = this.slots;
-    this.slots = new Int32Array(slotCap * 2);
+    const r = this.rec;
+    this.slots = new Int32Array(slotCap);
     this.mask = slotCap - 1;
-    for (let i = 0; i < old.length; i += 2) {
-      const f1 = old[i];
-      if (f1 === 0) continue;
-      const h = old[i + 1];
+    for (let i = 0; i < old.length; i++) {
+      const sv = old[i];
+      if (sv === 0) continue;
+      const w = ((sv & this.idxMask) - 1) * REC_WORDS;
+      const h = mixKey(r[w], r[w + 1], r[w + 2], r[w + 3]);
       let j = h & this.mask;
-      while (this.slots[j * 2] !== 0) j = (j + 1) & this.mask;
-      this.slots[j * 2] = f1;
-      this.slots[j * 2 + 1] = h;
+      while (this.slots[j] !== 0) j = (j + 1) & this.mask;
+      this.slots[j] = sv;
     }
   }
 }

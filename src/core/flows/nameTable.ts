@@ -13,6 +13,10 @@
 import { LITTLE_ENDIAN, type ByteWriter } from './byteWriter.js';
 
 const SCRATCH_BYTES = 2048;
+/** The arena and the per-name arrays are reserved this large (address space only until used:
+ *  no copy as they fill); past it they grow by doubling. */
+const BYTES_RESERVE = 1 << 26;
+const IDS_RESERVE = 1 << 21;
 
 export interface NameSnapshot {
   count: number;
@@ -33,22 +37,22 @@ export class NameTable {
   /** Distinct texts stored. */
   count = 0;
   /** The texts, each from a 4-byte boundary and zero-padded to the next one. */
-  private bytes: Uint8Array = new Uint8Array(1 << 16);
+  private bytes: Uint8Array = new Uint8Array(BYTES_RESERVE);
   private bytesW: Int32Array = new Int32Array(this.bytes.buffer);
   private used = 0;
   /** id → start in `bytes`, id → length. */
-  private starts: Int32Array = new Int32Array(1024);
-  private lens: Int32Array = new Int32Array(1024);
+  private starts: Int32Array = new Int32Array(IDS_RESERVE);
+  private lens: Int32Array = new Int32Array(IDS_RESERVE);
   /** id → 1 when the text has a `"` or `\` (JSON output escapes it byte by byte). */
-  private esc: Uint8Array = new Uint8Array(1024);
+  private esc: Uint8Array = new Uint8Array(IDS_RESERVE);
   /** [id + 1 (0 = empty), hash] per slot. */
   private slots: Int32Array = new Int32Array(2048 * 2);
   private mask = 2047;
   private readonly strings = new Map<number, string>();
 
-  /** Bytes held (arena + index), for the memory figures. */
+  /** Bytes in use (arena, per-name arrays, hash slots), for the memory figures. */
   get memoryBytes(): number {
-    return this.bytes.length + this.starts.length * 8 + this.slots.length * 4;
+    return this.used + this.count * 9 + this.slots.length * 4;
   }
 
   /** The id of `scratch[0 .. len)`, storing it when it is new. */

@@ -75,3 +75,19 @@ test('DNS hints: the per-flow bounds and the text budget, with what was dropped'
   assert.equal(tight.dropped, 1);
   assert.equal(tight.budgetSpent, true);
 });
+
+test('times more than 68 years from the first flow\'s are kept exactly (apart from the record)', () => {
+  const t = new FlowTable(16);
+  t.k.set([17 | (4 << 8), 1, 0, 0, 0, 2, 0, 0, 0, (1000 << 16) | 53]);
+  const f = t.insert(1_700_000_000, 5, 0, -10);
+  t.count1(f, 1, 60, 1_700_000_000, 5);
+  t.count1(f, 0, 60, 2 ** 40, 7); // pcapng's 64-bit timestamps reach far beyond
+  t.count1(f, 1, 60, 3, 9);
+  assert.deepEqual([t.firstSec(f), t.firstNs(f), t.lastSec(f), t.lastNs(f)], [3, 9, 2 ** 40, 7]);
+  t.k[9] = (1001 << 16) | 53;
+  t.find();
+  const g = t.insert(2 ** 45, 1, 0, -10);
+  t.count1(g, 1, 60, 2 ** 45, 1);
+  assert.deepEqual([t.firstSec(g), t.lastSec(g)], [2 ** 45, 2 ** 45]);
+  assert.deepEqual([t.firstSec(f), t.lastSec(f)], [3, 2 ** 40], 'the first flow is unchanged');
+});
