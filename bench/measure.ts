@@ -1,7 +1,22 @@
-// One timed run of a command under GNU time (wall seconds, max RSS), stdout kept (the first
-// MB), with the load average before and after it: the bench's only way of timing tools.
+// One timed run of a command under GNU time (wall seconds, max RSS), with the load average
+// before and after it: the bench's only way of timing tools. The command's stdout goes to a
+// file (as `analyze --json > summary.json` would: no reading process shares the two cores
+// with it), of which the first MB is kept.
 import { spawn } from 'node:child_process';
+import { closeSync, openSync, readSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
+
+const OUT = 'bench/data/.stdout';
+
+function head(path: string, n: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(n);
+    return b.toString('utf8', 0, readSync(fd, b, 0, n, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export interface Measure {
   tool: string;
@@ -17,15 +32,15 @@ export interface Measure {
 export function measure(tool: string, file: string, argv: string[], env: Record<string, string> = {}): Promise<Measure> {
   return new Promise((resolve, reject) => {
     const loadBefore = loadavg()[0];
-    const child = spawn('/usr/bin/time', ['-f', '__TIME__ %e %M', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let out = '';
+    const fd = openSync(OUT, 'w');
+    const child = spawn('/usr/bin/time', ['-f', '__TIME__ %e %M', ...argv], { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, ...env } });
+    closeSync(fd);
     let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      if (out.length < 1_000_000) out += d.toString('utf8');
-    });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString('utf8'); });
+    child.stderr?.on('data', (d: Buffer) => { err += d.toString('utf8'); });
     child.on('error', reject);
     child.on('close', (code) => {
+      const out = head(OUT, 1_000_000);
+      rmSync(OUT, { force: true });
       const m = /__TIME__ ([\d.]+) (\d+)/.exec(err);
       // analyze exits 0 (or 3 for a capture cut short, which the bench's are not)
       if (code !== 0 || !m) {
