@@ -12,9 +12,8 @@
 // making plain objects 431 ms (1.6×); dns-packet's decode 1010 ms = 1573 ns a message (3.8×),
 // no message refused by either and the same questions for all. dns-packet also builds an
 // object tree per message, throws on malformed input (the pointer loop of td_dns-zlip-1.pcap),
-// and gives raw label text where the
-// summary needs the presentation form (\DDD escapes) and interned names: it would be slower
-// and need the same work on top.
+// and gives raw label text where the summary needs the presentation form (\DDD escapes) and
+// interned names: it would be slower and need the same work on top.
 
 import type { DnsAnswer } from '../../shared/flowSummary.js';
 import { formatIpv4, formatIpv6Bytes } from './format.js';
