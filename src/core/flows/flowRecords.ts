@@ -34,15 +34,15 @@ export { ACTIVITY_BUCKETS };
 export const RESERVE_FLOWS = 1 << 22;
 export const REC_WORDS = 22;
 export const REC_BYTES = REC_WORDS * 4;
-const REC_DOUBLES = 11;
-const W_PORTS = 3;
+export const REC_DOUBLES = 11;
+export const W_PORTS = 3;
 const W_SEQ_C = 4;
-const W_CUR_PKTS = 6;
-const B_CUR_BUCKET = 28;
+export const W_CUR_PKTS = 6;
+export const B_CUR_BUCKET = 28;
 const B_FLAGS = 29;
 const B_HINT = 30;
-const B_ACT_EXP = 31;
-const D_CUR_BYTES = 4;
+export const B_ACT_EXP = 31;
+export const D_CUR_BYTES = 4;
 const D_BYTES = 5;
 const W_FIRST_SEC = 14;
 const W_LAST_SEC = 15;
@@ -305,86 +305,6 @@ export class FlowRecords {
     return synOnly && this.rec[w] >>> 0 !== seq >>> 0;
   }
 
-  /** Counts `bytes` in activity bucket `bucket` of the timeline whose width exponent is
-   *  `exp`. The flow's current bucket is in its record (consecutive packets in one bucket only
-   *  touch the record); a flow gets an activity block when a second bucket comes. */
-  activity(f: number, bucket: number, exp: number, bytes: number): void {
-    const w = f * REC_WORDS;
-    const cb = f * REC_BYTES + B_CUR_BUCKET;
-    if (this.recI8[f * REC_BYTES + B_ACT_EXP] !== exp) this.rescale(f, exp);
-    if (this.recI8[cb] === bucket && this.rec[w + W_CUR_PKTS] < 0x40000000) {
-      this.rec[w + W_CUR_PKTS]++;
-      this.recF[f * REC_DOUBLES + D_CUR_BYTES] += bytes;
-      return;
-    }
-    this.flushActivity(f);
-    this.recI8[cb] = bucket;
-    this.rec[w + W_CUR_PKTS] = 1;
-    this.recF[f * REC_DOUBLES + D_CUR_BYTES] = bytes;
-  }
-
-  /** Moves flow f's current bucket into its activity block. */
-  private flushActivity(f: number): void {
-    const b = this.recI8[f * REC_BYTES + B_CUR_BUCKET];
-    if (b < 0) return;
-    this.act.add(f, b, this.rec[f * REC_WORDS + W_CUR_PKTS], this.recF[f * REC_DOUBLES + D_CUR_BYTES]);
-    this.recI8[f * REC_BYTES + B_CUR_BUCKET] = -1;
-  }
-
-  /** Brings flow f to the coarser timeline of exponent `exp`: its buckets merge. */
-  private rescale(f: number, exp: number): void {
-    const shift = exp - this.recI8[f * REC_BYTES + B_ACT_EXP];
-    if (shift <= 0) return;
-    const cb = f * REC_BYTES + B_CUR_BUCKET;
-    const cur = this.recI8[cb];
-    if (cur >= 0) this.recI8[cb] = shift >= 31 ? 0 : cur >> shift;
-    this.act.rescale(f, shift);
-    this.recI8[f * REC_BYTES + B_ACT_EXP] = exp;
-  }
-
-  /** Brings every flow's activity up to date on the timeline of exponent `exp`. */
-  finalizeActivity(exp: number): void {
-    const act = this.act;
-    for (let f = 0; f < this.count; f++) {
-      this.rescale(f, exp);
-      if (act.has(f)) this.flushActivity(f);
-    }
-  }
-
-  /** First bucket with packets of flow f (after `finalizeActivity`; ACTIVITY_BUCKETS when
-   *  it has none), and one past the last. */
-  activityStart(f: number): number {
-    if (this.act.has(f)) {
-      let lo = 0;
-      while (lo < ACTIVITY_BUCKETS && this.act.packets(f, lo) === 0) lo++;
-      return lo;
-    }
-    const b = this.recI8[f * REC_BYTES + B_CUR_BUCKET];
-    return b >= 0 && this.rec[f * REC_WORDS + W_CUR_PKTS] > 0 ? b : ACTIVITY_BUCKETS;
-  }
-
-  activityEnd(f: number): number {
-    if (this.act.has(f)) {
-      let hi = ACTIVITY_BUCKETS;
-      while (hi > 0 && this.act.packets(f, hi - 1) === 0) hi--;
-      return Math.max(hi, this.activityStart(f));
-    }
-    const lo = this.activityStart(f);
-    return lo < ACTIVITY_BUCKETS ? lo + 1 : lo;
-  }
-
-  /** Packets in activity bucket `bucket` of flow f (after `finalizeActivity`). */
-  activityPackets(f: number, bucket: number): number {
-    if (this.act.has(f)) return this.act.packets(f, bucket);
-    return this.recI8[f * REC_BYTES + B_CUR_BUCKET] === bucket ? this.rec[f * REC_WORDS + W_CUR_PKTS] : 0;
-  }
-
-  /** Bytes in activity bucket `bucket` of flow f, as a 32-bit float (see FlowActivity). */
-  activityBytes(f: number, bucket: number): number {
-    if (this.act.has(f)) return this.act.bytesOf(f, bucket);
-    return this.recI8[f * REC_BYTES + B_CUR_BUCKET] === bucket ? Math.fround(this.recF[f * REC_DOUBLES + D_CUR_BYTES]) : 0;
-  }
-
   /** Swaps the client and server sides of flow f (its key orientation and every
    *  per-direction counter). The hash is symmetric, so its slot stays valid. */
   swapSides(f: number): void {
@@ -436,27 +356,6 @@ export class FlowRecords {
 
   fragBytes(f: number, side: number): number {
     return this.frag.get(f)?.[2 + side] ?? 0;
-  }
-
-  /** Protocol number of flow f. */
-  protocol(f: number): number {
-    return this.rec[f * REC_WORDS] & 0xff;
-  }
-
-  ipVersion(f: number): number {
-    return (this.rec[f * REC_WORDS] >> 8) & 0xff;
-  }
-
-  /** Word `w` of flow f's key as the scratch key has it (0 meta, 1..4 client address, 5..8
-   *  server address, 9 ports), oriented client → server. */
-  keyWord(f: number, w: number): number {
-    const r = f * REC_WORDS;
-    if (w === 0) return this.rec[r];
-    if (w === 9) return this.rec[r + W_PORTS];
-    const side = w <= 4 ? 1 : 2;
-    const i = w <= 4 ? w - 1 : w - 5;
-    if (((this.rec[r] >> 8) & 0xff) !== 6) return i === 0 ? this.rec[r + side] : 0;
-    return this.v6.word(this.rec[r + side], i);
   }
 
   protected grow(): void {

@@ -10,7 +10,8 @@
 // ports = portA << 16 | portB. A record keeps it compact (meta, a, b, ports), an IPv6 address
 // as its number in the table's V6Addresses. Flows store their key oriented client → server.
 
-import { FlowRecords, REC_WORDS, type RecordsSnapshot } from './flowRecords.js';
+import { REC_WORDS, W_PORTS, type RecordsSnapshot } from './flowRecords.js';
+import { ActivityRecords } from './flowActivity.js';
 
 export { ACTIVITY_BUCKETS, FLAG_CLIENT_BY_SYN, FLAG_CLIENT_BY_SYNACK, FLAG_FIN, FLAG_RST, FLAG_SYN, FLAG_SYNACK, S_BYTES, S_PKTS } from './flowRecords.js';
 
@@ -33,7 +34,7 @@ export interface TableSnapshot {
   mask: number;
 }
 
-export class FlowTable extends FlowRecords {
+export class FlowTable extends ActivityRecords {
   /** Scratch key of the current packet, oriented source → destination. */
   readonly k = new Int32Array(KEY_WORDS);
   /** Set by `find`: 1 when the current packet goes client → server, 0 otherwise. */
@@ -101,6 +102,27 @@ export class FlowTable extends FlowRecords {
       i = (i + 1) & mask;
     }
     return -1;
+  }
+
+  /** Protocol number of flow f. */
+  protocol(f: number): number {
+    return this.rec[f * REC_WORDS] & 0xff;
+  }
+
+  ipVersion(f: number): number {
+    return (this.rec[f * REC_WORDS] >> 8) & 0xff;
+  }
+
+  /** Word `w` of flow f's key as the scratch key has it (0 meta, 1..4 client address, 5..8
+   *  server address, 9 ports), oriented client → server. */
+  keyWord(f: number, w: number): number {
+    const r = f * REC_WORDS;
+    if (w === 0) return this.rec[r];
+    if (w === 9) return this.rec[r + W_PORTS];
+    const side = w <= 4 ? 1 : 2;
+    const i = w <= 4 ? w - 1 : w - 5;
+    if (((this.rec[r] >> 8) & 0xff) !== 6) return i === 0 ? this.rec[r + side] : 0;
+    return this.v6.word(this.rec[r + side], i);
   }
 
   /** Looks up, in this table, the key of flow f of table `other` (either orientation). */
