@@ -13,7 +13,7 @@ export interface Settings {
   webhookPort: number | undefined;
   sidekickUiUrl: string | undefined;
   alertFile: string | undefined;
-  capture: { method: Exclude<CaptureMethod, 'local'>; tool: CaptureTool; image: string; caps: CaptureCaps; maxCaps: CaptureCaps };
+  capture: { method: Exclude<CaptureMethod, 'local' | 'recorder'>; tool: CaptureTool; image: string; caps: CaptureCaps; maxCaps: CaptureCaps };
   /** The raw setting; resolve ${workspaceFolder} with resolveCaptureFolder. */
   captureFolder: string;
   wiresharkPath: string | undefined;

@@ -23,11 +23,27 @@ export const CAPTURE_TOOLS = ['tshark', 'tcpdump', 'dumpcap'] as const;
 export type CaptureTool = (typeof CAPTURE_TOOLS)[number];
 /** How a pod capture runs: an ephemeral debug container, or exec in a container with the tool. */
 export const POD_METHODS = ['ephemeral', 'exec'] as const;
-export type CaptureMethod = (typeof POD_METHODS)[number] | 'local';
+export type CaptureMethod = (typeof POD_METHODS)[number] | 'local' | 'recorder';
 
 export type CaptureTarget =
   | { kind: 'pod'; context?: string; namespace: string; pod: string; container?: string; node?: string }
   | { kind: 'local'; netns?: string; iface: string };
+
+/** A capture cut from a flight recorder's rolling buffer (method 'recorder', issue 13): the
+ *  packets of [alertTime − beforeSeconds, alertTime + afterSeconds]. */
+export interface RecordedWindow {
+  /** The recorder that held the packets ("falcoshark/falcoshark-recorder-x2k4 on node lab", "host:any"). */
+  recorder: string;
+  /** The time the window is cut around (the alert's time, ISO 8601 with nanoseconds). */
+  alertTime: string;
+  beforeSeconds: number;
+  afterSeconds: number;
+  /** The window asked for (ISO 8601). */
+  from: string;
+  to: string;
+  /** The oldest packet time the recorder still held when it cut (later than `from` when its bounds had dropped older ones). */
+  heldFrom?: string;
+}
 
 /** The alert facts a capture keeps (the full alert goes to the sidecar). */
 export interface AlertRef {
@@ -58,6 +74,8 @@ export interface CapturePlan {
   notes: string[];
   /** Started by the capture policy, not by a person (set by the automation before it starts). */
   automatic?: boolean;
+  /** Set when the packets come from a flight recorder rather than a capture started now. */
+  recorded?: RecordedWindow;
 }
 
 /** The capture cannot be planned: a name, a setting, a flag or the alert's context is wrong. */

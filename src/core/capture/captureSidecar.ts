@@ -100,7 +100,7 @@ function checkPlan(c: Check, v: unknown): void {
     c.str(t.iface, 'plan.target.iface');
     c.optStr(t.netns, 'plan.target.netns');
   }
-  c.oneOf(p.method, 'plan.method', ['ephemeral', 'exec', 'local']);
+  c.oneOf(p.method, 'plan.method', ['ephemeral', 'exec', 'local', 'recorder']);
   c.oneOf(p.tool, 'plan.tool', ['tshark', 'tcpdump', 'dumpcap']);
   const f = c.obj(p.filter, 'plan.filter');
   for (const k of ['bpf', 'display', 'description']) c.str(f[k], `plan.filter.${k}`);
@@ -124,6 +124,12 @@ function checkPlan(c: Check, v: unknown): void {
   }
   c.strings(p.notes ?? [], 'plan.notes');
   if (p.automatic !== undefined && typeof p.automatic !== 'boolean') c.fail('plan.automatic', 'true or false', p.automatic);
+  if (p.recorded !== undefined) {
+    const w = c.obj(p.recorded, 'plan.recorded');
+    for (const k of ['recorder', 'alertTime', 'from', 'to']) c.str(w[k], `plan.recorded.${k}`);
+    for (const k of ['beforeSeconds', 'afterSeconds']) c.count(w[k], `plan.recorded.${k}`);
+    c.optStr(w.heldFrom, 'plan.recorded.heldFrom');
+  }
 }
 
 function checkRecord(c: Check, v: unknown): void {
