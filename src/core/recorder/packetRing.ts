@@ -19,9 +19,11 @@ export interface RingLimits {
 
 export interface HeldPacket { tsSec: number; tsNsec: number; origLen: number; data: Uint8Array }
 
+export interface HeldIteration extends Iterable<HeldPacket> { lost: number }
+
 export interface SourceStats { heldBytes: number; packets: number; droppedByBudget: number; droppedByWindow: number; oldestSec?: number }
 
-interface Segment { buf: Buffer; used: number; count: number; firstNs: bigint; lastNs: bigint }
+interface Segment { buf: Buffer; used: number; count: number; firstNs: bigint; lastNs: bigint; released: boolean }
 interface Source { segments: Segment[]; allocated: number; droppedByBudget: number; droppedByWindow: number }
 
 const HEADER = 16;
@@ -110,24 +112,30 @@ export class PacketRing {
     return s && s.count > 0 ? s.firstNs : undefined;
   }
 
-  /** The packets of `key` with fromNs ≤ time ≤ toNs, oldest first. The data views are only valid
-   *  until the next append (copy what you keep). */
-  *packets(key: number, fromNs: bigint, toNs: bigint): Generator<HeldPacket> {
+  /** The packets of `key` held now with fromNs ≤ time ≤ toNs, oldest first. What is held is
+   *  fixed when this is called (later packets are not part of it); a segment the bounds drop
+   *  while the iteration pauses ends early and its remaining packets count in `lost`. The data
+   *  views are valid until the iteration moves on (copy what you keep). */
+  packets(key: number, fromNs: bigint, toNs: bigint): HeldIteration {
     const src = this.sources.get(key);
-    if (!src) return;
-    for (const seg of [...src.segments]) {
-      if (seg.count === 0 || seg.lastNs < fromNs || seg.firstNs > toNs) continue;
-      const b = seg.buf;
-      for (let o = 0, i = 0; i < seg.count; i++) {
-        const tsSec = b.readUInt32LE(o);
-        const tsNsec = b.readUInt32LE(o + 4);
-        const origLen = b.readUInt32LE(o + 8);
-        const capLen = b.readUInt32LE(o + 12);
-        const t = ns(tsSec, tsNsec);
-        if (t >= fromNs && t <= toNs) yield { tsSec, tsNsec, origLen, data: b.subarray(o + HEADER, o + HEADER + capLen) };
-        o += HEADER + ((capLen + 3) & ~3);
+    const parts = (src?.segments ?? []).filter((s) => s.count > 0 && s.lastNs >= fromNs && s.firstNs <= toNs).map((seg) => ({ seg, count: seg.count }));
+    const it: HeldIteration = { lost: 0, [Symbol.iterator]: () => gen() };
+    function* gen(): Generator<HeldPacket> {
+      for (const { seg, count } of parts) {
+        const b = seg.buf;
+        for (let o = 0, i = 0; i < count; i++) {
+          if (seg.released) { it.lost += count - i; break; }
+          const tsSec = b.readUInt32LE(o);
+          const tsNsec = b.readUInt32LE(o + 4);
+          const origLen = b.readUInt32LE(o + 8);
+          const capLen = b.readUInt32LE(o + 12);
+          const t = ns(tsSec, tsNsec);
+          if (t >= fromNs && t <= toNs) yield { tsSec, tsNsec, origLen, data: b.subarray(o + HEADER, o + HEADER + capLen) };
+          o += HEADER + ((capLen + 3) & ~3);
+        }
       }
     }
+    return it;
   }
 
   private newSegment(src: Source, size: number): Segment {
@@ -148,10 +156,11 @@ export class PacketRing {
     let buf = this.pool.get(size)?.pop();
     if (!buf) { buf = Buffer.allocUnsafeSlow(size); this.allocated += size; }
     src.allocated += size;
-    return { buf, used: 0, count: 0, firstNs: 0n, lastNs: 0n };
+    return { buf, used: 0, count: 0, firstNs: 0n, lastNs: 0n, released: false };
   }
 
   private release(src: Source, seg: Segment): void {
+    seg.released = true;
     src.allocated -= seg.buf.length;
     this.packetsHeld -= seg.count;
     const list = this.pool.get(seg.buf.length) ?? [];

@@ -67,3 +67,32 @@ describe('PacketRing', () => {
     assert.throws(() => new PacketRing({ windowSeconds: 1, budgetBytes: 1000 }), /less than one segment/);
   });
 });
+
+describe('PacketRing iteration while the ring moves', () => {
+  it('holds what was there when asked: later packets are not part of it', () => {
+    const r = new PacketRing({ windowSeconds: 120, budgetBytes: 8 << 20 });
+    for (let i = 0; i < 2000; i++) r.append(1, 10, i, 100, pkt(100));
+    const held = r.packets(1, 0n, 1n << 62n);
+    const it = held[Symbol.iterator]();
+    it.next();
+    for (let i = 0; i < 500; i++) r.append(1, 10, 5000 + i, 100, pkt(100));
+    let n = 1;
+    while (!it.next().done) n++;
+    assert.equal(n, 2000);
+    assert.equal(held.lost, 0);
+  });
+
+  it('ends a segment the budget dropped during a pause, and counts what it could not give', () => {
+    const r = new PacketRing({ windowSeconds: 120, budgetBytes: 512 * 1024, maxSegmentBytes: 64 * 1024 });
+    for (let i = 0; i < 2000; i++) r.append(1, 10, i, 100, pkt(100, 7));
+    const atCall = r.stats(1)!.packets;
+    const held = r.packets(1, 0n, 1n << 62n);
+    const it = held[Symbol.iterator]();
+    assert.ok(it.next().value!.data.every((b) => b === 7));
+    for (let i = 0; i < 10_000; i++) r.append(1, 11, i, 1400, pkt(1400, 9)); // its own flood drops its oldest segments
+    let n = 1;
+    for (let x = it.next(); !x.done; x = it.next()) { assert.equal(x.value.tsSec, 10); assert.ok(x.value.data.every((b) => b === 7), 'no reused bytes'); n++; }
+    assert.ok(held.lost > 0, 'some of what was asked for was dropped meanwhile');
+    assert.equal(n + held.lost, atCall);
+  });
+});
