@@ -11,71 +11,26 @@
 // Falcosidekick pod run the lab's stand-ins (src/lab/build/demo `falco --http-output`, `sidekick`),
 // configured the way the Falco chart configures Falco and Falcosidekick from the values file.
 // Everything installed here is removed at the end: the shared cluster is left as it was found.
+// The install, port-forward, tokens and removal are test/support/serveInstall.ts (also used by
+// test/cluster/e2e/autoCapture.test.ts, which opens the deployed serve's capture in the workbench).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { C2, type Cluster, ROOT, type Result, clusterPrereqs, runCmd, sharedCluster } from '../support/realCluster.js';
+import { C2, ROOT, clusterPrereqs, runCmd, sharedCluster } from '../support/realCluster.js';
+import { type PortForward, SERVE_IMAGE, SERVE_NS as NS, UndoList, adminEnv, installServe, namespaceLabels, portForward, readmeBlock,
+  requireServeImage, restoreNamespaceLabels, runInRoot, serveInstalled, serveTokens } from '../support/serveInstall.js';
 
-const NS = 'falcoshark';
 const SA = `system:serviceaccount:${NS}:falcoshark-serve`;
 const C2_RULE = 'Outbound Connection to C2 Servers';
 /** Where Falco's http_output points when the chart installs Falcosidekick (release "falco"). */
 const SIDEKICK_URL = 'http://falco-falcosidekick.falco.svc:2801/';
 const SIDEKICK_MANIFEST = join(ROOT, 'src', 'lab', 'manifests', 'addons', 'falcosidekick.yaml');
-const SERVE_IMAGE = 'localhost/falcoshark/serve:0.1.0';
-
-/** The folders of the lab's binaries (lab.json of a running lab). */
-function readInfoBins(name: string): Record<string, string> {
-  return (JSON.parse(readFileSync(join('/var/lib/falcoshark-lab', name, 'lab.json'), 'utf8')) as { bins: Record<string, string> }).bins;
-}
-
-/** A fenced block of the README between `<!-- name: begin -->` and `<!-- name: end -->`. */
-function readmeBlock(name: string): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const m = new RegExp(`<!-- ${name}: begin -->\\n\`\`\`sh\\n([\\s\\S]*?)\`\`\`\\n<!-- ${name}: end -->`).exec(readme);
-  assert.ok(m, `README.md has no block "${name}"`);
-  return m[1];
-}
-
-/** Runs argv in the repository's root. */
-function runInRoot(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Result> {
-  return new Promise((res) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => { clearTimeout(timer); res({ code, stdout, stderr }); });
-  });
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** `kubectl port-forward` (through the API server) to serve's Service; resolves the local ports. */
-async function portForward(c: Cluster, ports: number[]): Promise<{ child: ChildProcess; local: Map<number, number> }> {
-  const child = spawn('kubectl', ['--kubeconfig', c.kubeconfig, '--context', c.context('admin'), 'port-forward', '-n', NS, 'svc/falcoshark-serve',
-    '--address', '127.0.0.1', ...ports.map((p) => `:${p}`)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const local = new Map<number, number>();
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`kubectl port-forward: no ports after 30 s: ${out}`)), 30_000);
-    const onData = (b: Buffer): void => {
-      out += b.toString();
-      for (const m of out.matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/g)) local.set(Number(m[2]), Number(m[1]));
-      if (ports.every((p) => local.has(p))) { clearTimeout(timer); resolve(); }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`kubectl port-forward exited ${code}: ${out}`)); });
-  });
-  return { child, local };
-}
 
 /** The API server as the admin user (client certificate), for SubjectAccessReviews by the thousand. */
 function adminApi(kubeconfigFile: string, contextName: string): (method: string, path: string, body?: unknown) => Promise<{ status: number; json: unknown }> {
@@ -117,60 +72,28 @@ test('falcoshark serve deployed as the README says: its image, exactly its RBAC,
   if (!clusterPrereqs(t)) return;
   const c = await sharedCluster();
   const dir = mkdtempSync(join(tmpdir(), 'fs-serve-deploy-'));
-  const undo: { what: string; run: () => Promise<unknown> }[] = [];
-  const children: ChildProcess[] = [];
+  const undo = new UndoList();
+  const forwards: PortForward[] = [];
   t.after(async () => {
-    for (const ch of children) ch.kill();
-    for (const u of undo.reverse()) {
-      try { await u.run(); } catch (e) { t.diagnostic(`cleanup (${u.what}) failed: ${(e as Error).message}`); }
-    }
+    for (const f of forwards) await f.stop();
+    await undo.runAll((what, e) => t.diagnostic(`cleanup (${what}) failed: ${e.message}`));
     rmSync(dir, { recursive: true, force: true });
   });
 
   // The README's lines run with a kubeconfig whose current context is the lab's admin (a cluster admin installs serve).
-  const adminKubeconfig = join(dir, 'admin.kubeconfig');
-  writeFileSync(adminKubeconfig, readFileSync(c.kubeconfig));
-  const use = await runCmd(['kubectl', '--kubeconfig', adminKubeconfig, 'config', 'use-context', c.context('admin')]);
-  assert.equal(use.code, 0, use.stderr);
-  const env = { ...process.env, KUBECONFIG: adminKubeconfig };
+  const env = await adminEnv(c, dir);
+  await requireServeImage(c);
 
-  // Images: `lab up` imports every image it builds; a cluster started before serve's image was one of them lacks it.
-  const ctrArgv = [join(String(readInfoBins(c.name).containerd), 'ctr'), '--address', join('/var/lib/falcoshark-lab', c.name, 'containerd', 'containerd.sock'), '-n', 'k8s.io'];
-  const images = (await runCmd([...ctrArgv, 'images', 'ls', '-q'])).stdout.split('\n');
-  assert.ok(images.includes(SERVE_IMAGE), `the cluster '${c.name}' has no ${SERVE_IMAGE}: it was started by an older \`lab up\`; \`lab down --name ${c.name}\` and run again`);
-
-  const nsLabelsBefore = (await c.ok(['get', 'namespace', NS, '-o', 'jsonpath={.metadata.labels}'])).trim();
-  undo.push({ what: 'the namespace\'s labels', run: async () => {
-    const before = JSON.parse(nsLabelsBefore || '{}') as Record<string, string>;
-    const now = JSON.parse((await c.ok(['get', 'namespace', NS, '-o', 'jsonpath={.metadata.labels}'])).trim() || '{}') as Record<string, string>;
-    const changes = [...Object.keys(now).filter((k) => !(k in before)).map((k) => `${k}-`),
-      ...Object.entries(before).filter(([k, v]) => now[k] !== v).map(([k, v]) => `${k}=${v}`)];
-    if (changes.length) await c.ok(['label', 'namespace', NS, '--overwrite', ...changes]);
-  } });
+  const nsLabelsBefore = await namespaceLabels(c);
+  undo.push('the namespace\'s labels', () => restoreNamespaceLabels(c, nsLabelsBefore));
   const falcoArgsBefore = JSON.parse(await c.ok(['get', 'daemonset', 'falco', '-n', 'falco', '-o', 'jsonpath={.spec.template.spec.containers[0].args}'])) as string[];
   assert.ok(!falcoArgsBefore.some((a) => a.startsWith('--http-output')), `the falco DaemonSet already has an http_output: ${falcoArgsBefore.join(' ')}`);
-  assert.equal((await c.kubectl(['get', 'deployment', 'falcoshark-serve', '-n', NS])).code, 1, 'serve is not installed yet');
+  assert.equal(await serveInstalled(c), false, 'serve is not installed yet');
 
   await t.test('the README\'s install lines, run as written, bring serve up from the image built like its Containerfile', async () => {
     // The cluster's storage for serve's PersistentVolumeClaim: the lab has no provisioner, so a
     // PersistentVolume on the node, owned by serve's user (hostPath volumes get no fsGroup).
-    const pvDir = join('/var/lib/falcoshark-lab', c.name, 'pv', 'falcoshark-captures');
-    rmSync(pvDir, { recursive: true, force: true });
-    mkdirSync(pvDir, { recursive: true });
-    chownSync(pvDir, 65532, 65532);
-    const pvName = `falcoshark-captures-${c.name}`;
-    const pvFile = join(dir, 'pv.json');
-    writeFileSync(pvFile, JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: pvName },
-      spec: { capacity: { storage: '5Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Retain', hostPath: { path: pvDir, type: 'Directory' } } }));
-    undo.push({ what: 'the PersistentVolume', run: async () => { await c.kubectl(['delete', 'pv', pvName, '--ignore-not-found', '--wait=true', '--timeout=60s']); rmSync(pvDir, { recursive: true, force: true }); } });
-    await c.ok(['apply', '-f', pvFile]);
-
-    undo.push({ what: 'serve', run: async () => {
-      await c.kubectl(['delete', '-f', join(ROOT, 'deploy', 'serve.yaml'), '--ignore-not-found', '--wait=true', '--timeout=120s'], { timeoutMs: 150_000 });
-      await c.kubectl(['delete', 'secret', '-n', NS, 'falcoshark-serve-tokens', '--ignore-not-found']);
-    } });
-    const block = readmeBlock('serve-install');
-    const r = await runInRoot(['bash', '-euo', 'pipefail', '-c', block], env, 300_000);
+    const { block, result: r } = await installServe(c, dir, env, undo);
     t.diagnostic(`README serve-install:\n${block}\n→ ${r.code}\n${r.stdout}${r.stderr}`);
     assert.equal(r.code, 0, r.stderr);
     for (const line of ['serviceaccount/falcoshark-serve', 'secret/falcoshark-serve-tokens created', 'deployment.apps/falcoshark-serve created',
@@ -262,9 +185,7 @@ test('falcoshark serve deployed as the README says: its image, exactly its RBAC,
   let hookToken = '';
   let fwd: Map<number, number> = new Map();
   await t.test('Falcosidekick configured from deploy/falcosidekick-values.yaml (as the chart does), fed by the falco pod\'s http_output', async () => {
-    const tokens = JSON.parse(await c.ok(['get', 'secret', '-n', NS, 'falcoshark-serve-tokens', '-o', 'jsonpath={.data}'])) as Record<string, string>;
-    apiToken = Buffer.from(tokens['api-token'], 'base64').toString();
-    hookToken = Buffer.from(tokens['webhook-token'], 'base64').toString();
+    ({ api: apiToken, webhook: hookToken } = await serveTokens(c));
     assert.match(hookToken, /^[A-Za-z0-9+/=]{32}$/);
     // The README's helm line sets the header from the Secret's webhook-token: run its $(…) as written.
     const helm = readmeBlock('falco-install');
@@ -285,10 +206,10 @@ test('falcoshark serve deployed as the README says: its image, exactly its RBAC,
 
     // What the chart makes of those values: a Secret of Falcosidekick's environment variables,
     // its Deployment and Service, and Falco's http_output pointed at it.
-    undo.push({ what: 'Falcosidekick', run: async () => {
+    undo.push('Falcosidekick', async () => {
       await c.kubectl(['delete', '-f', SIDEKICK_MANIFEST, '--ignore-not-found', '--wait=true', '--timeout=60s']);
       await c.kubectl(['delete', 'secret', '-n', 'falco', 'falco-falcosidekick', '--ignore-not-found']);
-    } });
+    });
     await c.ok(['create', 'secret', 'generic', 'falco-falcosidekick', '-n', 'falco', `--from-literal=WEBHOOK_ADDRESS=${hook.address}`,
       `--from-literal=WEBHOOK_MINIMUMPRIORITY=${hook.minimumpriority}`, `--from-literal=WEBHOOK_CUSTOMHEADERS=${customHeaders}`]);
     await c.ok(['apply', '-f', SIDEKICK_MANIFEST]);
@@ -300,7 +221,7 @@ test('falcoshark serve deployed as the README says: its image, exactly its RBAC,
 
     // serve's webhook refuses a request without the token, or with another one.
     const pf = await portForward(c, [2801, 2802]);
-    children.push(pf.child);
+    forwards.push(pf);
     fwd = pf.local;
     const falcoLine = (await c.ok(['logs', '-n', 'falco', 'daemonset/falco', '--tail=200'])).split('\n').find((l) => l.startsWith('{') && l.includes(C2_RULE));
     const probe = falcoLine ?? JSON.stringify({ rule: 'probe', priority: 'Warning', time: new Date().toISOString(), output: 'probe', output_fields: {} });
@@ -309,10 +230,10 @@ test('falcoshark serve deployed as the README says: its image, exactly its RBAC,
       assert.equal(r.status, 401, `webhook with ${auth ?? 'no'} Authorization`);
     }
 
-    undo.push({ what: 'the falco DaemonSet\'s args', run: async () => {
+    undo.push('the falco DaemonSet\'s args', async () => {
       await c.ok(['patch', 'daemonset', 'falco', '-n', 'falco', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/args', value: falcoArgsBefore }])]);
       await c.ok(['rollout', 'status', 'daemonset/falco', '-n', 'falco', '--timeout=120s'], { timeoutMs: 150_000 });
-    } });
+    });
     await c.ok(['patch', 'daemonset', 'falco', '-n', 'falco', '--type=json', '-p', JSON.stringify([{ op: 'add', path: '/spec/template/spec/containers/0/args/-', value: `--http-output=${SIDEKICK_URL}` }])]);
     await c.ok(['rollout', 'status', 'daemonset/falco', '-n', 'falco', '--timeout=120s'], { timeoutMs: 150_000 });
   });
@@ -363,11 +284,10 @@ test('falcoshark serve deployed as the README says: its image, exactly its RBAC,
   });
 
   await t.test('everything installed is removed: the shared cluster is as it was', async () => {
-    for (const ch of children) ch.kill();
-    children.length = 0;
-    for (const u of undo.reverse()) await u.run();
-    undo.length = 0;
-    assert.equal((await c.kubectl(['get', 'deployment', 'falcoshark-serve', '-n', NS])).code, 1);
+    for (const f of forwards) await f.stop();
+    forwards.length = 0;
+    await undo.runAll();
+    assert.equal(await serveInstalled(c), false);
     assert.equal((await c.kubectl(['get', 'deployment', 'falco-falcosidekick', '-n', 'falco'])).code, 1);
     assert.equal((await c.kubectl(['get', 'pvc', '-n', NS, 'falcoshark-captures'])).code, 1);
     assert.deepEqual(JSON.parse(await c.ok(['get', 'daemonset', 'falco', '-n', 'falco', '-o', 'jsonpath={.spec.template.spec.containers[0].args}'])), falcoArgsBefore);

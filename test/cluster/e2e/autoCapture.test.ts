@@ -1,44 +1,57 @@
-// Automatic capture and `falcoshark serve` as a source, in the real workbench against the lab:
-// with falcoshark.autoCapture.enabled in the user settings, the lab's C2 alerts start a capture
-// without any click, announced by a notification and listed in the Captures view with the
-// "automatic" mark; and a `falcoshark serve` that captured the C2 flow by itself (its webhook fed
-// the lab's alert as Falcosidekick would) is added as a source through the command (URL and
-// token asked), its capture listed under the server and opened (downloaded) into the summary.
+// Automatic capture and the in-cluster `falcoshark serve` as a source, in the real workbench
+// against the lab: with falcoshark.autoCapture.enabled in the user settings, the lab's C2 alerts
+// start a capture without any click, announced by a notification and listed in the Captures view
+// with the "automatic" mark; and `falcoshark serve` deployed in the cluster as users install it
+// (the README's serve-install lines, test/support/serveInstall.ts), reached through
+// `kubectl port-forward svc/falcoshark-serve`, captures the C2 flow by itself (its webhook fed the
+// lab's alert with the webhook token, as Falcosidekick would), is added as a source through the
+// command (the port-forwarded API URL and the token from its Secret; a wrong token first), and
+// its capture is listed under the server and opened (downloaded) into the summary; with the
+// port-forward stopped the server is "unreachable". Everything installed is removed at the end
+// (the last test checks it): the shared cluster is left as it was found.
 // Screenshots go to test-artifacts/e2e/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, mkdtempSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO, clusterSkipReason, useClusterLab, type ClusterLab } from '../../support/clusterLab.js';
+import { type Cluster, sharedCluster } from '../../support/realCluster.js';
+import { type PortForward, SERVE_NS, UndoList, adminEnv, installServe, namespaceLabels, portForward, requireServeImage,
+  restoreNamespaceLabels, serveInstalled, servePvName, serveTokens } from '../../support/serveInstall.js';
 import { parseAlert } from '../../../src/core/alerts/alertParser.js';
 const C2_IP = DEMO.c2Ip;
-import { CHROMIUM, CODE_SERVER, ROOT, Workbench, installCodeServer, packageVsix, sleep } from '../../e2e/workbench/workbench.js';
+import { CHROMIUM, CODE_SERVER, Workbench, installCodeServer, packageVsix, sleep } from '../../e2e/workbench/workbench.js';
 import { requirePath, requireSetup, requireTool } from '../../support/prereq.js';
 
 const skip = clusterSkipReason(['tshark', 'dumpcap']);
 const C2_RULE = 'Outbound Connection to C2 Servers';
-const TOKEN = 'e2e-serve-token-0123456789';
 
-describe('automatic capture and falcoshark serve in the workbench against the lab', { skip, timeout: 600_000 }, () => {
+describe('automatic capture and the in-cluster falcoshark serve in the workbench against the lab', { skip, timeout: 900_000 }, () => {
   const wb = new Workbench();
   let lab: ClusterLab | undefined;
-  let serve: ChildProcess | undefined;
-  const serveDir = mkdtempSync(join(tmpdir(), 'fs-e2e-serve-'));
-  const serveLog: string[] = [];
+  let cluster: Cluster | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'fs-e2e-serve-'));
+  const undo = new UndoList();
+  let forward: PortForward | undefined;
+  let nsLabelsBefore = '';
   let ready = false;
 
   before(async () => {
     lab = await useClusterLab();
+    cluster = await sharedCluster();
+    nsLabelsBefore = await namespaceLabels(cluster);
   });
   after(async () => {
-    await wb.close();
-    serve?.kill('SIGTERM');
-    rmSync(serveDir, { recursive: true, force: true });
+    try {
+      await wb.close();
+      await forward?.stop();
+    } finally {
+      // Even when a test failed: serve, its Secret, claim and PersistentVolume go (a failed step fails the suite).
+      try { await undo.runAll(); } finally { rmSync(dir, { recursive: true, force: true }); }
+    }
   });
-
   it('captures on the lab\'s C2 alert by itself and marks the capture automatic', async (t) => {
     if (!lab || !requirePath(t, CHROMIUM, 'Debian chromium (apt-get install chromium)') || !requireTool(t, 'rg')
       || !requireSetup(t, 'code-server 4.100.3', installCodeServer) || !requirePath(t, CODE_SERVER, 'code-server')
@@ -84,26 +97,23 @@ describe('automatic capture and falcoshark serve in the workbench against the la
     assert.match(readFileSync(join(folder, 'audit.jsonl'), 'utf8'), /"event":"auto-capture-started"/);
   });
 
-  it('lists a falcoshark serve\'s automatic capture once added as a source, and opens it', async (t) => {
-    if (!lab || !ready) { t.skip('the workbench did not start'); return; }
-    serve = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--webhook-port', '0', '--port', '0',
-      '--captures', join(serveDir, 'captures'), '--context', lab.context('serve'), '--duration', '8', '--image', DEMO.captureImage],
-    { cwd: ROOT, env: { ...process.env, KUBECONFIG: lab.kubeconfigPath, FALCOSHARK_API_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
-    serve.stdout!.setEncoding('utf8');
-    serve.stderr!.setEncoding('utf8');
-    serve.stderr!.on('data', (d: string) => serveLog.push(d));
-    let hookUrl = '';
-    let apiUrl = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`serve did not start: ${serveLog.join('')}`)), 60_000);
-      serve!.stdout!.on('data', (d: string) => {
-        serveLog.push(d);
-        hookUrl ||= /alerts in: POST (\S+)/.exec(d)?.[1] ?? '';
-        apiUrl ||= /captures: (\S+)api\/v1\/captures/.exec(d)?.[1] ?? '';
-        if (hookUrl && apiUrl) { clearTimeout(timer); resolve(); }
-      });
-    });
-    // Falcosidekick forwards Falco's JSON with a uuid: the same with the lab's Falco log.
+  it('lists the in-cluster falcoshark serve\'s automatic capture once added as a source, and opens it', async (t) => {
+    if (!lab || !cluster || !ready) { t.skip('the workbench did not start'); return; }
+    const c = cluster;
+    // serve installed as the README says, reached as a user reaches it: kubectl port-forward to its Service.
+    await requireServeImage(c);
+    assert.equal(await serveInstalled(c), false, 'serve is not installed in the shared cluster yet');
+    undo.push('the namespace\'s labels', () => restoreNamespaceLabels(c, nsLabelsBefore));
+    const install = await installServe(c, dir, await adminEnv(c, dir), undo);
+    assert.equal(install.result.code, 0, `the README's serve-install lines: ${install.result.stdout}${install.result.stderr}`);
+    assert.ok(install.result.stdout.includes('deployment "falcoshark-serve" successfully rolled out'), install.result.stdout);
+    const tokens = await serveTokens(c);
+    forward = await portForward(c, [2801, 2802]);
+    const hookUrl = `http://127.0.0.1:${forward.local.get(2801)}/`;
+    const apiUrl = `http://127.0.0.1:${forward.local.get(2802)}/`;
+    const serveLog = async (): Promise<string> => (await c.kubectl(['logs', '-n', SERVE_NS, 'deployment/falcoshark-serve', '--tail=40'])).stdout;
+
+    // Falcosidekick forwards Falco's JSON with a uuid and serve's webhook token: the same with the lab's Falco log.
     let body: string | undefined;
     for (let i = 0; i < 60 && !body; i++) {
       const r = await lab.kubectl(['logs', '-n', 'falco', '-l', 'app.kubernetes.io/name=falco', '-c', 'falco', '--tail=20']);
@@ -112,16 +122,18 @@ describe('automatic capture and falcoshark serve in the workbench against the la
       else await sleep(500);
     }
     assert.ok(body, 'a C2 alert in the lab\'s Falco log');
-    const post = await fetch(hookUrl, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
-    assert.ok(post.status === 202 || post.status === 200, `webhook answered ${post.status}`);
+    const post = await fetch(hookUrl, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.webhook}` } });
+    assert.ok(post.status === 202 || post.status === 200, `webhook answered ${post.status}: ${await post.text()}`);
+    // deploy/serve.yaml captures for 30 s.
     const t0 = Date.now();
     let id = '';
-    while (!id && Date.now() - t0 < 60_000) {
-      const list = await (await fetch(`${apiUrl}api/v1/captures`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as { items: Array<{ id: string; outcome?: string }> };
-      id = list.items.find((i) => i.outcome)?.id ?? '';
-      if (!id) await sleep(500);
+    while (!id && Date.now() - t0 < 150_000) {
+      const list = await (await fetch(`${apiUrl}api/v1/captures`, { headers: { authorization: `Bearer ${tokens.api}` } })).json() as { items: Array<{ id: string; rule: string; outcome?: string }> };
+      id = list.items.find((i) => i.rule === C2_RULE && i.outcome)?.id ?? '';
+      if (!id) await sleep(1000);
     }
-    assert.ok(id, `serve captured by itself (serve said: ${serveLog.join('').slice(-1500)})`);
+    assert.ok(id, `the in-cluster serve captured by itself (serve said: ${await serveLog()})`);
+    t.diagnostic(`serve's capture ${id} finished ${Date.now() - t0} ms after the alert was posted`);
 
     const page = wb.page;
     const input = page.locator('.quick-input-widget input').first();
@@ -147,7 +159,7 @@ describe('automatic capture and falcoshark serve in the workbench against the la
     await refused.click();
     await page.locator('.quick-input-widget', { hasText: 'Add a falcoshark serve source (1/2)' }).waitFor({ timeout: 10_000 });
     assert.equal(await input.inputValue(), apiUrl);
-    await enterSource(undefined, TOKEN);
+    await enterSource(undefined, tokens.api);
     const remoteRow = captures.locator('.monaco-list-row', { has: page.locator('.codicon-cloud-download') }).first();
     await remoteRow.waitFor({ timeout: 30_000 });
     const remoteText = await remoteRow.innerText();
@@ -156,7 +168,7 @@ describe('automatic capture and falcoshark serve in the workbench against the la
     await wb.screenshot('33-serve-source-listed');
     const settings = readFileSync(join(wb.userData, 'User', 'settings.json'), 'utf8');
     assert.ok(settings.includes(apiUrl), 'the URL is in the user settings');
-    assert.ok(!settings.includes(TOKEN), 'the token is not in the settings');
+    assert.ok(!settings.includes(tokens.api), 'the token is not in the settings');
 
     const local = join(wb.workspace, '.falcoshark', 'captures', 'remote', host.replace(':', '_'), `${id}.pcapng`);
     // The tree refreshes as captures land (a re-render can swallow a click): click until it downloads.
@@ -171,12 +183,23 @@ describe('automatic capture and falcoshark serve in the workbench against the la
     assert.match(await frame.locator('.row.alerted').first().innerText(), new RegExp(C2_IP.replace(/\./g, '\\.')));
     await wb.screenshot('34-serve-capture-summary');
 
-    // The server goes away: a message node under it after a refresh, not a modal.
-    serve.kill('SIGTERM');
-    await new Promise((r) => serve!.once('exit', r));
+    // The server goes away (the port-forward to it ends): a message node under it after a refresh, not a modal.
+    await forward.stop();
     await wb.runCommand('Refresh Captures');
     await captures.locator('.monaco-list-row', { hasText: 'unreachable' }).first().waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no modal dialog');
     await wb.screenshot('35-serve-source-unreachable');
+  });
+
+  it('removes the in-cluster serve it installed: the shared cluster is as it was', async (t) => {
+    if (!cluster) { t.skip('no cluster'); return; }
+    const c = cluster;
+    await forward?.stop();
+    await undo.runAll();
+    assert.equal(await serveInstalled(c), false, 'serve\'s Deployment is gone');
+    assert.equal((await c.kubectl(['get', 'secret', '-n', SERVE_NS, 'falcoshark-serve-tokens'])).code, 1, 'its Secret is gone');
+    assert.equal((await c.kubectl(['get', 'pvc', '-n', SERVE_NS, 'falcoshark-captures'])).code, 1, 'its claim is gone');
+    assert.equal((await c.kubectl(['get', 'pv', servePvName(c)])).code, 1, 'its PersistentVolume is gone');
+    assert.deepEqual(JSON.parse((await namespaceLabels(c)) || '{}'), JSON.parse(nsLabelsBefore || '{}'), 'the namespace\'s labels are as they were');
   });
 });
