@@ -21,6 +21,8 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./captureCommand.js')).captureCommand },
   { name: 'serve', usage: 'serve [--webhook-port N] [--port N] [--policy FILE] …', summary: 'capture automatically on alerts and serve the captures',
     load: async () => (await import('./serveCommand.js')).serveCommand },
+  { name: 'recorder', usage: 'recorder [--node N] [--window S] [--budget B] [--host-mode|--netns NS] …', summary: 'the flight recorder: a bounded rolling capture of the node\'s pods, cut on alert',
+    load: async () => (await import('./recorderCommand.js')).recorderCommand },
   { name: 'watch', usage: 'watch [--context C] [--webhook PORT] [--sidekick-ui URL] [--file F|-] [--json]', summary: 'print Falco alerts live (cluster, webhook, falcosidekick-ui, file)',
     load: async () => (await import('./watchCommand.js')).watchCommand },
 ];

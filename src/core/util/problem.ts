@@ -30,7 +30,9 @@ export type ProblemCode =
   /** No Falco pods match the selector. */
   | 'no-falco-pods'
   /** A capture's sidecar is not one falcoshark reads. */
-  | 'sidecar';
+  | 'sidecar'
+  /** A request (to the recorder, from the network) is not one we accept. */
+  | 'bad-request';
 
 /** The base of the core's errors: each carries a code (and the facts in its own fields). */
 export abstract class CodedError extends Error {

@@ -14,7 +14,7 @@ export function fixesFor(code: ProblemCode | undefined): Fix[] {
     case 'image': return [['Set the Capture Image', 'workbench.action.openSettings?falcoshark.capture.image']];
     case 'pod-security': case 'capture-container': return [['Set the Capture Method', 'workbench.action.openSettings?falcoshark.capture.method'], log];
     case 'plan': case 'filter': return [['Open Settings', 'workbench.action.openSettings?falcoshark.capture']];
-    case 'not-found': case 'unreachable': case 'server-error': case 'pod-gone': case 'no-falco-pods': case 'sidecar': case undefined: return [log];
+    case 'not-found': case 'unreachable': case 'server-error': case 'pod-gone': case 'no-falco-pods': case 'sidecar': case 'bad-request': case undefined: return [log];
     default: { const never: never = code; return never; }
   }
 }

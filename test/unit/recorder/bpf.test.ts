@@ -11,7 +11,7 @@ import { CaptureReader } from '../../../src/core/pcap/captureReader.js';
 import type { PacketRecord } from '../../../src/core/pcap/types.js';
 import { requireTool } from '../../support/prereq.js';
 
-const FIX = join(import.meta.dirname, '..', '..', 'fixtures', 'pcap');
+const FIX = join(__dirname, '..', '..', 'fixtures', 'pcap');
 const FILES = ['gen_any_sll2.pcapng', 'gen_any_sll.pcap', 'ppp_sll2.pcap', 'gen_lo.pcap', 'ppp_DnsPackets.pcap', 'ppp_VlanPackets.pcap',
   'ppp_four_ipv6_http_streams.pcap', 'ppp_ip4_fragments.pcap', 'td_LINKTYPE_RAW_ipv4.pcap', 'ppp_example.pcap'];
 const FILTERS = ['(tcp and host 203.0.113.66 and port 4444) or port 53', 'port 53', 'udp', 'tcp[tcpflags] & tcp-syn != 0', 'ip6',

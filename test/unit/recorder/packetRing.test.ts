@@ -88,7 +88,7 @@ describe('PacketRing iteration while the ring moves', () => {
     const atCall = r.stats(1)!.packets;
     const held = r.packets(1, 0n, 1n << 62n);
     const it = held[Symbol.iterator]();
-    assert.ok(it.next().value!.data.every((b) => b === 7));
+    assert.ok(it.next().value!.data.every((b: number) => b === 7));
     for (let i = 0; i < 10_000; i++) r.append(1, 11, i, 1400, pkt(1400, 9)); // its own flood drops its oldest segments
     let n = 1;
     for (let x = it.next(); !x.done; x = it.next()) { assert.equal(x.value.tsSec, 10); assert.ok(x.value.data.every((b) => b === 7), 'no reused bytes'); n++; }
