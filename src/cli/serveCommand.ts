@@ -2,7 +2,7 @@
 // webhook output or Falco's http_output), applies the capture policy, captures with the
 // in-cluster service account (or a kubeconfig), keeps the captures and serves them.
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, type CliCommand } from './command.js';
 import { BoundedQueue } from '../core/alerts/boundedQueue.js';
@@ -13,7 +13,9 @@ import { CaptureAutomation } from '../core/capture/captureAutomation.js';
 import { checkPolicy } from '../core/capture/capturePolicy.js';
 import { runCapture } from '../core/capture/runCapture.js';
 import { CaptureApi, promText } from '../core/serve/captureApi.js';
-import { checkMethodAndTool, PlanError, type PlanSettings } from '../core/capture/capturePlan.js';
+import { checkK8sName, checkMethodAndTool, PlanError, type CapturePlan, type PlanSettings } from '../core/capture/capturePlan.js';
+import { RecorderError, recorderForPod, runRecordedCapture, type RecorderEndpoint } from '../core/recorder/recordedCapture.js';
+import { MAX_AFTER_SECONDS, MAX_BEFORE_SECONDS } from '../core/recorder/cut.js';
 import { terminalSafe } from '../core/util/terminalSafe.js';
 
 const HELP = `usage: falcoshark serve [options]
@@ -30,6 +32,10 @@ const HELP = `usage: falcoshark serve [options]
                         maxAlertAgeSeconds: alerts older than this start no capture, default 120)
   --context C           kubeconfig context (default: current, or the in-cluster service account)
   --method M --tool T --image I --duration S   how captures run (see falcoshark capture)
+  --recorders NS        flight recorders run in namespace NS (deploy/recorder.yaml): an alerted pod
+                        whose node has one is cut from it (--before S, default 60; --after S, default
+                        30), the packets from before the alert included; otherwise captured live
+  --recorder-token-file F  the recorders' bearer token (or env FALCOSHARK_RECORDER_TOKEN)
 `;
 
 function readPolicyFile(file: string): unknown {
@@ -57,6 +63,7 @@ export const serveCommand: CliCommand = {
         'api-token-file': { type: 'string' }, 'webhook-token-file': { type: 'string' }, captures: { type: 'string', default: 'captures' },
         policy: { type: 'string' }, context: { type: 'string' }, method: { type: 'string', default: 'ephemeral' }, tool: { type: 'string', default: 'tshark' },
         image: { type: 'string' }, duration: { type: 'string', default: '30' }, help: { type: 'boolean', short: 'h', default: false },
+        recorders: { type: 'string' }, 'recorder-token-file': { type: 'string' }, before: { type: 'string', default: '60' }, after: { type: 'string', default: '30' },
       } }).values;
     } catch (e) {
       process.stderr.write(`falcoshark serve: ${(e as Error).message}\n${HELP}`);
@@ -65,6 +72,7 @@ export const serveCommand: CliCommand = {
     if (v.help) { process.stdout.write(HELP); return 0; }
     // Flags are checked before anything listens or captures (exit 2, as every usage error).
     let planSettings: PlanSettings;
+    let recordedWindow: { beforeSeconds: number; afterSeconds: number };
     let webhookPort: number;
     let apiPort: number;
     try {
@@ -77,6 +85,13 @@ export const serveCommand: CliCommand = {
       apiPort = port('port', v.port);
       const duration = Number(v.duration);
       if (!/^\d+$/.test(v.duration) || !Number.isInteger(duration) || duration < 1) throw new UsageError(`--duration takes a whole number of seconds, not ${JSON.stringify(v.duration)}`);
+      const secs = (flag: 'before' | 'after', max: number): number => {
+        const n = Number(v[flag]);
+        if (!/^\d+$/.test(v[flag]) || n > max) throw new UsageError(`--${flag} takes a whole number of seconds up to ${max}, not ${JSON.stringify(v[flag])}`);
+        return n;
+      };
+      recordedWindow = { beforeSeconds: secs('before', MAX_BEFORE_SECONDS), afterSeconds: secs('after', MAX_AFTER_SECONDS) };
+      if (v.recorders !== undefined) checkK8sName('namespace', v.recorders);
       planSettings = { ...checkMethodAndTool('pod', v.method, v.tool), caps: { durationSeconds: duration }, ...(v.image ? { image: v.image } : {}) };
     } catch (e) {
       if (!(e instanceof UsageError || e instanceof PlanError)) throw e;
@@ -93,11 +108,40 @@ export const serveCommand: CliCommand = {
       }
       const policy = checkPolicy(v.policy ? readPolicyFile(v.policy) : {});
       const kc = loadKubeConfig(v.context);
+      // No token (the recorder is not installed: its Secret is an optional volume): capture live.
+      const recorderFile = v['recorder-token-file'];
+      const recorderToken = !v.recorders ? undefined : recorderFile && !existsSync(recorderFile) ? undefined : secret(recorderFile, 'FALCOSHARK_RECORDER_TOKEN');
+      if (v.recorders && !recorderToken) log(`warning: --recorders ${v.recorders} but no recorder token (${recorderFile ?? 'FALCOSHARK_RECORDER_TOKEN'}): every capture is live`);
+      /** The recorder covering the plan's pod, if serve uses recorders and its node has one (a failed lookup captures live). */
+      const findRecorderFor = async (plan: CapturePlan, token: string | undefined): Promise<RecorderEndpoint | undefined> => {
+        if (!v.recorders || !token || plan.target.kind !== 'pod') return undefined;
+        try {
+          const ep = await recorderForPod(kc, v.recorders, token, plan.target.namespace, plan.target.pod);
+          if (!ep) log(`capture ${plan.id}: no recorder runs on ${plan.target.namespace}/${plan.target.pod}'s node: capturing live`);
+          return ep;
+        } catch (e) {
+          log(`capture ${plan.id}: cannot look for a recorder (${(e as Error).message}): capturing live`);
+          return undefined;
+        }
+      };
       const auditLog = join(v.captures, 'audit.jsonl');
       const automation = new CaptureAutomation({
         policy, outDir: v.captures, auditLog,
         planSettings,
-        start: (plan, alert) => runCapture({ plan, outDir: v.captures, auditLog, kubeConfig: kc, alert }),
+        start: async (plan, alert) => {
+          const recorder = await findRecorderFor(plan, recorderToken);
+          if (recorder) {
+            log(`capture ${plan.id}: cut from the recorder ${recorder.name} (${recordedWindow.beforeSeconds} s before → ${recordedWindow.afterSeconds} s after the alert)`);
+            try {
+              return await runRecordedCapture({ plan, alert, endpoint: recorder, window: recordedWindow, outDir: v.captures, auditLog, kubeConfig: kc });
+            } catch (e) {
+              // Refused before anything was written (not recorded there, unreachable): a live capture is still worth having.
+              if (!(e instanceof RecorderError)) throw e;
+              log(`capture ${plan.id}: the recorder could not cut it (${e.message}): capturing live`);
+            }
+          }
+          return runCapture({ plan, outDir: v.captures, auditLog, kubeConfig: kc, alert });
+        },
       });
       automation.on('started', (p, a) => log(`capture ${p.id} started for "${a.rule}" on ${a.namespace}/${a.pod}: ${p.filter.description}`));
       automation.on('finished', (r) => log(`capture ${r.id} ${r.outcome}: ${r.reason} (${r.packets} packets, ${r.bytes} bytes)`));

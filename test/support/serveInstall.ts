@@ -157,9 +157,10 @@ export interface PortForward {
   stop(): Promise<void>;
 }
 
-/** `kubectl port-forward` (through the API server) to serve's Service; resolves the local ports. */
-export async function portForward(c: Cluster, ports: number[]): Promise<PortForward> {
-  const child = spawn('kubectl', ['--kubeconfig', c.kubeconfig, '--context', c.context('admin'), 'port-forward', '-n', SERVE_NS, 'svc/falcoshark-serve',
+/** `kubectl port-forward` (through the API server) to serve's Service (or another `target` in its
+ *  namespace, e.g. `pod/falcoshark-recorder-x2k4`); resolves the local ports. */
+export async function portForward(c: Cluster, ports: number[], target = 'svc/falcoshark-serve'): Promise<PortForward> {
+  const child = spawn('kubectl', ['--kubeconfig', c.kubeconfig, '--context', c.context('admin'), 'port-forward', '-n', SERVE_NS, target,
     '--address', '127.0.0.1', ...ports.map((p) => `:${p}`)], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const local = new Map<number, number>();

@@ -201,9 +201,10 @@ function describeInterface(plan: CapturePlan, toolName: string | undefined): { n
   const t = plan.target;
   const ifname = toolName ?? 'any';
   if (t.kind === 'pod') {
+    const recorded = plan.recorded ? `, recorded by ${plan.recorded.recorder} (the host side of the pod's interface)` : '';
     return {
       name: `${t.namespace}/${t.pod}:${ifname}`,
-      description: `pod ${t.namespace}/${t.pod}${t.container ? ` (container ${t.container})` : ''}${t.node ? ` on node ${t.node}` : ''}, interface ${ifname}`,
+      description: `pod ${t.namespace}/${t.pod}${t.container ? ` (container ${t.container})` : ''}${t.node ? ` on node ${t.node}` : ''}, interface ${ifname}${recorded}`,
     };
   }
   return { name: `${t.netns ? `${t.netns}:` : ''}${ifname}`, description: `${t.netns ? `network namespace ${t.netns}` : 'host'}, interface ${ifname}` };

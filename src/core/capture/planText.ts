@@ -18,6 +18,10 @@ export function planComment(plan: CapturePlan): string[] {
     `filter: ${plan.filter.bpf || '(none)'} (${plan.filter.description})`,
     `caps: ${plan.caps.durationSeconds} s, ${plan.caps.maxPackets} packets, ${plan.caps.maxBytes} bytes, snaplen ${plan.caps.snapLen}`,
   ];
+  if (plan.recorded) {
+    const w = plan.recorded;
+    lines.push(`recorded: ${w.beforeSeconds} s before → ${w.afterSeconds} s after the alert at ${w.alertTime} (${w.from} → ${w.to}), by ${w.recorder}${w.heldFrom ? `, held from ${w.heldFrom}` : ''}`);
+  }
   if (plan.filter.display) lines.push(`display filter for the alerted flow: ${plan.filter.display}`);
   for (const n of plan.notes) lines.push(`note: ${n}`);
   const comments = [lines.join('\n')];

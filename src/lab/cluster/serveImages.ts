@@ -1,6 +1,7 @@
 // The image of `falcoshark serve` as the lab builds it: the same contents as
 // deploy/images/serve/Containerfile — Debian 12 with dumpcap (wireshark-common: serve checks
-// every capture filter with libpcap's compiler, `dumpcap -d`, before a capture starts), Node 20
+// every capture filter with libpcap's compiler, `dumpcap -d`, before a capture starts; the
+// recorder captures with it) and tcpdump (the recorder compiles cut filters with `tcpdump -ddd`), Node 20
 // at /usr/local/bin/node and the bundled CLI (dist/cli.js, everything serve needs in one file)
 // at /opt/falcoshark/dist/cli.js, run as user 65532.
 //
@@ -25,7 +26,7 @@ import { LAB_IMAGE_TAG, repoRoot } from './versions.js';
 
 export const SERVE_IMAGE = `localhost/falcoshark/serve:${LAB_IMAGE_TAG}`;
 /** Debian packages of the serve image (the same as deploy/images/serve/Containerfile). */
-export const SERVE_PACKAGES = ['wireshark-common', 'libstdc++6', 'ca-certificates'];
+export const SERVE_PACKAGES = ['wireshark-common', 'tcpdump', 'libstdc++6', 'ca-certificates'];
 export const SERVE_NODE_PATH = '/usr/local/bin/node';
 export const SERVE_CLI_PATH = '/opt/falcoshark/dist/cli.js';
 
