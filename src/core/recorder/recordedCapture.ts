@@ -6,7 +6,9 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { nsToIso, parseRfc3339Nano } from '../alerts/alertTime.js';
 import type { FalcoAlert } from '../alerts/types.js';
-import type { CapturePlan } from '../capture/capturePlan.js';
+import { captureTargetOf, type CapturePlan } from '../capture/capturePlan.js';
+import { displayFilterOf } from '../capture/captureFilter.js';
+import { selectionOf } from '../capture/flowContext.js';
 import { runCaptureSession, type CaptureProgress, type CaptureRecord, type CaptureSource } from '../capture/captureSession.js';
 import { takeClusterSnapshot } from '../k8s/clusterSnapshot.js';
 import { describeKubeError } from '../k8s/kubeAccess.js';
@@ -72,8 +74,15 @@ export function recordedPlan(plan: CapturePlan, alert: FalcoAlert, endpoint: Rec
   const from = nsToIso(t.value.ns - BigInt(w.beforeSeconds) * 1_000_000_000n);
   const to = nsToIso(t.value.ns + BigInt(w.afterSeconds) * 1_000_000_000n);
   const leftMs = Math.max(0, t.value.ms + w.afterSeconds * 1000 - nowMs);
+  // A live capture starts after the alerted connection, so it marks every connection to the
+  // alerted server; the recorder holds the alerted connection itself: its marks (and Wireshark's
+  // display filter) are the exact 5-tuple, while the capture filter still keeps the server's other
+  // connections and DNS around it.
+  const exact = plan.filter.origin === 'alert' ? captureTargetOf(alert, true) : undefined;
+  const sel = exact ? selectionOf(exact) : undefined;
+  const marks = exact && sel?.scope === 'flow' ? { flow: exact, filter: { ...plan.filter, display: displayFilterOf(sel) } } : {};
   return {
-    ...plan, method: 'recorder',
+    ...plan, ...marks, method: 'recorder',
     target: plan.target.kind === 'pod' && endpoint.node ? { ...plan.target, node: endpoint.node } : plan.target,
     // The session's own clock: the rest of the window, and a margin for the recorder to close it.
     caps: { ...plan.caps, durationSeconds: Math.ceil(leftMs / 1000) + 10 },

@@ -41,5 +41,7 @@ func runFlood(args []string) error {
 	}
 	log.Printf("sent %d datagrams (%d bytes) to %s in %s", sent, bytes, *to, *dur)
 	// Then stay, so that the pod's log can be read and the pod does not restart.
-	select {}
+	for {
+		time.Sleep(time.Hour)
+	}
 }
