@@ -14,7 +14,7 @@ import { checkPolicy } from '../core/capture/capturePolicy.js';
 import { runCapture } from '../core/capture/runCapture.js';
 import { CaptureApi, promText } from '../core/serve/captureApi.js';
 import { checkK8sName, checkMethodAndTool, PlanError, type CapturePlan, type PlanSettings } from '../core/capture/capturePlan.js';
-import { RecorderError, recorderForPod, runRecordedCapture, type RecorderEndpoint } from '../core/recorder/recordedCapture.js';
+import { direct, RecorderError, recorderForPod, runRecordedCapture, type RecorderEndpoint } from '../core/recorder/recordedCapture.js';
 import { MAX_AFTER_SECONDS, MAX_BEFORE_SECONDS } from '../core/recorder/cut.js';
 import { terminalSafe } from '../core/util/terminalSafe.js';
 
@@ -116,7 +116,7 @@ export const serveCommand: CliCommand = {
       const findRecorderFor = async (plan: CapturePlan, token: string | undefined): Promise<RecorderEndpoint | undefined> => {
         if (!v.recorders || !token || plan.target.kind !== 'pod') return undefined;
         try {
-          const ep = await recorderForPod(kc, v.recorders, token, plan.target.namespace, plan.target.pod);
+          const ep = await recorderForPod(kc, v.recorders, direct(token), plan.target.namespace, plan.target.pod);
           if (!ep) log(`capture ${plan.id}: no recorder runs on ${plan.target.namespace}/${plan.target.pod}'s node: capturing live`);
           return ep;
         } catch (e) {

@@ -19,6 +19,8 @@ export interface Settings {
   wiresharkPath: string | undefined;
   grouping: Grouping;
   askBeforeCapture: boolean;
+  /** The flight recorders (deploy/recorder.yaml): offered first when one holds the alerted pod. */
+  recorder: { enabled: boolean; namespace: string; beforeSeconds: number; afterSeconds: number };
 }
 
 export type Getter = (key: string) => unknown;
@@ -27,6 +29,7 @@ const str = (v: unknown, d: string): string => (typeof v === 'string' ? v : d);
 const optStr = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 const bool = (v: unknown, d: boolean): boolean => (typeof v === 'boolean' ? v : d);
 const posInt = (v: unknown, d: number): number => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : d);
+const seconds = (v: unknown, d: number, max: number): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max ? v : d);
 
 export const DEFAULT_CAPTURE_FOLDER = '${workspaceFolder}/.falcoshark/captures';
 
@@ -69,6 +72,12 @@ export function readSettings(get: Getter): Settings {
     wiresharkPath: optStr(get('wiresharkPath')),
     grouping: isGrouping(grouping) ? grouping : 'priority>rule>pod',
     askBeforeCapture: bool(get('askBeforeCapture'), true),
+    recorder: {
+      enabled: bool(get('recorder.enabled'), true),
+      namespace: optStr(get('recorder.namespace')) ?? 'falcoshark',
+      beforeSeconds: seconds(get('recorder.beforeSeconds'), 60, 3600),
+      afterSeconds: seconds(get('recorder.afterSeconds'), 30, 600),
+    },
   };
 }
 

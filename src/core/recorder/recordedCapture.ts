@@ -13,19 +13,19 @@ import { runCaptureSession, type CaptureProgress, type CaptureRecord, type Captu
 import { takeClusterSnapshot } from '../k8s/clusterSnapshot.js';
 import { describeKubeError } from '../k8s/kubeAccess.js';
 import { CodedError } from '../util/problem.js';
+import { apiServerProxyTransport, directTransport, type RecorderTransport, type TransportResponse } from './recorderTransport.js';
 
 export const RECORDER_LABEL = 'app.kubernetes.io/name=falcoshark-recorder';
 export const RECORDER_PORT = 2803;
+export const RECORDER_SECRET = 'falcoshark-recorder-token';
 export const DEFAULT_BEFORE_SECONDS = 60;
 export const DEFAULT_AFTER_SECONDS = 30;
 
 export interface RecorderEndpoint {
-  /** http://IP:PORT/ */
-  url: string;
-  token: string;
   /** Who it is, for the plan and the log ("falcoshark/falcoshark-recorder-x2k4 on node lab"). */
   name: string;
   node?: string;
+  transport: RecorderTransport;
 }
 
 export class RecorderError extends CodedError {
@@ -35,8 +35,17 @@ export class RecorderError extends CodedError {
   }
 }
 
-/** The recorder running on `node` (a pod of the recorder DaemonSet in `namespace`), if any. */
-export async function findRecorder(kc: KubeConfig, namespace: string, node: string, token: string): Promise<RecorderEndpoint | undefined> {
+/** A recorder pod, for a transport to reach it by. */
+export interface RecorderPod { namespace: string; name: string; ip: string; port: number; node: string }
+export type TransportFor = (p: RecorderPod) => RecorderTransport;
+
+/** Straight to the pod's IP (serve, inside the cluster). */
+export const direct = (token: string): TransportFor => (p) => directTransport(`http://${p.ip.includes(':') ? `[${p.ip}]` : p.ip}:${p.port}/`, token);
+/** Through the API server's pod proxy with the kubeconfig's credentials (the extension). */
+export const viaApiServer = (kc: KubeConfig, token: string): TransportFor => (p) => apiServerProxyTransport(kc, p.namespace, p.name, p.port, token);
+
+/** The recorder running (and ready) on `node`: a pod of the recorder DaemonSet in `namespace`. */
+export async function findRecorder(kc: KubeConfig, namespace: string, node: string, transportFor: TransportFor): Promise<RecorderEndpoint | undefined> {
   const core = kc.makeApiClient(CoreV1Api);
   let pods;
   try {
@@ -45,14 +54,14 @@ export async function findRecorder(kc: KubeConfig, namespace: string, node: stri
     throw describeKubeError(e, 'list', 'pods', namespace, kc.getCurrentContext());
   }
   const p = pods.items.find((x) => x.status?.phase === 'Running' && x.status.podIP && x.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-  if (!p) return undefined;
+  if (!p?.metadata?.name) return undefined;
   const port = p.spec?.containers?.[0]?.ports?.find((x) => x.name === 'api')?.containerPort ?? RECORDER_PORT;
-  const ip = p.status!.podIP!;
-  return { url: `http://${ip.includes(':') ? `[${ip}]` : ip}:${port}/`, token, name: `${namespace}/${p.metadata?.name ?? '?'} on node ${node}`, node };
+  const pod: RecorderPod = { namespace, name: p.metadata.name, ip: p.status!.podIP!, port, node };
+  return { transport: transportFor(pod), name: `${namespace}/${pod.name} on node ${node}`, node };
 }
 
 /** The recorder of the node a pod runs on (the pod looked up by the API, not taken from the alert). */
-export async function recorderForPod(kc: KubeConfig, recordersNamespace: string, token: string, namespace: string, pod: string): Promise<RecorderEndpoint | undefined> {
+export async function recorderForPod(kc: KubeConfig, recordersNamespace: string, transportFor: TransportFor, namespace: string, pod: string): Promise<RecorderEndpoint | undefined> {
   const core = kc.makeApiClient(CoreV1Api);
   let list;
   try {
@@ -61,7 +70,39 @@ export async function recorderForPod(kc: KubeConfig, recordersNamespace: string,
     throw describeKubeError(e, 'list', 'pods', namespace, kc.getCurrentContext());
   }
   const node = list.items[0]?.spec?.nodeName;
-  return node ? findRecorder(kc, recordersNamespace, node, token) : undefined;
+  return node ? findRecorder(kc, recordersNamespace, node, transportFor) : undefined;
+}
+
+/** The recorder's token from its Secret (the extension: `get` on that one Secret, by resourceNames). */
+export async function readRecorderToken(kc: KubeConfig, namespace: string): Promise<string> {
+  try {
+    const s = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name: RECORDER_SECRET, namespace });
+    const v = s.data?.token;
+    if (!v) throw new RecorderError('not-found', `the Secret ${namespace}/${RECORDER_SECRET} has no key "token"`);
+    return Buffer.from(v, 'base64').toString('utf8').trim();
+  } catch (e) {
+    if (e instanceof RecorderError) throw e;
+    throw describeKubeError(e, 'get', `secrets/${RECORDER_SECRET}`, namespace, kc.getCurrentContext());
+  }
+}
+
+/** What the recorder holds of a pod (undefined: not recorded there). */
+export async function recorderHolds(endpoint: RecorderEndpoint, namespace: string, pod: string): Promise<{ heldFrom?: string; heldPackets: number } | undefined> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), 10_000);
+  try {
+    const res = await endpoint.transport.request('GET', 'api/v1/pods', undefined, ac.signal);
+    const text = await res.text();
+    if (res.status !== 200) throw new RecorderError(res.status === 401 || res.status === 403 ? 'unauthorized' : 'server-error', `the recorder ${endpoint.name} answered ${res.status}: ${text.slice(0, 300).trim()}`);
+    const items = (JSON.parse(text) as { items?: { namespace: string; pod: string; gone: boolean; heldPackets: number; heldFrom?: string }[] }).items ?? [];
+    const it = items.find((x) => x.namespace === namespace && x.pod === pod && x.heldPackets > 0);
+    return it ? { heldPackets: it.heldPackets, ...(it.heldFrom ? { heldFrom: it.heldFrom } : {}) } : undefined;
+  } catch (e) {
+    if (e instanceof RecorderError) throw e;
+    throw new RecorderError('unreachable', `the recorder ${endpoint.name} (${endpoint.transport.describe}) cannot be reached: ${(e as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface RecordedWindowRequest { beforeSeconds: number; afterSeconds: number }
@@ -96,31 +137,28 @@ export async function startCutSource(endpoint: RecorderEndpoint, plan: CapturePl
   const w = plan.recorded;
   if (!w || plan.target.kind !== 'pod') throw new RecorderError('bad-request', 'not a recorded pod capture');
   const ac = new AbortController();
-  let res: Response;
+  let res: TransportResponse;
+  const body = JSON.stringify({ namespace: plan.target.namespace, pod: plan.target.pod, alertTime: w.alertTime, beforeSeconds: w.beforeSeconds, afterSeconds: w.afterSeconds, filter: plan.filter.bpf });
   try {
-    res = await fetch(new URL('api/v1/cut', endpoint.url), {
-      method: 'POST', signal: ac.signal,
-      headers: { authorization: `Bearer ${endpoint.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ namespace: plan.target.namespace, pod: plan.target.pod, alertTime: w.alertTime, beforeSeconds: w.beforeSeconds, afterSeconds: w.afterSeconds, filter: plan.filter.bpf }),
-    });
+    res = await endpoint.transport.request('POST', 'api/v1/cut', body, ac.signal);
   } catch (e) {
-    throw new RecorderError('unreachable', `the recorder ${endpoint.name} (${endpoint.url}) cannot be reached: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`);
+    throw new RecorderError('unreachable', `the recorder ${endpoint.name} (${endpoint.transport.describe}) cannot be reached: ${(e as Error).message}`);
   }
-  if (!res.ok || !res.body) {
+  if (res.status !== 200) {
     const said = await res.text().catch(() => '');
     let reason = said.slice(0, 500);
-    try { reason = (JSON.parse(said) as { reason?: string }).reason ?? reason; } catch { /* not JSON */ }
-    const code = res.status === 401 ? 'unauthorized' : res.status === 404 ? 'not-found' : res.status === 400 ? (/compile/.test(reason) ? 'filter' : 'bad-request') : 'server-error';
-    throw new RecorderError(code, `the recorder ${endpoint.name} answered ${res.status}: ${reason}`);
+    try { const j = JSON.parse(said) as { reason?: string; message?: string }; reason = j.reason ?? j.message ?? reason; } catch { /* not JSON */ }
+    const code = res.status === 401 ? 'unauthorized' : res.status === 403 ? 'unauthorized' : res.status === 404 ? 'not-found' : res.status === 400 ? (/compile/.test(reason) ? 'filter' : 'bad-request') : 'server-error';
+    throw new RecorderError(code, `the recorder ${endpoint.name} answered ${res.status}: ${reason.trim()}`);
   }
-  const body = res.body;
+  const stream = res.body;
   let finished: (v: { ok: boolean; detail: string }) => void = () => undefined;
   const done = new Promise<{ ok: boolean; detail: string }>((r) => { finished = r; });
-  const heldFrom = res.headers.get('x-falcoshark-held-from') ?? undefined;
+  const heldFrom = res.header('x-falcoshark-held-from');
   const source: CaptureSource = {
     stream: (async function* () {
       try {
-        for await (const chunk of body) yield chunk;
+        for await (const chunk of stream) yield chunk;
         finished({ ok: true, detail: `the recorded window closed (${w.beforeSeconds} s before → ${w.afterSeconds} s after the alert)` });
       } catch (e) {
         finished({ ok: ac.signal.aborted, detail: ac.signal.aborted ? 'stopped' : `the recorder's stream broke: ${(e as Error).message}` });

@@ -1,5 +1,6 @@
-// The recorder's HTTP API. It answers only authenticated requests (a bearer token), except
-// /healthz, which says "ok" and nothing else (for the kubelet's probes):
+// The recorder's HTTP API. It answers only authenticated requests (its token, as a bearer token
+// or in X-Falcoshark-Token — what passes the API server's pod proxy), except /healthz, which
+// says "ok" and nothing else (for the kubelet's probes):
 //   POST /api/v1/cut     {namespace, pod, alertTime, beforeSeconds, afterSeconds, filter} → pcapng stream
 //   GET  /api/v1/pods    the pods recorded here, with what is held of each
 //   GET  /metrics        Prometheus counters (held bytes, drops by reason, per pod)
@@ -103,7 +104,8 @@ export class RecorderServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://recorder');
     if (url.pathname === '/healthz' && req.method === 'GET') { res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'); return; }
-    if (!this.token.matches(req.headers.authorization)) {
+    const viaHeader = req.headers['x-falcoshark-token'];
+    if (!this.token.matches(req.headers.authorization) && !(typeof viaHeader === 'string' && this.token.matches(`Bearer ${viaHeader}`))) {
       this.unauthorized++;
       send(res, 401, { error: 'unauthorized', reason: 'a bearer token is required' }, { 'www-authenticate': 'Bearer' });
       return;

@@ -12,7 +12,9 @@ import type { CapturePlan, PlanSettings } from '../../core/capture/capturePlan.j
 import { problemCode } from '../../core/util/problem.js';
 import { fixesFor, type Fix } from './captureFixes.js';
 import { runCapture } from '../../core/capture/runCapture.js';
-import type { CaptureRecord } from '../../core/capture/captureSession.js';
+import type { CaptureProgress, CaptureRecord } from '../../core/capture/captureSession.js';
+import { runRecordedCapture } from '../../core/recorder/recordedCapture.js';
+import { askRecorderOrLive, findRecorderOffer, type RecorderOffer } from './recorderOffer.js';
 import { findPodFor, PodGoneError } from '../../core/k8s/podTarget.js';
 import { formatBytes } from '../../shared/byteSize.js';
 import type { Settings } from '../settings.js';
@@ -74,6 +76,23 @@ export class CaptureRunner implements vscode.Disposable {
       const r = typed === undefined ? undefined : parsePodRef(typed);
       if (!r?.ok) return;
       pod = r.value;
+    }
+    // A flight recorder holding the pod is offered first: it has the packets from before the alert.
+    const where = pod;
+    const offer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Falcoshark: looking for a flight recorder' },
+      () => findRecorderOffer(kc, s, alert, where, this.deps.log));
+    if (offer) {
+      const choice = await askRecorderOrLive(offer, alert);
+      if (!choice) return;
+      if (choice === 'recorder') {
+        let plan: CapturePlan;
+        try { plan = planFromDraft({ pod, caps: {} }, this.planSettings(s), alert); } catch (e) {
+          void this.error(`Cannot plan the capture: ${(e as Error).message}`, []);
+          return;
+        }
+        await this.run(plan, kc, alert, offer);
+        return;
+      }
     }
     await this.planAndRun({ pod, caps: {} }, s, kc, alert);
   }
@@ -165,7 +184,7 @@ export class CaptureRunner implements vscode.Disposable {
 
   /** Runs a plan under the progress notification and the status bar count (manual and automatic
    *  captures alike, no questions asked); the record, or throws. */
-  async captureWithProgress(plan: CapturePlan, kc: KubeConfig | undefined, alert: FalcoAlert | undefined, title = 'Capturing'): Promise<CaptureRecord> {
+  async captureWithProgress(plan: CapturePlan, kc: KubeConfig | undefined, alert: FalcoAlert | undefined, title = 'Capturing', recorder?: RecorderOffer): Promise<CaptureRecord> {
     const outDir = this.deps.captureFolder();
     const log = this.deps.log;
     this.running++;
@@ -177,15 +196,17 @@ export class CaptureRunner implements vscode.Disposable {
         const ac = new AbortController();
         const sub = token.onCancellationRequested(() => ac.abort());
         let lastPct = 0;
+        const common = { plan, outDir, auditLog: join(outDir, 'audit.jsonl'), kubeConfig: kc, signal: ac.signal,
+          onStage: (st: string) => { log.info(`capture ${plan.id}: ${st}`); progress.report({ message: st }); },
+          onProgress: (p: CaptureProgress) => {
+            const pct = p.durationMs > 0 ? Math.min(100, (p.elapsedMs / p.durationMs) * 100) : 0;
+            const left = Math.max(0, Math.ceil((p.durationMs - p.elapsedMs) / 1000));
+            progress.report({ increment: Math.max(0, pct - lastPct), message: `${p.packets.toLocaleString('en-US')} packets, ${formatBytes(p.bytes)}, ${left} s left` });
+            lastPct = pct;
+          } };
         try {
-          return await runCapture({ plan, outDir, auditLog: join(outDir, 'audit.jsonl'), kubeConfig: kc, alert, signal: ac.signal,
-            onStage: (st) => { log.info(`capture ${plan.id}: ${st}`); progress.report({ message: st }); },
-            onProgress: (p) => {
-              const pct = p.durationMs > 0 ? Math.min(100, (p.elapsedMs / p.durationMs) * 100) : 0;
-              const left = Math.max(0, Math.ceil((p.durationMs - p.elapsedMs) / 1000));
-              progress.report({ increment: Math.max(0, pct - lastPct), message: `${p.packets.toLocaleString('en-US')} packets, ${formatBytes(p.bytes)}, ${left} s left` });
-              lastPct = pct;
-            } });
+          if (recorder && alert) return await runRecordedCapture({ ...common, alert, endpoint: recorder.endpoint, window: recorder.window });
+          return await runCapture({ ...common, alert });
         } finally { sub.dispose(); }
       });
       log.info(`capture ${plan.id}: ${rec.outcome}: ${rec.reason} (${rec.packets} packets, ${rec.bytes} bytes) → ${rec.file}`);
@@ -197,10 +218,10 @@ export class CaptureRunner implements vscode.Disposable {
     }
   }
 
-  async run(plan: CapturePlan, kc: KubeConfig | undefined, alert: FalcoAlert | undefined): Promise<void> {
+  async run(plan: CapturePlan, kc: KubeConfig | undefined, alert: FalcoAlert | undefined, recorder?: RecorderOffer): Promise<void> {
     const log = this.deps.log;
     try {
-      const rec = await this.captureWithProgress(plan, kc, alert);
+      const rec = await this.captureWithProgress(plan, kc, alert, recorder ? 'Capturing from the flight recorder' : 'Capturing', recorder);
       if (rec.outcome === 'failed') {
         void this.error(`The capture failed: ${rec.reason}`, [['Show Log', 'falcoshark.showLog']]);
         return;

@@ -8,10 +8,11 @@ import { planFromAlert } from '../../../src/core/capture/capturePlan.js';
 import { makeFlowMatcher } from '../../../src/core/capture/flowMatcher.js';
 import { planComment } from '../../../src/core/capture/planText.js';
 import { recordedPlan, RecorderError } from '../../../src/core/recorder/recordedCapture.js';
+import { directTransport } from '../../../src/core/recorder/recorderTransport.js';
 
 const line = JSON.stringify({ time: '2026-12-01T08:16:05.123456789Z', rule: 'Outbound Connection to C2 Servers', priority: 'Warning', source: 'syscall',
   output: 'x', output_fields: { 'fd.name': '10.244.0.12:56116->203.0.113.66:4444', 'fd.l4proto': 'tcp', 'k8s.ns.name': 'shop', 'k8s.pod.name': 'api-7d9c', 'evt.time': 1 } });
-const EP = { url: 'http://10.98.0.2:2803/', token: 't'.repeat(20), name: 'falcoshark/falcoshark-recorder-x on node n1', node: 'n1' };
+const EP = { transport: directTransport('http://10.98.0.2:2803/', 't'.repeat(20)), name: 'falcoshark/falcoshark-recorder-x on node n1', node: 'n1' };
 
 describe('recordedPlan', () => {
   const p = parseAlert(line);
