@@ -16,8 +16,9 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { C2, clusterPrereqs, ROOT, runCmd, sharedCluster, type Cluster } from '../support/realCluster.js';
-import { adminEnv, installServe, portForward, readmeBlock, requireServeImage, runInRoot, serveInstalled, serveTokens, SERVE_NS, UndoList, type PortForward } from '../support/serveInstall.js';
+import { C2, clusterPrereqs, runCmd, sharedCluster, type Cluster } from '../support/realCluster.js';
+import { adminEnv, installServe, portForward, requireServeImage, serveInstalled, serveTokens, SERVE_NS, UndoList, type PortForward } from '../support/serveInstall.js';
+import { installRecorder, recorderInstalled, recorderToken as readRecorderToken } from '../support/recorderInstall.js';
 import { parseAlert } from '../../src/core/alerts/alertParser.js';
 import type { FalcoAlert } from '../../src/core/alerts/types.js';
 
@@ -68,22 +69,16 @@ test('the flight recorder, installed as the README says: cuts the C2 alert\'s wi
   const env = await adminEnv(c, dir);
   await requireServeImage(c);
   assert.equal(await serveInstalled(c), false, 'serve is not installed yet');
-  assert.equal((await c.kubectl(['get', 'daemonset', 'falcoshark-recorder', '-n', SERVE_NS])).code, 1, 'the recorder is not installed yet');
+  assert.equal(await recorderInstalled(c), false, 'the recorder is not installed yet');
 
   let recorderToken = '';
   await t.test('serve, then the recorder: the README\'s lines as written; the DaemonSet has exactly its RBAC', async () => {
     await installServe(c, dir, env, undo);
-    undo.push('the recorder', async () => {
-      await c.kubectl(['delete', '-f', join(ROOT, 'deploy', 'recorder.yaml'), '--ignore-not-found', '--wait=true', '--timeout=120s'], { timeoutMs: 150_000 });
-      await c.ok(['delete', 'secret', '-n', SERVE_NS, 'falcoshark-recorder-token', '--ignore-not-found']);
-    });
-    const block = readmeBlock('recorder-install');
-    const r = await runInRoot(['bash', '-euo', 'pipefail', '-c', block], env, 300_000);
-    t.diagnostic(`README recorder-install → ${r.code}\n${r.stdout}${r.stderr}`);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /daemon set "falcoshark-recorder" successfully rolled out/);
+    const { result: r } = await installRecorder(c, env, undo);
+    t.diagnostic(`README recorder-install:\n${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /deployment.apps\/falcoshark-serve restarted/, 'serve is restarted to read the recorder\'s token');
     await c.ok(['rollout', 'status', 'deployment/falcoshark-serve', '-n', SERVE_NS, '--timeout=180s'], { timeoutMs: 200_000 });
-    recorderToken = Buffer.from((await c.ok(['get', 'secret', '-n', SERVE_NS, 'falcoshark-recorder-token', '-o', 'jsonpath={.data.token}'])).trim(), 'base64').toString();
+    recorderToken = await readRecorderToken(c);
     const pod = JSON.parse(await c.ok(['get', 'pod', '-n', SERVE_NS, await recorderPod(c), '-o', 'json'])) as { spec: { hostNetwork: boolean; nodeName: string } };
     assert.equal(pod.spec.hostNetwork, true);
     const can = async (args: string[]): Promise<string> => (await c.kubectl(['auth', 'can-i', `--as=${SA}`, ...args])).stdout.trim();
@@ -225,7 +220,7 @@ test('the flight recorder, installed as the README says: cuts the C2 alert\'s wi
   await t.test('everything installed is removed', async () => {
     for (const f of forwards.splice(0)) await f.stop();
     await undo.runAll();
-    assert.equal((await c.kubectl(['get', 'daemonset', 'falcoshark-recorder', '-n', SERVE_NS])).code, 1);
+    assert.equal(await recorderInstalled(c), false);
     assert.equal(await serveInstalled(c), false);
     assert.equal((await c.kubectl(['get', 'pod', 'flood', '-n', 'shop'])).code, 1);
   });
