@@ -15,8 +15,10 @@ import { PodIndex } from '../core/recorder/podIndex.js';
 import { RecorderServer } from '../core/recorder/recorderServer.js';
 import { formatBytes } from '../shared/byteSize.js';
 import { terminalSafe } from '../core/util/terminalSafe.js';
+import { CUT_HELP, runRecorderCut } from './recorderCut.js';
 
-const HELP = `usage: falcoshark recorder [options]
+const HELP = `usage: falcoshark recorder [options]          (the recorder)
+       falcoshark recorder cut --url URL --alert FILE   (a capture cut from one: see below)
 
 Keeps the last --window seconds of the node's pod traffic (at most --budget bytes, the oldest
 dropped first, the biggest holder first) and cuts it on request (POST /api/v1/cut, bearer token).
@@ -56,6 +58,7 @@ export const recorderCommand: CliCommand = {
   usage: 'recorder [--node N] [--window S] [--budget B] [--host-mode|--netns NS] …',
   summary: 'the flight recorder: a bounded rolling capture of the node\'s pods, cut on alert',
   async run(argv) {
+    if (argv[0] === 'cut') return runRecorderCut(argv.slice(1));
     let v;
     try {
       v = parseArgs({ args: argv, options: {
@@ -68,7 +71,7 @@ export const recorderCommand: CliCommand = {
       process.stderr.write(`falcoshark recorder: ${(e as Error).message}\n${HELP}`);
       return 2;
     }
-    if (v.help) { process.stdout.write(HELP); return 0; }
+    if (v.help) { process.stdout.write(`${HELP}\n${CUT_HELP}`); return 0; }
     let cfg;
     try {
       const port = checkPort(v.port);

@@ -135,10 +135,12 @@ export function recordedPlan(plan: CapturePlan, alert: FalcoAlert, endpoint: Rec
 /** Asks the recorder for the plan's window; the response body is the capture tool's output. */
 export async function startCutSource(endpoint: RecorderEndpoint, plan: CapturePlan): Promise<{ source: CaptureSource; heldFrom?: string }> {
   const w = plan.recorded;
-  if (!w || plan.target.kind !== 'pod') throw new RecorderError('bad-request', 'not a recorded pod capture');
+  if (!w) throw new RecorderError('bad-request', 'not a recorded capture');
   const ac = new AbortController();
   let res: TransportResponse;
-  const body = JSON.stringify({ namespace: plan.target.namespace, pod: plan.target.pod, alertTime: w.alertTime, beforeSeconds: w.beforeSeconds, afterSeconds: w.afterSeconds, filter: plan.filter.bpf });
+  // A pod's window from a node's recorder; a host's from a recorder in host mode (every interface).
+  const who = plan.target.kind === 'pod' ? { namespace: plan.target.namespace, pod: plan.target.pod } : {};
+  const body = JSON.stringify({ ...who, alertTime: w.alertTime, beforeSeconds: w.beforeSeconds, afterSeconds: w.afterSeconds, filter: plan.filter.bpf });
   try {
     res = await endpoint.transport.request('POST', 'api/v1/cut', body, ac.signal);
   } catch (e) {
