@@ -16,6 +16,8 @@ import { RecorderServer } from '../core/recorder/recorderServer.js';
 import { formatBytes } from '../shared/byteSize.js';
 import { terminalSafe } from '../core/util/terminalSafe.js';
 import { CUT_HELP, runRecorderCut } from './recorderCut.js';
+import { runRecorderAlerts } from './recorderAlerts.js';
+import { MAX_AFTER_SECONDS, MAX_BEFORE_SECONDS } from '../core/recorder/cut.js';
 
 const HELP = `usage: falcoshark recorder [options]          (the recorder)
        falcoshark recorder cut --url URL --alert FILE   (a capture cut from one: see below)
@@ -35,6 +37,10 @@ dropped first, the biggest holder first) and cuts it on request (POST /api/v1/cu
   --port N              API port (default 2803)  --host H  (default 127.0.0.1; 0.0.0.0 in a pod)
   --token-file F        the bearer token (or env FALCOSHARK_RECORDER_TOKEN); required
   --context C           kubeconfig context (default: current, or the in-cluster service account)
+  --webhook-port N      its own alerts in (Falcosidekick webhook / Falco http_output, the same token):
+                        alerts for pods on its node are cut (--before S, default 60; --after S, 30)
+                        into --captures DIR under the capture policy (--policy FILE, as serve's),
+                        served on --api-port N (GET /api/v1/captures, the token). Cluster mode only.
 `;
 
 const UNITS: Record<string, number> = { '': 1, k: 1e3, Ki: 1024, M: 1e6, Mi: 1024 ** 2, G: 1e9, Gi: 1024 ** 3 };
@@ -66,6 +72,8 @@ export const recorderCommand: CliCommand = {
         'host-mode': { type: 'boolean', default: false }, netns: { type: 'string' }, window: { type: 'string', default: '120' },
         budget: { type: 'string', default: '256Mi' }, snaplen: { type: 'string', default: '262144' }, port: { type: 'string', default: '2803' },
         host: { type: 'string', default: '127.0.0.1' }, 'token-file': { type: 'string' }, context: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+        'webhook-port': { type: 'string' }, 'api-port': { type: 'string', default: '2804' }, captures: { type: 'string' }, policy: { type: 'string' },
+        before: { type: 'string', default: '60' }, after: { type: 'string', default: '30' },
       } }).values;
     } catch (e) {
       process.stderr.write(`falcoshark recorder: ${(e as Error).message}\n${HELP}`);
@@ -84,7 +92,18 @@ export const recorderCommand: CliCommand = {
       const exclude = v['exclude-namespaces'] !== undefined ? list(v['exclude-namespaces']) : ['kube-system', ...(own ? [own] : [])];
       for (const ns of [...namespaces, ...exclude]) checkK8sName('namespace', ns);
       if (v.selector !== undefined && (v.selector.length > 1024 || /[\0\n\r]/.test(v.selector))) throw new UsageError('--selector is not a label selector');
-      cfg = { port: port.value, hostMode, node, namespaces, exclude, window: whole(v.window, 'window', 1, 3600), budget: parseBytes(v.budget, 'budget'),
+      let alerts: { webhookPort: number; apiPort: number; captures: string; window: { beforeSeconds: number; afterSeconds: number } } | undefined;
+      if (v['webhook-port'] !== undefined) {
+        const hook = checkPort(v['webhook-port']);
+        const api = checkPort(v['api-port']);
+        if (!hook.ok) throw new UsageError(`--webhook-port: ${hook.reason}`);
+        if (!api.ok) throw new UsageError(`--api-port: ${api.reason}`);
+        if (hostMode) throw new UsageError('--webhook-port is for a node\'s recorder (alerts name pods); in host mode, cut with `falcoshark recorder cut`');
+        if (!v.captures) throw new UsageError('--webhook-port needs --captures DIR (where its captures are kept)');
+        alerts = { webhookPort: hook.value, apiPort: api.value, captures: v.captures,
+          window: { beforeSeconds: whole(v.before, 'before', 0, MAX_BEFORE_SECONDS), afterSeconds: whole(v.after, 'after', 0, MAX_AFTER_SECONDS) } };
+      }
+      cfg = { alerts, port: port.value, hostMode, node, namespaces, exclude, window: whole(v.window, 'window', 1, 3600), budget: parseBytes(v.budget, 'budget'),
         snapLen: whole(v.snaplen, 'snaplen', 64, 262144) };
       if (cfg.budget < 1024 * 1024) throw new UsageError('--budget must be at least 1Mi');
     } catch (e) {
@@ -112,7 +131,10 @@ export const recorderCommand: CliCommand = {
       const stop = (): void => ac.abort();
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
-      const runs = [recorder.run(ac.signal), ...(pods ? [pods.run(loadKubeConfig(v.context), ac.signal)] : [])];
+      const kc = pods ? loadKubeConfig(v.context) : undefined;
+      const runs = [recorder.run(ac.signal), ...(pods && kc ? [pods.run(kc, ac.signal)] : []),
+        ...(cfg.alerts ? [runRecorderAlerts({ ...cfg.alerts, recorder, node: cfg.node, kc, host: v.host, token, ...(v.policy ? { policyFile: v.policy } : {}), log, signal: ac.signal })
+          .catch((e: unknown) => { log('error', `the recorder's webhook stopped: ${(e as Error).message}`); ac.abort(); throw e; })] : [])];
       await Promise.all(runs);
       await server.close();
       return 0;

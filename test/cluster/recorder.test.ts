@@ -6,6 +6,7 @@
 //     from the recorder: it holds the SYN of the very connection the alert names (its client port)
 //     and the DNS query for the C2 name before it, both timestamped before the alert; the packets
 //     marked as the alerted flow are exactly that 5-tuple; the interface is the pod's;
+//   - its own webhook (no serve in the path): the alert straight to the recorder, cut and kept by it;
 //   - under a flood (a pod sending UDP as fast as it can for a minute) with a small budget, the
 //     memory held never exceeds the budget, the flood loses its own oldest packets (counted in
 //     the metrics), and the api pod's recording from before the flood is all still there.
@@ -167,6 +168,50 @@ test('the flight recorder, installed as the README says: cuts the C2 alert\'s wi
     const shb = await runCmd(['capinfos', '-k', file]);
     assert.match(shb.stdout, /recorded: 60 s before → 30 s after the alert/);
     t.diagnostic(`${sidecar.record.packets} packets; SYN ${(alertEpoch - Number(syn[0][0])).toFixed(3)} s and DNS ${(alertEpoch - Number(dns[0][0])).toFixed(1)} s before the alert; ${marked.length} marked`);
+  });
+
+  await t.test('its own webhook: the C2 alert straight to the recorder becomes a capture it cuts, keeps and serves', async () => {
+    const argsBefore = JSON.parse(await c.ok(['get', 'daemonset', 'falcoshark-recorder', '-n', SERVE_NS, '-o', 'jsonpath={.spec.template.spec.containers[0].args}'])) as string[];
+    const patchArgs = (args: string[]): Promise<string> => c.ok(['patch', 'daemonset', 'falcoshark-recorder', '-n', SERVE_NS, '--type=json', '-p',
+      JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/args', value: args }])]);
+    await patchArgs([...argsBefore, '--webhook-port=2805', '--api-port=2804', '--captures=/tmp/captures', '--after=5']);
+    try {
+      await c.ok(['rollout', 'status', 'daemonset/falcoshark-recorder', '-n', SERVE_NS, '--timeout=120s'], { timeoutMs: 150_000 });
+      for (const f of forwards.splice(0)) await f.stop();
+      const fwd = await portForward(c, [2805, 2804], `pod/${await recorderPod(c)}`);
+      forwards.push(fwd);
+      await sleep(12_000);
+      const { line, alert } = await freshC2Alert(c, 8);
+      const hook = `http://127.0.0.1:${fwd.local.get(2805)}/`;
+      assert.equal((await fetch(hook, { method: 'POST', body: line, headers: { 'content-type': 'application/json' } })).status, 401, 'the webhook wants the token');
+      const post = await fetch(hook, { method: 'POST', body: line, headers: { 'content-type': 'application/json', authorization: `Bearer ${recorderToken}` } });
+      assert.ok(post.status === 200 || post.status === 202, `webhook: ${post.status}`);
+      const api = `http://127.0.0.1:${fwd.local.get(2804)}`;
+      const auth = { headers: { authorization: `Bearer ${recorderToken}` } };
+      type Item = { id: string; outcome?: string; rule: string; links: { pcapng: string; sidecar: string } };
+      let item: Item | undefined;
+      for (let i = 0; i < 60 && !item; i++) {
+        const list = await (await fetch(`${api}/api/v1/captures`, auth)).json() as { items: Item[] };
+        item = list.items.find((x) => x.rule === C2_RULE && x.outcome);
+        if (!item) await sleep(1000);
+      }
+      const log = await c.ok(['logs', '-n', SERVE_NS, 'daemonset/falcoshark-recorder']);
+      assert.ok(item, `no capture listed by the recorder after 60 s:\n${log}`);
+      const sidecar = await (await fetch(`${api}${item.links.sidecar}`, auth)).json() as { plan: { method: string; recorded?: { alertTime: string; afterSeconds: number } }; record: { alertedPackets: number } };
+      assert.equal(sidecar.plan.method, 'recorder');
+      assert.equal(sidecar.plan.recorded?.alertTime, alert.time);
+      assert.equal(sidecar.plan.recorded?.afterSeconds, 5);
+      assert.ok(sidecar.record.alertedPackets >= 3, 'the alerted connection is marked');
+      const file = join(dir, `own-${item.id}.pcapng`);
+      writeFileSync(file, Buffer.from(await (await fetch(`${api}${item.links.pcapng}`, auth)).arrayBuffer()));
+      const alertEpoch = Number(BigInt(alert.timeNs!) / 1000n) / 1e6;
+      const syn = await runCmd(['tshark', '-r', file, '-Y', `tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.srcport==${alert.network!.client!.port} && frame.time_epoch < ${alertEpoch}`, '-T', 'fields', '-e', 'frame.number']);
+      assert.equal(syn.stdout.trim().split('\n').filter(Boolean).length, 1, 'the alerted SYN, from before the alert');
+      assert.match(log, /alerts in: POST http:\/\/0\.0\.0\.0:2805\/ \(bearer token\); captures: http:\/\/0\.0\.0\.0:2804\/api\/v1\/captures/);
+    } finally {
+      await patchArgs(argsBefore);
+      await c.ok(['rollout', 'status', 'daemonset/falcoshark-recorder', '-n', SERVE_NS, '--timeout=120s'], { timeoutMs: 150_000 });
+    }
   });
 
   await t.test('under a flood, with a 24Mi budget: never more than the budget held, the flood drops its own oldest, the api pod keeps its window', async () => {
