@@ -1,7 +1,9 @@
 // The top of the page: the Falco alert the capture was made for (rule, priority coloured by
-// severity, time, output, pod, node) and the capture (target, filters, outcome, snapshot gaps);
-// without context, a plain capture header. All values are untrusted and set as text.
+// severity, time, output, pod, node) and the capture (target, filters, outcome, snapshot gaps,
+// a recorded window, the traffic before and after the alert); without context, a plain capture
+// header. All values are untrusted and set as text.
 import type { AnnotatedSummary } from '../src/shared/annotatedSummary.js';
+import { alertTimingOf, captureSplitText, recordedCaptions, type AlertTiming } from './alertTiming.js';
 import { append, el, field } from './dom.js';
 import { clip, formatBytes, formatCount, formatDuration, formatTime, num, str, TITLE_MAX } from './format.js';
 
@@ -24,7 +26,7 @@ function basename(p: string): string {
   return i >= 0 ? p.slice(i + 1) : p;
 }
 
-export function renderHeader(summary: AnnotatedSummary, file: string, flowCount?: number): HTMLElement {
+export function renderHeader(summary: AnnotatedSummary, file: string, flowCount?: number, timing: AlertTiming = alertTimingOf(summary)): HTMLElement {
   const root = el('header', 'alert-header');
   const ctx = isObj(summary.context) ? summary.context : undefined;
   const alert = ctx && isObj(ctx.alert) ? ctx.alert : undefined;
@@ -70,6 +72,13 @@ export function renderHeader(summary: AnnotatedSummary, file: string, flowCount?
   const nFlows = flowCount ?? (Array.isArray(summary.flows) ? summary.flows.length : 0);
   field(dl, 'traffic', `${formatCount(nFlows)} flows · ${formatCount(num(t?.packets))} packets · ${formatBytes(num(t?.bytes))} · ${formatDuration(num(t?.durationSeconds))}`);
   if (t?.firstPacket) field(dl, 'first packet', formatTime(t.firstPacket), clip(str(t.firstPacket), 64));
+  const recorded = recordedCaptions(timing);
+  if (recorded.length) {
+    field(dl, 'recorded', `${recorded.join('; ')}${recorded.length > 1 ? ', older ones had been dropped' : ''}`, undefined, recorded.length > 1 ? 'outcome-warn' : undefined);
+    if (timing.recorded?.recorder) field(dl, 'recorder', timing.recorded.recorder);
+  }
+  const split = captureSplitText(timing);
+  if (split && timing.packetsBefore > 0) field(dl, 'alert split', split);
   append(root, dl);
 
   const warnings: string[] = [];

@@ -3,6 +3,7 @@
 import { append, el, field } from './dom.js';
 import type { FlowView } from './flowModel.js';
 import { clip, formatBytes, formatCount, formatDuration, num, str, TITLE_MAX } from './format.js';
+import { beforeAlertText } from './alertTiming.js';
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -16,6 +17,7 @@ export function flowText(f: FlowView, raw: unknown): string {
     `server: ${f.server.label}`,
     `packets: ${f.packetsOut} → / ${f.packetsIn} ←; bytes: ${f.bytesOut} → / ${f.bytesIn} ←`,
     `first seen: ${f.firstSeenText}; duration: ${formatDuration(f.duration)}`,
+    ...(f.phase === 'none' ? [] : [`before the alert: ${beforeAlertText(f)}`]),
     ...f.names,
   ];
   if (isObj(raw) && Array.isArray(raw.dns)) {
@@ -41,6 +43,7 @@ export function renderDetail(box: HTMLElement, f: FlowView | undefined, raw: unk
   field(dl, 'bytes', `${formatBytes(f.bytesOut)} → · ${formatBytes(f.bytesIn)} ←`);
   field(dl, 'first seen', f.firstSeenText || '–');
   field(dl, 'duration', formatDuration(f.duration));
+  if (f.phase !== 'none') field(dl, 'before the alert', beforeAlertText(f), undefined, f.phase === 'after' ? undefined : 'began-before');
   if (f.flags.length) field(dl, 'TCP flags', f.flags.join(' '));
   const r = isObj(raw) ? raw : {};
   const depth = num(r.tunnelDepth);

@@ -42,6 +42,9 @@ export interface FlowColumns {
   bytes: Float64Array;
   /** Per flow: first and last seen, epoch seconds (NaN when unknown). */
   seen: Float64Array;
+  /** Per flow: packets and bytes before the alert's time (the record's `beforeAlert`; 0
+   *  without). Absent when no flow has any (columns of a summary without `alertSplit`). */
+  before?: Float64Array;
   alerted: Uint8Array;
   actFirst: Uint16Array;
   /** Pools with per-flow ranges [start[i], start[i + 1]). */
@@ -207,6 +210,11 @@ export class ColumnsBuilder {
     c.seen[2 * i] = parseIsoSeconds(f.firstSeen);
     c.seen[2 * i + 1] = parseIsoSeconds(f.lastSeen);
     c.alerted[i] = f.alerted === true ? 1 : 0;
+    if (isObj(f.beforeAlert) && num(f.beforeAlert.packets) > 0) {
+      const before = (c.before ??= new Float64Array(2 * this.count));
+      before[2 * i] = num(f.beforeAlert.packets);
+      before[2 * i + 1] = num(f.beforeAlert.bytes);
+    }
     c.actFirst[i] = Math.min(0xffff, Math.floor(num(a.firstBucket)));
     const ap = Array.isArray(a.packets) ? a.packets : [];
     const ab = Array.isArray(a.bytes) ? a.bytes : [];
@@ -307,6 +315,7 @@ export function recordAt(c: FlowColumns, i: number, decoder = new TextDecoder())
       bytes: Array.from(c.actBytes.subarray(c.actStart[i], c.actStart[i + 1])),
     },
   };
+  if (c.before && c.before[2 * i] > 0) r.beforeAlert = { packets: c.before[2 * i], bytes: c.before[2 * i + 1] };
   const x0 = w.extraStart[i];
   const x1 = w.extraStart[i + 1];
   const extra = x1 > x0 ? (JSON.parse(decoder.decode(w.extra.subarray(x0, x1))) as Partial<AnnotatedFlow>) : {};
@@ -344,6 +353,7 @@ export function isFlowColumns(v: unknown): v is FlowColumns {
   const c = v as unknown as FlowColumns;
   if (!(c.actPackets instanceof Float64Array) || !(c.actBytes instanceof Float64Array) || c.actPackets.length !== c.actBytes.length) return false;
   if (!(c.names instanceof Uint32Array) || !(c.flags instanceof Uint32Array)) return false;
+  if (c.before !== undefined && (!(c.before instanceof Float64Array) || c.before.length !== 2 * n)) return false;
   const ns = c.strings.length;
   const ni = c.identities.length;
   const ranges: [Uint32Array, number][] = [[c.actStart, c.actBytes.length], [c.nameStart, c.names.length], [c.flagStart, c.flags.length]];

@@ -3,8 +3,13 @@
 // selection) and kept in a small cache; sorting and filtering read the typed arrays and give an
 // index array (`Uint32Array`), so 600,000 flows never become 600,000 objects or DOM rows.
 import { columnsOf, isFlowColumns, recordAt, seenText, type FlowColumns, type IdentityKind } from './flowColumns.js';
+import { NO_ALERT, splitShown, type AlertTiming } from './alertTiming.js';
 
 export type { IdentityKind };
+
+/** A flow against the alert's time: all its packets before it, some before and some after
+ *  ('across'), all at or after it; 'none' without an alert time. */
+export type FlowPhase = 'none' | 'before' | 'across' | 'after';
 
 export interface EndpointView {
   ip: string;
@@ -36,6 +41,13 @@ export interface FlowView {
   alerted: boolean;
   flags: string[];
   activity: { firstBucket: number; packets: number[]; bytes: number[] };
+  phase: FlowPhase;
+  /** Packets and bytes before the alert's time (NaN when the summary did not count them:
+   *  an 'across' flow of a summary without `alertSplit`). */
+  beforePackets: number;
+  beforeBytes: number;
+  /** First packet minus the alert's time, seconds (NaN without either). */
+  startVsAlert: number;
 }
 
 const CACHE = 2048;
@@ -50,6 +62,10 @@ export class FlowModel {
   private readonly lower = new Map<number, string>();
   private readonly idLower: string[] = [];
   private readonly decoder = new TextDecoder();
+  /** The alert's time and what the summary counted about it (see setAlert). */
+  alert: AlertTiming = NO_ALERT;
+  /** Whether the before/after split means something here (the alert is after the first packet). */
+  splitShown = false;
 
   /** `sources`: the records the columns were made from (then `raw` gives them back). */
   constructor(readonly cols: FlowColumns, private readonly sources?: readonly unknown[]) {
@@ -64,6 +80,42 @@ export class FlowModel {
   /** Columns sent by the host, when well formed. */
   static fromColumns(v: unknown): FlowModel | undefined {
     return isFlowColumns(v) ? new FlowModel(v) : undefined;
+  }
+
+  /** Sets the alert's time the flows are placed against (views made before are dropped). */
+  setAlert(t: AlertTiming): void {
+    this.alert = t;
+    this.splitShown = splitShown(t);
+    this.cache.clear();
+  }
+
+  /** Flow i against the alert's time: from the summary's counts when it has them, else from
+   *  the flow's first and last packet times. */
+  phaseOf(i: number): FlowPhase {
+    const t = this.alert.time;
+    if (!Number.isFinite(t)) return 'none';
+    const c = this.cols;
+    if (this.alert.exact) {
+      const b = this.beforeAt(2 * i);
+      return b <= 0 ? 'after' : b >= c.packets[2 * i] + c.packets[2 * i + 1] ? 'before' : 'across';
+    }
+    if (!(c.seen[2 * i] < t)) return 'after';
+    return c.seen[2 * i + 1] < t ? 'before' : 'across';
+  }
+
+  /** The columns' before count at k (0 when the columns have none: no flow had any). */
+  beforeAt(k: number): number {
+    const b = this.cols.before;
+    return b === undefined ? 0 : b[k];
+  }
+
+  /** Packets (side 0) or bytes (1) of flow i before the alert's time; NaN when not known. */
+  beforeOf(i: number, side: 0 | 1): number {
+    const phase = this.phaseOf(i);
+    const c = this.cols;
+    if (this.alert.exact || phase === 'after') return phase === 'none' ? NaN : this.beforeAt(2 * i + side);
+    if (phase === 'before') return side === 0 ? c.packets[2 * i] + c.packets[2 * i + 1] : c.bytes[2 * i] + c.bytes[2 * i + 1];
+    return NaN;
   }
 
   /** The record of flow i as the summary has it (for the detail and Copy). */
@@ -107,6 +159,10 @@ export class FlowModel {
       alerted: c.alerted[i] === 1,
       flags: Array.from(c.flags.subarray(c.flagStart[i], c.flagStart[i + 1]), (s) => c.strings[s]),
       activity: { firstBucket: c.actFirst[i], packets: Array.from(c.actPackets.subarray(a0, a1)), bytes: Array.from(c.actBytes.subarray(a0, a1)) },
+      phase: this.phaseOf(i),
+      beforePackets: this.beforeOf(i, 0),
+      beforeBytes: this.beforeOf(i, 1),
+      startVsAlert: first - this.alert.time,
     };
     if (this.cache.size >= CACHE) this.cache.delete(this.cache.keys().next().value as number);
     this.cache.set(i, v);
@@ -145,8 +201,12 @@ export class FlowModel {
   }
 }
 
-export type SortKey = 'alerted' | 'protocol' | 'client' | 'server' | 'names' | 'packetsOut' | 'packetsIn' | 'bytesOut' | 'bytesIn' | 'bytes' | 'duration' | 'firstSeen';
-export const SORT_KEYS: readonly SortKey[] = ['alerted', 'protocol', 'client', 'server', 'names', 'packetsOut', 'packetsIn', 'bytesOut', 'bytesIn', 'bytes', 'duration', 'firstSeen'];
+export type SortKey = 'alerted' | 'protocol' | 'client' | 'server' | 'names' | 'packetsOut' | 'packetsIn' | 'bytesOut' | 'bytesIn' | 'bytes' | 'duration' | 'firstSeen' | 'beforeAlert';
+export const SORT_KEYS: readonly SortKey[] = ['alerted', 'protocol', 'client', 'server', 'names', 'packetsOut', 'packetsIn', 'bytesOut', 'bytesIn', 'bytes', 'duration', 'firstSeen', 'beforeAlert'];
+
+/** Flows by time: all, those with packets before the alert, those with packets at or after it. */
+export type PhaseFilter = 'all' | 'before' | 'after';
+export const PHASE_FILTERS: readonly PhaseFilter[] = ['all', 'before', 'after'];
 
 export interface SortState {
   key: SortKey;
@@ -159,6 +219,8 @@ export interface FilterState {
   alertedOnly: boolean;
   /** Alerted flows stay on top whatever the sort. */
   alertedFirst: boolean;
+  /** Applies only when the model's split is shown (the alert is inside the capture). */
+  phase: PhaseFilter;
 }
 
 function numericKey(m: FlowModel, i: number, key: SortKey): number {
@@ -175,6 +237,12 @@ function numericKey(m: FlowModel, i: number, key: SortKey): number {
       return Number.isFinite(d) ? Math.max(0, d) : -1;
     }
     case 'firstSeen': return Number.isFinite(c.seen[2 * i]) ? c.seen[2 * i] : -1;
+    case 'beforeAlert': {
+      // Packets before the alert; without the summary's counts, how long before it the flow began.
+      if (m.alert.exact) return m.beforeAt(2 * i);
+      const d = m.alert.time - c.seen[2 * i];
+      return Number.isFinite(d) ? Math.max(0, d) : -1;
+    }
     default: return 0;
   }
 }
@@ -236,8 +304,13 @@ function filterOf(m: FlowModel, filter: FilterState): (i: number) => boolean {
     };
   });
   const protocolId = filter.protocol ? c.strings.indexOf(filter.protocol) : -1;
+  const phase = m.splitShown ? filter.phase : 'all';
   return (i) => {
     if (filter.alertedOnly && c.alerted[i] !== 1) return false;
+    if (phase !== 'all') {
+      const p = m.phaseOf(i);
+      if (phase === 'before' ? p === 'after' : p === 'before') return false;
+    }
     if (filter.protocol && (protocolId < 0 || c.protocol[i] !== protocolId)) return false;
     for (let t = 0; t < terms.length; t++) if (!hasTerm(m, i, terms[t], matches[t])) return false;
     return true;

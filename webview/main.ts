@@ -3,6 +3,7 @@
 import type { AnnotatedSummary } from '../src/shared/annotatedSummary.js';
 import type { HostMessage } from '../src/shared/webviewProtocol.js';
 import { renderHeader } from './alertHeader.js';
+import { alertTimingOf } from './alertTiming.js';
 import { flowText, renderDetail } from './detail.js';
 import { append, el } from './dom.js';
 import { FlowModel, orderFlows, passes, type SortKey } from './flowModel.js';
@@ -110,7 +111,7 @@ function drawCharts(): void {
   renderTimeline(timelineBox, { activity: l.summary.activity, model: l.model, selected: state.selected }, {
     select: (i) => {
       if (!passes(l.model, i, state.filter)) {
-        state.filter = { ...state.filter, text: '', protocol: '', alertedOnly: false };
+        state.filter = { ...state.filter, text: '', protocol: '', alertedOnly: false, phase: 'all' };
         toolbar.setFilter(state.filter);
         reorder();
       }
@@ -161,16 +162,18 @@ function showSummary(summary: AnnotatedSummary, file: string, wiresharkAvailable
   const a = summary.activity as unknown;
   const buckets = typeof a === 'object' && a !== null ? Math.min(4096, num((a as { buckets?: unknown }).buckets)) : 0;
   const model = timed('views', () => modelOf(summary, buckets));
+  model.setAlert(alertTimingOf(summary));
   loaded = { summary, file, model, wiresharkAvailable };
   banner.hidden = true;
   progress.hidden = true;
   waiting.hidden = true;
-  headerBox.replaceChildren(renderHeader(summary, file, model.count));
+  headerBox.replaceChildren(renderHeader(summary, file, model.count, model.alert));
   charts.hidden = false;
   flowsSection.hidden = false;
   table.setModel(model);
   toolbar.setProtocols(model.protocols());
   toolbar.setWireshark(wiresharkAvailable);
+  toolbar.setPhaseAvailable(model.splitShown);
   if (state.selected !== null && state.selected >= model.count) state.selected = null;
   if (state.selected === null) {
     for (let i = 0; i < model.count; i++) {

@@ -1,7 +1,7 @@
 // The webview's side of the host contract: `acquireVsCodeApi()` (called once), typed
 // messages out, guarded messages in, and the state VS Code keeps while the panel is hidden.
 import { isHostMessage, type HostMessage, type WebviewMessage } from '../src/shared/webviewProtocol.js';
-import { SORT_KEYS, type FilterState, type SortKey, type SortState } from './flowModel.js';
+import { PHASE_FILTERS, SORT_KEYS, type FilterState, type PhaseFilter, type SortKey, type SortState } from './flowModel.js';
 
 export interface PersistedState {
   sort: SortState;
@@ -22,7 +22,7 @@ declare global {
 
 export const DEFAULT_STATE: PersistedState = {
   sort: { key: 'bytes', descending: true },
-  filter: { text: '', protocol: '', alertedOnly: false, alertedFirst: true },
+  filter: { text: '', protocol: '', alertedOnly: false, alertedFirst: true, phase: 'all' },
   selected: null,
 };
 
@@ -43,6 +43,7 @@ export function validState(v: unknown): PersistedState {
       protocol: typeof f.protocol === 'string' ? f.protocol.slice(0, 32) : '',
       alertedOnly: f.alertedOnly === true,
       alertedFirst: f.alertedFirst !== false,
+      phase: PHASE_FILTERS.includes(f.phase as PhaseFilter) ? (f.phase as PhaseFilter) : 'all',
     },
     selected: typeof o.selected === 'number' && Number.isInteger(o.selected) && o.selected >= 0 ? o.selected : null,
   };

@@ -6,6 +6,7 @@
 import { append, clear, el } from './dom.js';
 import type { EndpointView, FlowModel, FlowView, SortKey, SortState } from './flowModel.js';
 import { clip, formatBytes, formatCount, formatDuration, TITLE_MAX } from './format.js';
+import { formatGap } from './alertTiming.js';
 
 export const ROW_HEIGHT = 36;
 const OVERSCAN = 6;
@@ -49,6 +50,24 @@ function fillNames(f: FlowView, cell: HTMLElement): void {
   cell.title = clip(f.names.join('\n'), TITLE_MAX);
 }
 
+/** The packets before the alert: a "before" badge for a flow begun before it (the title says
+ *  it in full), "all 12" or "5 of 12". */
+function fillBefore(f: FlowView, cell: HTMLElement): void {
+  const [badge, text] = Array.from(cell.children) as HTMLElement[];
+  const began = f.phase === 'before' || f.phase === 'across';
+  badge.hidden = !began;
+  badge.textContent = began ? 'before' : '';
+  badge.title = began ? 'began before the alert' : '';
+  const total = f.packetsOut + f.packetsIn;
+  const known = Number.isFinite(f.beforePackets);
+  text.textContent = !began ? '' : f.phase === 'before' ? `all ${formatCount(total)}` : known ? `${formatCount(f.beforePackets)} of ${formatCount(total)}` : 'some';
+  const after = total - f.beforePackets;
+  const gap = Number.isFinite(f.startVsAlert) ? `; first packet ${formatGap(f.startVsAlert)} ${f.startVsAlert < 0 ? 'before' : 'after'} the alert` : '';
+  cell.title = f.phase === 'none' ? '' : !began ? `every packet at or after the alert${gap}`
+    : known ? `${formatCount(f.beforePackets)} packets (${formatBytes(f.beforeBytes)}) before the alert, ${formatCount(after)} (${formatBytes(f.bytesOut + f.bytesIn - f.beforeBytes)}) after${gap}`
+      : `began before the alert and went on after it${gap}`;
+}
+
 const num = (n: number): string => formatCount(n);
 export const COLUMNS: readonly Column[] = [
   { key: 'alerted', title: 'Alerted flow first', label: '⚑', cls: 'c-alert', fill: (f, c) => setText(c, f.alerted ? '⚑' : '', f.alerted ? 'the flow the alert is about' : '') },
@@ -63,6 +82,7 @@ export const COLUMNS: readonly Column[] = [
   { key: 'bytes', title: 'Bytes both ways', label: 'Bytes', cls: 'c-num', fill: (f, c) => setText(c, formatBytes(f.bytesOut + f.bytesIn), `${num(f.bytesOut + f.bytesIn)} bytes`) },
   { key: 'duration', title: 'Last packet minus first', label: 'Duration', cls: 'c-num', fill: (f, c) => setText(c, formatDuration(f.duration)) },
   { key: 'firstSeen', title: 'First packet (UTC)', label: 'First seen', cls: 'c-time', fill: (f, c) => setText(c, Number.isFinite(f.firstSeen) ? new Date(f.firstSeen * 1000).toISOString().slice(11, 23) : '–', f.firstSeenText) },
+  { key: 'beforeAlert', title: 'Packets before the alert\'s time (flows begun before the alert)', label: 'Before alert', cls: 'c-before', fill: (f, c) => fillBefore(f, c) },
 ];
 
 export interface TableEvents {
@@ -128,6 +148,9 @@ export class FlowTable {
 
   setModel(model: FlowModel): void {
     this.model = model;
+    // The "Before alert" column only when the alert's time is inside the capture.
+    this.element.classList.toggle('with-alert', model.splitShown);
+    this.element.setAttribute('aria-colcount', String(COLUMNS.length - (model.splitShown ? 0 : 1)));
   }
 
   /** New order (after sort/filter): the same row elements are re-filled. */
@@ -223,6 +246,7 @@ export class FlowTable {
       cell.setAttribute('role', 'gridcell');
       if (c.cls === 'c-ep') append(cell, el('span', 'kind'), el('span', 'label'), el('span', 'addr'));
       if (c.cls === 'c-names') append(cell, el('span', 'clamp'));
+      if (c.cls === 'c-before') append(cell, el('span', 'phase'), el('span', 'n'));
       append(row, cell);
       return cell;
     });
@@ -273,6 +297,7 @@ export class FlowTable {
       for (let c = 0; c < COLUMNS.length; c++) COLUMNS[c].fill(f, r.cells[c]);
       const sel = pos === this.selectedPos;
       r.el.classList.toggle('alerted', f.alerted);
+      r.el.classList.toggle('began-before', f.phase === 'before' || f.phase === 'across');
       r.el.classList.toggle('selected', sel);
       r.el.setAttribute('aria-selected', String(sel));
       r.el.setAttribute('aria-rowindex', String(pos + 2));

@@ -1,7 +1,8 @@
-// Above the table: the filter (text, protocol, alerted only, alerted first), the count, and
-// the actions on the selected flow (Open in Wireshark, Reveal file, Copy flow).
+// Above the table: the filter (text, protocol, alerted only, alerted first, and — when the
+// alert's time is inside the capture — all / before the alert / after the alert), the count,
+// and the actions on the selected flow (Open in Wireshark, Reveal file, Copy flow).
 import { append, el } from './dom.js';
-import type { FilterState } from './flowModel.js';
+import { PHASE_FILTERS, type FilterState, type PhaseFilter } from './flowModel.js';
 import { formatCount } from './format.js';
 
 export interface ToolbarEvents {
@@ -11,6 +12,12 @@ export interface ToolbarEvents {
   copy(): void;
 }
 
+const PHASE_LABELS: Record<PhaseFilter, [string, string]> = {
+  all: ['all', 'Every flow'],
+  before: ['before the alert', 'Flows with packets before the alert\'s time (begun before it)'],
+  after: ['after the alert', 'Flows with packets at or after the alert\'s time'],
+};
+
 const NO_WIRESHARK = 'Wireshark was not found: install it or set falcoshark.wiresharkPath (Reveal file shows the capture)';
 
 export class Toolbar {
@@ -19,6 +26,9 @@ export class Toolbar {
   private readonly protocol: HTMLSelectElement;
   private readonly alertedOnly: HTMLInputElement;
   private readonly alertedFirst: HTMLInputElement;
+  private readonly phaseGroup: HTMLElement;
+  private readonly phaseButtons: HTMLButtonElement[] = [];
+  private phase: PhaseFilter = 'all';
   private readonly count: HTMLElement;
   private readonly openButton: HTMLButtonElement;
   private readonly openWrap: HTMLElement;
@@ -59,6 +69,22 @@ export class Toolbar {
     const first = el('label', 'check');
     append(first, this.alertedFirst, el('span', undefined, 'alerted first'));
     first.classList.add('alerted-first');
+    this.phaseGroup = el('div', 'phase-filter');
+    this.phaseGroup.setAttribute('role', 'group');
+    this.phaseGroup.setAttribute('aria-label', 'Flows by time against the alert');
+    this.phaseGroup.hidden = true;
+    for (const p of PHASE_FILTERS) {
+      const b = el('button', 'segment', PHASE_LABELS[p][0]);
+      b.type = 'button';
+      b.title = PHASE_LABELS[p][1];
+      b.dataset.phase = p;
+      b.addEventListener('click', () => {
+        this.setPhase(p);
+        this.emit();
+      });
+      this.phaseButtons.push(b);
+      append(this.phaseGroup, b);
+    }
     this.count = el('span', 'count');
     this.count.setAttribute('aria-live', 'polite');
     this.openButton = el('button', 'primary open-wireshark', 'Open in Wireshark');
@@ -74,7 +100,7 @@ export class Toolbar {
     this.copyButton.type = 'button';
     this.copyButton.title = 'Copy the selected flow as text';
     this.copyButton.addEventListener('click', () => this.events.copy());
-    append(this.element, this.text, this.protocol, only, first, this.count, el('span', 'spacer'), this.openWrap, reveal, this.copyButton);
+    append(this.element, this.text, this.protocol, only, first, this.phaseGroup, this.count, el('span', 'spacer'), this.openWrap, reveal, this.copyButton);
   }
 
   private emit(): void {
@@ -82,7 +108,7 @@ export class Toolbar {
   }
 
   read(): FilterState {
-    return { text: this.text.value, protocol: this.protocol.value, alertedOnly: this.alertedOnly.checked, alertedFirst: this.alertedFirst.checked };
+    return { text: this.text.value, protocol: this.protocol.value, alertedOnly: this.alertedOnly.checked, alertedFirst: this.alertedFirst.checked, phase: this.phase };
   }
 
   setFilter(f: FilterState): void {
@@ -90,6 +116,17 @@ export class Toolbar {
     if (Array.from(this.protocol.options).some((o) => o.value === f.protocol)) this.protocol.value = f.protocol;
     this.alertedOnly.checked = f.alertedOnly;
     this.alertedFirst.checked = f.alertedFirst;
+    this.setPhase(f.phase);
+  }
+
+  private setPhase(p: PhaseFilter): void {
+    this.phase = p;
+    for (const b of this.phaseButtons) b.setAttribute('aria-pressed', String(b.dataset.phase === p));
+  }
+
+  /** Shows the before/after toggle (only when the alert's time is inside the capture). */
+  setPhaseAvailable(available: boolean): void {
+    this.phaseGroup.hidden = !available;
   }
 
   setProtocols(protocols: string[]): void {

@@ -31,6 +31,21 @@ export interface CaptureContext {
   alert?: { rule: string; priority: string | null; time: string | null; output: string; node: string | null; namespace?: string | null; pod?: string | null };
   snapshotTakenAt?: string;
   snapshotGaps?: string[];
+  /** Set when the packets were cut from a flight recorder's buffer around the alert (plan
+   *  method 'recorder'): the window asked for and what the recorder still held. */
+  recorded?: RecordedContext;
+}
+
+export interface RecordedContext {
+  recorder: string;
+  /** The time the window is cut around (the alert's). */
+  alertTime: string;
+  beforeSeconds: number;
+  afterSeconds: number;
+  from: string;
+  to: string;
+  /** The oldest packet time the recorder still held, when later than `from`. */
+  heldFrom?: string;
 }
 
 export interface AnnotatedSummary extends FlowSummary {

@@ -92,6 +92,20 @@ export interface FlowRecord {
   tlsSni?: string;
   http?: HttpRequestHint;
   activity: FlowActivity;
+  /** Present when the summary has `alertSplit` and some of this flow's packets came before
+   *  its time: of `packets` and `bytes` (both directions), those of frames earlier than the
+   *  alert's time (the rest came at or after it). Absent with `alertSplit`: none before. */
+  beforeAlert?: { packets: number; bytes: number };
+}
+
+/** The time each flow's counts are split at (the alert's time from the capture's sidecar, when
+ *  the analysis was given one), and the capture's frames before it. */
+export interface AlertSplit {
+  /** ISO 8601 UTC with 9 fractional digits. */
+  time: string;
+  /** Frames (all of them, IP or not) earlier than `time`, and their original lengths. */
+  packetsBefore: number;
+  bytesBefore: number;
 }
 
 export interface ProtocolTotals {
@@ -154,4 +168,6 @@ export interface FlowSummary {
   /** Timeline shared by every flow's `activity`. */
   activity: { start: string; bucketSeconds: number; buckets: number };
   flows: FlowRecord[];
+  /** Present when the analysis was given the alert's time (see `FlowRecord.beforeAlert`). */
+  alertSplit?: AlertSplit;
 }

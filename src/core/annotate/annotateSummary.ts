@@ -97,6 +97,20 @@ export class FlowAnnotator {
   }
 }
 
+/** The time a capture's flows are split at (before the alert / after it): the recorded
+ *  window's alert time for a capture cut from a flight recorder, else the alert's time; what
+ *  the analysis is given as `alertTime` (undefined: the capture has no alert time). */
+export function alertTimeOf(sidecar: CaptureSidecar | undefined): string | undefined {
+  return sidecar?.plan.recorded?.alertTime ?? sidecar?.plan.alert?.time ?? undefined;
+}
+
+function recordedOf(sidecar: CaptureSidecar): CaptureContext['recorded'] {
+  const w = sidecar.plan.recorded;
+  if (!w) return undefined;
+  return { recorder: w.recorder, alertTime: w.alertTime, beforeSeconds: w.beforeSeconds, afterSeconds: w.afterSeconds, from: w.from, to: w.to,
+    ...(w.heldFrom !== undefined ? { heldFrom: w.heldFrom } : {}) };
+}
+
 const CLIENT_KEY = new TextEncoder().encode(',"clientIdentity":');
 const SERVER_KEY = new TextEncoder().encode(',"serverIdentity":');
 const ALERTED_KEY = new TextEncoder().encode(',"alerted":true');
@@ -118,5 +132,7 @@ export function annotateSummary(summary: FlowSummary, sidecar: CaptureSidecar | 
       namespace: sidecar.alert?.namespace ?? null, pod: sidecar.alert?.pod ?? null } } : {}),
     ...(snapshot ? { snapshotTakenAt: snapshot.takenAt, snapshotGaps: snapshot.gaps } : {}),
   };
+  const recorded = recordedOf(sidecar);
+  if (recorded) context.recorded = recorded;
   return { ...summary, flows, context };
 }

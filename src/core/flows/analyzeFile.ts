@@ -12,6 +12,8 @@ import type { ByteWriter } from './byteWriter.js';
 import { FlowJsonWriter } from './flowJson.js';
 import { S_BYTES } from './flowTable.js';
 import { analyzeFileParallel, PARALLEL_MIN_BYTES, type ParallelOptions, type ParallelRun } from './parallelAnalyze.js';
+import type { SplitTime } from './beforeCounts.js';
+import { parseIsoTime } from './format.js';
 
 export interface AnalyzeOptions {
   signal?: AbortSignal;
@@ -21,6 +23,17 @@ export interface AnalyzeOptions {
   maxFlows?: number;
   /** Analyse large files with a second thread (same result; see parallelAnalyze.ts). */
   parallel?: ParallelOptions;
+  /** The alert's time (ISO 8601, e.g. the capture sidecar's): each flow's packets before it are
+   *  counted apart (`beforeAlert`, `alertSplit`). A text that is not such a time is an error. */
+  alertTime?: string;
+}
+
+/** The analyzer options of `opts`: the flow limit and the split time. */
+function analyzerOptions(opts: AnalyzeOptions): { maxFlows?: number; splitAt?: SplitTime } {
+  if (opts.alertTime === undefined) return { maxFlows: opts.maxFlows };
+  const splitAt = parseIsoTime(opts.alertTime);
+  if (!splitAt) throw new RangeError(`alertTime is not an ISO 8601 time: ${JSON.stringify(opts.alertTime.slice(0, 80))}`);
+  return { maxFlows: opts.maxFlows, splitAt };
 }
 
 /** The two-thread analysis when it applies and succeeds, else undefined (then one thread). */
@@ -28,7 +41,7 @@ async function tryParallel(path: string, opts: AnalyzeOptions): Promise<Parallel
   const p = opts.parallel;
   if (!p || availableParallelism() < (p.minCpus ?? 3)) return undefined;
   if ((await stat(path)).size < (p.minBytes ?? PARALLEL_MIN_BYTES)) return undefined;
-  return analyzeFileParallel(path, { ...p, maxFlows: opts.maxFlows, signal: opts.signal, onProgress: opts.onProgress });
+  return analyzeFileParallel(path, { ...p, ...analyzerOptions(opts), signal: opts.signal, onProgress: opts.onProgress });
 }
 
 function finish(analyzer: FlowAnalyzer, r: ReadCaptureResult): FlowSummary {
@@ -42,13 +55,13 @@ export async function analyzeFile(path: string, opts: AnalyzeOptions = {}): Prom
     for (let g = 0; g < s.count; g++) s.head.flows.push(s.record(g));
     return s.head;
   }
-  const analyzer = new FlowAnalyzer({ maxFlows: opts.maxFlows });
+  const analyzer = new FlowAnalyzer(analyzerOptions(opts));
   const r = await readCaptureFile(path, analyzer, { signal: opts.signal, onProgress: opts.onProgress });
   return finish(analyzer, r);
 }
 
 export async function analyzeStream(stream: AsyncIterable<Uint8Array>, opts: AnalyzeOptions = {}): Promise<FlowSummary> {
-  const analyzer = new FlowAnalyzer({ maxFlows: opts.maxFlows });
+  const analyzer = new FlowAnalyzer(analyzerOptions(opts));
   const r = await readCaptureStream(stream, analyzer, { signal: opts.signal, onProgress: opts.onProgress });
   return finish(analyzer, r);
 }
@@ -76,7 +89,7 @@ export interface StreamedSummary {
 export async function analyzeFileStreamed(path: string, opts: AnalyzeOptions = {}): Promise<StreamedSummary> {
   const par = await tryParallel(path, opts);
   if (par) return streamedOfParallel(par);
-  const analyzer = new FlowAnalyzer({ maxFlows: opts.maxFlows });
+  const analyzer = new FlowAnalyzer(analyzerOptions(opts));
   const r = await readCaptureFile(path, analyzer, { signal: opts.signal, onProgress: opts.onProgress });
   return streamedOf(analyzer, summaryHead(analyzer, { end: r.end, fileBytes: r.fileBytes }));
 }

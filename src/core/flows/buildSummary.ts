@@ -128,6 +128,8 @@ export class FlowRecordMaker implements FlowEndpoints {
       clientBy: fl & FLAG_CLIENT_BY_SYN ? 'syn' : fl & FLAG_CLIENT_BY_SYNACK ? 'syn-ack' : 'first-packet',
       activity: { firstBucket: lo, packets: actPkts, bytes: actBytes },
     };
+    const before = a.before.packets(f);
+    if (before > 0) rec.beforeAlert = { packets: small(before), bytes: small(a.before.bytes(f)) };
     const fragC = t.fragPkts(f, 0);
     const fragS = t.fragPkts(f, 1);
     if (fragC || fragS) {
@@ -227,6 +229,7 @@ export function summaryHead(a: FlowAnalyzer, input: SummaryInput = {}, flows: Fl
   if (input.end?.format) summary.format = input.end.format;
   if (input.end?.truncated) summary.truncated = { offset: input.end.truncated.offset, reason: input.end.truncated.reason };
   if (input.fileBytes !== undefined) summary.fileBytes = input.fileBytes;
+  if (a.hasSplit) summary.alertSplit = { time: isoTime(a.splitSec, a.splitNs), packetsBefore: a.packetsBefore, bytesBefore: a.bytesBefore };
   return summary;
 }
 

@@ -11,6 +11,7 @@ import { FlowTable, FLAG_CLIENT_BY_SYN, FLAG_CLIENT_BY_SYNACK, FLAG_FIN, FLAG_RS
 import { FragmentTracker } from './fragments.js';
 import { DEFAULT_HINT_LIMITS, HintExtractor, HINT_DONE, isDnsPort, type HintLimits, type HintSnapshot } from './hints.js';
 import { CountMap } from './countMap.js';
+import { BeforeCounts, type SplitTime } from './beforeCounts.js';
 
 export interface FlowAccountingOptions {
   /** Flows beyond this many are not created; their packets are counted as overflow. */
@@ -22,6 +23,8 @@ export interface FlowAccountingOptions {
   router?: PacketRouter;
   /** Record the packet number that created each flow (`table.born`). */
   trackBirth?: boolean;
+  /** Count each flow's packets before this time apart (`before`; the alert's time). */
+  splitAt?: SplitTime;
 }
 
 export interface PacketRouter {
@@ -44,6 +47,7 @@ export interface AccountingSnapshot {
   flowsRefused: number;
   protoPkts: Float64Array;
   protoBytes: Float64Array;
+  before: Float64Array;
 }
 
 export const DEFAULT_MAX_FLOWS = 1_000_000;
@@ -66,6 +70,11 @@ export abstract class FlowAccounting {
   flowsRefused = 0;
   readonly protoPkts = new Float64Array(256);
   readonly protoBytes = new Float64Array(256);
+  /** Each flow's packets and bytes before `splitAt` (none without one). */
+  readonly before = new BeforeCounts();
+  /** The split time (−∞: none, so that no packet is before it and the test costs two compares). */
+  readonly splitSec: number;
+  readonly splitNs: number;
   /** Width exponent of the activity timeline at the current packet (see FlowAnalyzer). */
   activityExp: number;
 
@@ -86,6 +95,17 @@ export abstract class FlowAccounting {
     this.hints = new HintExtractor(this.table, opts.hintLimits ?? DEFAULT_HINT_LIMITS);
     this.router = opts.router;
     this.activityExp = activityExp;
+    const sp = opts.splitAt;
+    if (sp !== undefined && !(Number.isFinite(sp.sec) && Number.isInteger(sp.ns) && sp.ns >= 0 && sp.ns < 1e9)) {
+      throw new RangeError(`splitAt must be whole seconds and nanoseconds, got ${JSON.stringify(sp)}`);
+    }
+    this.splitSec = sp === undefined ? -Infinity : sp.sec;
+    this.splitNs = sp === undefined ? 0 : sp.ns;
+  }
+
+  /** Whether the analysis counts packets before a split time. */
+  get hasSplit(): boolean {
+    return this.splitSec !== -Infinity;
   }
 
   /** What this analyzer found, to hand to another thread (its arrays are transferred). */
@@ -95,7 +115,7 @@ export abstract class FlowAccounting {
       nonIp: this.nonIp.entries(), undecodable: this.undecodable.entries(), undecodablePackets: this.undecodablePackets,
       fragmentPackets: this.fragmentPackets, fragsCreated: this.frags.created, fragsUnattributed: this.frags.pendingUnattributed(),
       overflowPackets: this.overflowPackets, overflowBytes: this.overflowBytes, flowsRefused: this.flowsRefused,
-      protoPkts: this.protoPkts, protoBytes: this.protoBytes,
+      protoPkts: this.protoPkts, protoBytes: this.protoBytes, before: this.before.snapshot(),
     };
   }
 
@@ -224,8 +244,10 @@ export abstract class FlowAccounting {
   private account(f: number, fromClient: number): void {
     const t = this.table;
     const len = this.curLen;
-    t.count1(f, fromClient, len, this.curSec, this.curNs);
+    const sec = this.curSec;
+    t.count1(f, fromClient, len, sec, this.curNs);
     t.activity(f, this.bucket, this.activityExp, len);
+    if (sec < this.splitSec || (sec === this.splitSec && this.curNs < this.splitNs)) this.before.add(f, len);
     const proto = t.k[0] & 0xff;
     this.protoPkts[proto]++;
     this.protoBytes[proto] += len;

@@ -22,6 +22,9 @@ export class FlowAnalyzer extends FlowAccounting implements CaptureSink {
   firstNs = 0;
   lastSec = 0;
   lastNs = 0;
+  /** Frames before `splitAt` and their bytes (0 without one). */
+  packetsBefore = 0;
+  bytesBefore = 0;
   readonly linkTypes = new CountMap(4096);
   readonly unknownLinkTypes = new CountMap(4096);
   readonly sections: SectionInfo[] = [];
@@ -71,6 +74,10 @@ export class FlowAnalyzer extends FlowAccounting implements CaptureSink {
     this.table.birth = this.packets;
     this.packets++;
     this.bytes += len;
+    if (sec < this.splitSec || (sec === this.splitSec && ns < this.splitNs)) {
+      this.packetsBefore++;
+      this.bytesBefore += len;
+    }
     this.bucket = this.bucketOf(sec, ns);
 
     const lt = rec.linkType;

@@ -27,6 +27,8 @@ const K = {
   actPackets: new Konst(',"packets":['),
   actBytes: new Konst('],"bytes":['),
   actEnd: new Konst(']}'),
+  before: new Konst(',"beforeAlert":{"packets":'),
+  beforeBytes: new Konst(',"bytes":'),
   frag: new Konst(',"ipFragments":{"packets":{"fromClient":'),
   fragEnd: new Konst('}}'),
   flags: new Konst(',"flags":['),
@@ -109,6 +111,14 @@ export class FlowJsonWriter {
       w.num(t.activityBytes(f, i));
     }
     w.k(K.actEnd);
+    const before = this.a.before.packets(f);
+    if (before > 0) {
+      w.k(K.before);
+      w.num(before);
+      w.k(K.beforeBytes);
+      w.num(this.a.before.bytes(f));
+      w.byte(0x7d);
+    }
     if (t.hasFrags(f)) {
       w.k(K.frag);
       w.num(t.fragPkts(f, 0));

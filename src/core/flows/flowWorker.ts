@@ -35,7 +35,7 @@ export function runFlowWorker(data: FlowWorkerData, port: MessagePort): void {
 
 function accountShare(data: FlowWorkerData): AccountingSnapshot | undefined {
   const ctrl = new Int32Array(data.ctrl);
-  const acc = new PartFlows({ maxFlows: data.maxFlows, hintLimits: data.hintLimits, trackBirth: true }, MIN_ACTIVITY_EXP);
+  const acc = new PartFlows({ maxFlows: data.maxFlows, hintLimits: data.hintLimits, trackBirth: true, splitAt: data.splitAt }, MIN_ACTIVITY_EXP);
   const chunks = data.chunks.map((b) => new Uint8Array(b));
   const spills = data.spills.map((b) => new Uint8Array(b));
   const ints = data.descInts.map((b) => new Int32Array(b));

@@ -129,3 +129,27 @@ export class IsoTimeBytes {
     w.byte(0x5a);
   }
 }
+
+const ISO_TIME = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9})\d*)?(Z|[+-]\d\d:?\d\d)$/i;
+
+/** Whole seconds and nanoseconds of an ISO 8601 time with a date, seconds, up to 9 fractional
+ *  digits (more are cut) and Z or an offset ("2026-11-28T13:42:51.902816512Z", Falco's form);
+ *  undefined for anything else, an impossible date included. */
+export function parseIsoTime(text: string): { sec: number; ns: number } | undefined {
+  const m = ISO_TIME.exec(text);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
+  const back = new Date(ms);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || back.getUTCHours() !== h
+    || back.getUTCMinutes() !== mi || back.getUTCSeconds() !== s) return undefined;
+  const zone = m[8].toUpperCase();
+  let offset = 0;
+  if (zone !== 'Z') {
+    const oh = Number(zone.slice(1, 3));
+    const om = Number(zone.slice(-2));
+    if (oh > 23 || om > 59) return undefined;
+    offset = (zone[0] === '-' ? -1 : 1) * (oh * 3600 + om * 60);
+  }
+  return { sec: ms / 1000 - offset, ns: m[7] ? Number(m[7].padEnd(9, '0')) : 0 };
+}

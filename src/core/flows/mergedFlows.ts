@@ -33,6 +33,7 @@ export function partFromSnapshot(s: AccountingSnapshot, maxFlows: number): PartF
   p.flowsRefused = s.flowsRefused;
   p.protoPkts.set(s.protoPkts);
   p.protoBytes.set(s.protoBytes);
+  p.before.restore(s.before);
   return p;
 }
 

@@ -14,6 +14,7 @@ import { FlowAnalyzer } from './flowAnalyzer.js';
 import { DEFAULT_HINT_LIMITS, type HintLimits } from './hints.js';
 import { mergeCounters, MergedFlows, mergedOrder, mergeRefusal, partFromSnapshot } from './mergedFlows.js';
 import type { FlowWorkerReply } from './flowWorker.js';
+import type { SplitTime } from './beforeCounts.js';
 import {
   C_ABORT, C_CONSUMED, C_COUNT, C_END, C_FINAL_EXP, C_PUBLISHED, C_WORDS, DESC_FLOATS, DESC_INTS, FLOW_WORKER_KIND, PartitionRouter,
   SLOTS, SPILL_BYTES, type FlowWorkerData,
@@ -68,11 +69,11 @@ function halved(l: HintLimits): HintLimits {
 }
 
 export async function analyzeFileParallel(path: string, opts: ParallelOptions & { maxFlows?: number; signal?: AbortSignal;
-  onProgress?: (bytesRead: number, totalBytes: number) => void; }): Promise<ParallelRun | undefined> {
+  onProgress?: (bytesRead: number, totalBytes: number) => void; splitAt?: SplitTime; }): Promise<ParallelRun | undefined> {
   const maxFlows = Math.floor(opts.maxFlows ?? 1_000_000);
   const limits = halved(DEFAULT_HINT_LIMITS);
   const router = new PartitionRouter(opts.workerShare ?? 150);
-  const main = new FlowAnalyzer({ maxFlows, hintLimits: limits, trackBirth: true, router });
+  const main = new FlowAnalyzer({ maxFlows, hintLimits: limits, trackBirth: true, router, splitAt: opts.splitAt });
   router.analyzer = main;
   const CHUNK_BYTES = Math.max(64, Math.floor(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES));
   const spillBytes = Math.max(64, Math.floor(opts.spillBytes ?? SPILL_BYTES));
@@ -86,6 +87,7 @@ export async function analyzeFileParallel(path: string, opts: ParallelOptions & 
     spills: Array.from({ length: SLOTS }, () => new SharedArrayBuffer(spillBytes)),
     maxFlows,
     hintLimits: limits,
+    ...(opts.splitAt ? { splitAt: opts.splitAt } : {}),
   };
   const ctrl = new Int32Array(data.ctrl);
   const chunks = data.chunks.map((b) => new Uint8Array(b));

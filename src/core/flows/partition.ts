@@ -14,6 +14,7 @@
 import type { PacketRouter } from './flowAccounting.js';
 import type { FlowAnalyzer } from './flowAnalyzer.js';
 import type { HintLimits } from './hints.js';
+import type { SplitTime } from './beforeCounts.js';
 
 export const SLOTS = 4;
 /** Descriptor: Int32 words (which buffer: 0 chunk / 1 spill, start, end, network type,
@@ -42,6 +43,8 @@ export interface FlowWorkerData {
   spills: SharedArrayBuffer[];
   maxFlows: number;
   hintLimits: HintLimits;
+  /** The time each flow's packets before it are counted apart (FlowAccountingOptions.splitAt). */
+  splitAt?: SplitTime;
 }
 
 export function isFlowWorkerData(v: unknown): v is FlowWorkerData {

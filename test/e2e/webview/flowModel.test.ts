@@ -7,11 +7,12 @@ import type { AnnotatedSummary } from '../../../src/shared/annotatedSummary.js';
 import { FlowModel, orderFlows, SORT_KEYS, type FilterState } from '../../../webview/flowModel.js';
 import { buildGraph, OTHER } from '../../../webview/graphModel.js';
 import { clip, formatBytes, formatDuration, parseIsoSeconds } from '../../../webview/format.js';
+import { validState } from '../../../webview/messages.js';
 
 const summary = JSON.parse(readFileSync('test/fixtures/webview/annotated-gen_lo.json', 'utf8')) as AnnotatedSummary;
 const model = FlowModel.fromFlows(summary.flows, summary.activity.buckets);
 const views = Array.from({ length: model.count }, (_, i) => model.view(i));
-const noFilter: FilterState = { text: '', protocol: '', alertedOnly: false, alertedFirst: false };
+const noFilter: FilterState = { text: '', protocol: '', alertedOnly: false, alertedFirst: false, phase: 'all' };
 
 test('every sort key orders all flows, both ways, stably', () => {
   for (const key of SORT_KEYS) {
@@ -36,10 +37,13 @@ test('every sort key orders all flows, both ways, stably', () => {
       case 'bytes': return v.bytesOut + v.bytesIn;
       case 'duration': return Number.isFinite(v.duration) ? v.duration : -1;
       case 'firstSeen': return Number.isFinite(v.firstSeen) ? v.firstSeen : -1;
+      case 'beforeAlert': return v.beforePackets;
       default: { const never: never = key; return never; }
     }
   };
-  for (const key of SORT_KEYS) {
+  // Before the alert: this fixture's alert is before its capture (nothing to order; the order
+  // of a recorded capture's flows is in test/unit/webview/alertTiming.test.ts).
+  for (const key of SORT_KEYS.filter((k) => k !== 'beforeAlert')) {
     for (const descending of [false, true]) {
       const o = orderFlows(model, { key, descending }, noFilter);
       const distinct = new Set(views.map((v) => value(v, key))).size;
@@ -86,6 +90,13 @@ test('the graph merges all but the busiest nodes into "other", keeping bytes and
   assert.equal(small.edges.filter((e) => e.alerted).length, 1);
   assert.ok(small.nodes.some((n) => n.id === 'ext:198.51.100.23' && n.alerted));
   assert.deepEqual(full.edges.find((e) => e.alerted)?.services, ['4444/tcp']);
+});
+
+test('the saved state is checked: the before/after filter too', () => {
+  assert.equal(validState({ filter: { phase: 'before' } }).filter.phase, 'before');
+  assert.equal(validState({ filter: { phase: 'during' } }).filter.phase, 'all');
+  assert.equal(validState({ filter: { text: 'x' } }).filter.phase, 'all', 'a state saved before the toggle existed');
+  assert.equal(validState(undefined).filter.phase, 'all');
 });
 
 test('format helpers', () => {

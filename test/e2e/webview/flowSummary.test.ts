@@ -89,7 +89,7 @@ describe('flow summary webview', { timeout: 120_000 }, () => {
     // Each visible row sits where the model's order for that key and direction puts it (the
     // model's orders are checked against the flows' values in flowModel.test.ts).
     const model = FlowModel.fromFlows(summary.flows, summary.activity.buckets);
-    const noFilter = { text: '', protocol: '', alertedOnly: false, alertedFirst: false };
+    const noFilter = { text: '', protocol: '', alertedOnly: false, alertedFirst: false, phase: 'all' as const };
     const checkOrder = async (key: SortKey, dir: string | null): Promise<void> => {
       assert.ok(dir === 'ascending' || dir === 'descending', `${key}: aria-sort ${String(dir)}`);
       const order = orderFlows(model, { key, descending: dir === 'descending' }, noFilter);
@@ -97,7 +97,11 @@ describe('flow summary webview', { timeout: 120_000 }, () => {
       assert.ok(shown.length >= 10, `${key}: rows shown`);
       for (const [pos, flow] of shown) assert.equal(flow, order[pos], `${key} ${dir}: row ${pos}`);
     };
-    for (const key of heads as SortKey[]) {
+    // The "Before alert" column is there only when the alert's time is inside the capture (this
+    // fixture's alert came before it: a live capture).
+    const shownHeads = await w.page.$$eval('.flow-table .head button.sort', (b) => b.filter((x) => (x as HTMLElement).offsetParent !== null).map((x) => (x as HTMLElement).dataset.key ?? ''));
+    assert.deepEqual(heads.filter((k) => !shownHeads.includes(k)), ['beforeAlert']);
+    for (const key of shownHeads as SortKey[]) {
       const head = `.flow-table .head .cell:has(button[data-key="${key}"])`;
       await w.page.click(`.flow-table .head button[data-key="${key}"]`);
       const dir1 = await w.page.getAttribute(head, 'aria-sort');
@@ -225,6 +229,7 @@ describe('flow summary webview', { timeout: 120_000 }, () => {
       alertedStrip: document.querySelector('svg.timeline .strip.alerted .strip-label')?.textContent ?? '',
       ticks: document.querySelectorAll('svg.timeline .axis .tick').length,
       tick0: document.querySelector('svg.timeline .axis .tick text')?.textContent ?? '',
+      alertNote: document.querySelector('svg.timeline .alert-note.outside')?.textContent ?? '',
       circles: document.querySelectorAll('svg.graph .node circle').length,
       edges: document.querySelectorAll('svg.graph path.edge').length,
       alertedEdges: document.querySelectorAll('svg.graph path.edge.alerted').length,
@@ -243,6 +248,9 @@ describe('flow summary webview', { timeout: 120_000 }, () => {
     assert.match(c.alertedStrip, /^⚑ /);
     assert.ok(c.ticks >= 2);
     assert.match(c.tick0, /^13:42:5\d(\.\d{3})?$/, 'real (UTC) time on the axis');
+    // The fixture is a live capture begun after its alert: said under the axis (the recorded
+    // case, with the marker on the strips, is in alertTimeline.test.ts).
+    assert.equal(c.alertNote, 'alert 13:42:51.902, 2.0 s before the capture started');
     assert.ok(c.circles >= 8, `circles: ${c.circles}`);
     assert.ok(c.edges >= 7, `edges: ${c.edges}`);
     assert.equal(c.alertedEdges, 1);

@@ -23,6 +23,9 @@ function hostileSummary(): AnnotatedSummary {
   ctx.outcome = IMG;
   ctx.reason = SVG;
   ctx.snapshotGaps = [EVIL, `${'gap '.repeat(50_000)}`];
+  // A flight-recorder window and an alert split whose every string is hostile too.
+  ctx.recorded = { recorder: EVIL, alertTime: IMG, beforeSeconds: 60, afterSeconds: 30, from: JS, to: SVG, heldFrom: SCRIPT };
+  s.alertSplit = { time: SVG, packetsBefore: 1, bytesBefore: 1 };
   const alerted = s.flows.find((f) => f.alerted)!;
   alerted.tlsSni = IMG;
   alerted.http = { method: SCRIPT, path: `/${JS}`, version: 'HTTP/1.1', host: SVG };
@@ -65,6 +68,8 @@ describe('hostile and odd strings in the flow summary webview', { timeout: 120_0
       assert.equal(r.scripts, 2, 'only the stub and the bundle');
       for (const s of [`Rule ${IMG}`, `Critical${SCRIPT}`.slice(0, 24), SVG, JS]) assert.ok(r.header.includes(s), `header shows ${s} as text`);
       assert.equal(await w.page.textContent('.alert-header .time'), JS, 'a time that is not ISO 8601 is shown as it is, not read as some date');
+      assert.ok(r.header.includes(`recorder${EVIL.slice(0, 100)}`), 'the recorder is shown as text');
+      assert.equal(await w.page.locator('svg.timeline line.alert-line').count(), 0, 'no alert time, no marker');
       assert.ok(r.outputLength < 5000, `the 1 MB output is cut for display (${r.outputLength})`);
       assert.match(r.header, /\(\+\d+ chars\)/);
       assert.ok(r.rows.includes(IMG) && r.rows.includes(SVG.slice(0, 20)), r.rows.slice(0, 300));
