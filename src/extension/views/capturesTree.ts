@@ -17,6 +17,8 @@ export class CapturesTree extends Disposable implements vscode.TreeDataProvider<
   readonly view: vscode.TreeView<Node>;
   private watcher: vscode.FileSystemWatcher | undefined;
   private pending: NodeJS.Timeout | undefined;
+  /** What the root listing showed last (signature()). */
+  private shown = '';
 
   constructor(private folder: string, private readonly log: Log, private readonly remote?: RemoteCaptures) {
     super();
@@ -37,9 +39,15 @@ export class CapturesTree extends Disposable implements vscode.TreeDataProvider<
   private watch(): void {
     this.watcher?.dispose();
     this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(this.folder), '*'));
+    // A redraw only when the listing changed: each redraw replaces the rows' commands, and a click
+    // that lands meanwhile fails in VS Code ("Actual command not found"); the folder also changes
+    // for files that are not listed (audit.jsonl, a .part being written).
     const later = (): void => {
       if (this.pending) return;
-      this.pending = setTimeout(() => { this.pending = undefined; this.refresh(); }, 300);
+      this.pending = setTimeout(() => {
+        this.pending = undefined;
+        void captureInfos(this.folder).then((infos) => { if (signature(infos) !== this.shown) this.refresh(); }, () => this.refresh());
+      }, 300);
     };
     this.watcher.onDidCreate(later);
     this.watcher.onDidDelete(later);
@@ -52,7 +60,9 @@ export class CapturesTree extends Disposable implements vscode.TreeDataProvider<
     if (node) return isRemoteNode(node) && this.remote ? this.remote.children(node) : [];
     const servers = this.remote?.rootNodes() ?? [];
     try {
-      return [...(await captureInfos(this.folder)).map((info): Node => ({ kind: 'capture', info })), ...servers];
+      const infos = await captureInfos(this.folder);
+      this.shown = signature(infos);
+      return [...infos.map((info): Node => ({ kind: 'capture', info })), ...servers];
     } catch (e) {
       this.log.error(`reading the capture folder ${this.folder}: ${(e as Error).message}`);
       return [{ kind: 'error', message: `cannot read ${this.folder}: ${(e as Error).message}` }, ...servers];
@@ -91,4 +101,9 @@ export function captureFileOf(arg: unknown, tree: CapturesTree): string | undefi
   }
   const sel = tree.view.selection[0];
   return sel?.kind === 'capture' ? sel.info.file : undefined;
+}
+
+/** What a row shows of each capture: a change of any of it is worth a redraw. */
+function signature(infos: CaptureInfo[]): string {
+  return JSON.stringify(infos.map((c) => [c.file, c.size, c.outcome, c.rule, c.automatic, c.sidecarProblem]));
 }

@@ -37,7 +37,9 @@ export class RemoteCaptures extends Disposable {
 
   constructor(private readonly deps: RemoteCapturesDeps) {
     super();
-    this.timer = setInterval(() => { if (deps.servers().length) this.refresh(); }, POLL_MS);
+    // The poll redraws only when a server's listing changed (a redraw replaces the rows' commands,
+    // and a click landing meanwhile fails in VS Code: "Actual command not found").
+    this.timer = setInterval(() => { if (deps.servers().length) void this.pollChanged(); }, POLL_MS);
     this._register({ dispose: () => clearInterval(this.timer) });
   }
 
@@ -45,6 +47,18 @@ export class RemoteCaptures extends Disposable {
   refresh(): void {
     this.cache.clear();
     this.changed.fire();
+  }
+
+  private async pollChanged(): Promise<void> {
+    const before = await this.listingSignature();
+    this.cache.clear();
+    if (await this.listingSignature() !== before) this.changed.fire();
+  }
+
+  private async listingSignature(): Promise<string> {
+    const parts: string[] = [];
+    for (const url of this.deps.servers()) parts.push(JSON.stringify(await this.children({ kind: 'server', url }).catch((e: unknown) => String(e))));
+    return parts.join('\n');
   }
 
   rootNodes(): RemoteNode[] {
