@@ -9,7 +9,7 @@ import { analyzeFileStreamed, type StreamedSummary } from '../core/flows/analyze
 import { ByteWriter } from '../core/flows/byteWriter.js';
 import { CaptureFormatError } from '../core/pcap/types.js';
 import { renderTable } from './summaryTable.js';
-import { annotateFlow, annotateSummary, FlowAnnotator } from '../core/annotate/annotateSummary.js';
+import { alertTimeOf, annotateFlow, annotateSummary, FlowAnnotator } from '../core/annotate/annotateSummary.js';
 import { readSidecar, type CaptureSidecar } from '../core/capture/captureSidecar.js';
 import type { AnnotatedFlow } from '../shared/annotatedSummary.js';
 import { ProgressBar } from './progressBar.js';
@@ -75,7 +75,11 @@ export const analyzeCommand: CliCommand = {
       // exists whole in memory (a capture of a busy node has hundreds of thousands).
       const workerScript = flowWorkerScript();
       // (the CPU rule is applied above: the core is told that two are enough)
-      const streamed = await analyzeFileStreamed(file, { signal: ac.signal, onProgress, ...(workerScript ? { parallel: { workerScript, minCpus: 2 } } : {}) });
+      // The alert's time (a recorded capture's window, a live capture's alert) splits each flow's
+      // packets into before and after it, as in the extension's summary.
+      const alertTime = alertTimeOf(sidecar);
+      const streamed = await analyzeFileStreamed(file, { signal: ac.signal, onProgress, ...(alertTime ? { alertTime } : {}),
+        ...(workerScript ? { parallel: { workerScript, minCpus: 2 } } : {}) });
       bar.done();
       const truncated = streamed.head.truncated;
       if (values.json) writeJson(streamed, sidecar);

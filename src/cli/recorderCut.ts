@@ -12,7 +12,7 @@ import { directTransport } from '../core/recorder/recorderTransport.js';
 import { MAX_AFTER_SECONDS, MAX_BEFORE_SECONDS } from '../core/recorder/cut.js';
 import { loadKubeConfig } from '../core/k8s/kubeAccess.js';
 import { analyzeFile } from '../core/flows/analyzeFile.js';
-import { annotateSummary } from '../core/annotate/annotateSummary.js';
+import { alertTimeOf, annotateSummary } from '../core/annotate/annotateSummary.js';
 import { readSidecar } from '../core/capture/captureSidecar.js';
 import { renderSummary } from './summaryTable.js';
 import { formatBytes } from '../shared/byteSize.js';
@@ -86,7 +86,9 @@ export async function runRecorderCut(argv: string[]): Promise<number> {
     process.stderr.write(`${rec.outcome}: ${terminalSafe(rec.reason, 400)} (${rec.packets} packets, ${formatBytes(rec.bytes)}, ${rec.alertedPackets} of the alerted flow)\n`);
     process.stdout.write(`${rec.file}\n`);
     if (rec.outcome === 'failed') return 1;
-    const summary = annotateSummary(await analyzeFile(rec.file), await readSidecar(rec.file));
+    const sidecar = await readSidecar(rec.file);
+    const alertTime = alertTimeOf(sidecar);
+    const summary = annotateSummary(await analyzeFile(rec.file, alertTime ? { alertTime } : {}), sidecar);
     process.stdout.write(v.json ? `${JSON.stringify(summary)}\n` : renderSummary(summary, rec.file, 30));
     return rec.outcome === 'partial' ? 3 : 0;
   } catch (e) {

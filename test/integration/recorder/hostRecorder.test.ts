@@ -67,6 +67,10 @@ test('a host-mode recorder in a network namespace, cut on an alert: the packets 
   assert.ok(Number(syns[0]) >= epoch - 3.01, 'nothing from before the window');
   assert.deepEqual(fields('udp.port==5353'), [], 'the filter (the server, plus DNS) left the other traffic out');
   assert.equal(fields('frame').length, sidecar.record.packets);
+  // The summary splits the packets at the alert's time (what came before it, apart from after).
+  const summary = JSON.parse(r.stdout.split('\n').slice(1).join('\n')) as { alertSplit?: { packetsBefore: number }; totals: { packets: number } };
+  assert.equal(summary.alertSplit?.packetsBefore, fields(`frame.time_epoch < ${epoch}`).length, 'packets before the alert, as tshark counts them');
+  assert.ok(summary.alertSplit!.packetsBefore < summary.totals.packets, 'and some after it');
   const m = await (await fetch(`${url}metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
   assert.match(m, /^falcoshark_recorder_cuts_total\{result="served"\} 1$/m);
   assert.match(m, /^falcoshark_recorder_held_bytes \d+$/m);
