@@ -8,7 +8,7 @@
 //	c2        the fake external command-and-control host                    (c2.go)
 //	falco     the Falco stand-in: conntrack events -> Falco 0.40 JSON alerts (falco.go)
 //	sidekick  the Falcosidekick stand-in: Falco alerts in, its webhook output out (sidekick.go)
-//	flood     UDP as fast as it can for a while: load for the flight recorder   (flood.go)
+//	flood     UDP for a while, as fast as it can or paced: load for the recorder (flood.go)
 //
 // Only the Go standard library is used, and the binary is built with CGO_ENABLED=0 so it
 // runs in a scratch image (the falco subcommand needs /usr/sbin/conntrack, so its image is
@@ -42,7 +42,7 @@ var commands = map[string]struct {
 	"c2":       {runC2, "fake external C2 host: reads one line, holds 1 s, answers OK"},
 	"falco":    {runFalco, "Falco stand-in: Falco 0.40 JSON alerts for C2 connections seen in conntrack"},
 	"sidekick": {runSidekick, "Falcosidekick stand-in: forwards Falco's alerts to a webhook (Falcosidekick's env vars)"},
-	"flood":    {runFlood, "sends UDP datagrams as fast as it can for a while (load for the flight recorder's bounds)"},
+	"flood":    {runFlood, "sends UDP datagrams for a while, as fast as it can or paced (--mbps): load for the flight recorder"},
 }
 
 func usage() {
