@@ -123,7 +123,8 @@ export class RecorderServer {
     try {
       body = JSON.parse(await readBody(req));
     } catch (e) {
-      refuse(400, 'bad-request', (e as Error).message);
+      if (e instanceof BodyTooLarge) res.setHeader('connection', 'close');
+      refuse(e instanceof BodyTooLarge ? 413 : 400, 'bad-request', (e as Error).message);
       return;
     }
     this.cuts++;
@@ -159,13 +160,20 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(`${JSON.stringify(body)}\n`);
 }
 
+class BodyTooLarge extends Error {}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const parts: Buffer[] = [];
     req.on('data', (b: Buffer) => {
       size += b.length;
-      if (size > MAX_BODY) { reject(new Error(`the request body is over ${MAX_BODY} bytes`)); req.destroy(); return; }
+      if (size > MAX_BODY) {
+        // Answered (413), the rest read and thrown away (the server's request timeout bounds it).
+        parts.length = 0;
+        reject(new BodyTooLarge(`the request body is over ${MAX_BODY} bytes`)); // once: later calls are no-ops
+        return;
+      }
       parts.push(b);
     });
     req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
