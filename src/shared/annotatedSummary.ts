@@ -19,6 +19,8 @@ export interface AnnotatedFlow extends FlowRecord {
   serverIdentity?: EndpointIdentity;
   /** True for the flow the alert is about. */
   alerted?: boolean;
+  /** Workload captures: the pods ("ns/name") whose interface the flow was captured on. */
+  capturedOn?: string[];
 }
 
 export interface CaptureContext {

@@ -2,7 +2,7 @@
 // (src/core/capture/captureSidecar.ts), so a fixture cannot drift from what a capture writes.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { planForPod, planLocal, type CaptureTarget } from '../../src/core/capture/capturePlan.js';
+import { planForPod, planForWorkload, planLocal, type CaptureTarget } from '../../src/core/capture/capturePlan.js';
 import { sidecarOf, SIDECAR_SUFFIX, type CaptureSidecar } from '../../src/core/capture/captureSidecar.js';
 import type { CaptureOutcome } from '../../src/core/capture/captureSession.js';
 
@@ -19,7 +19,9 @@ export interface SidecarSpec {
 
 export function testSidecar(s: SidecarSpec): CaptureSidecar {
   const t = s.target ?? { kind: 'pod', namespace: 'shop', pod: 'api-1' };
-  const base = t.kind === 'pod' ? planForPod({ namespace: t.namespace, pod: t.pod }, { method: 'exec' }) : planLocal({ iface: t.iface, ...(t.netns ? { netns: t.netns } : {}) });
+  const base = t.kind === 'pod' ? planForPod({ namespace: t.namespace, pod: t.pod }, { method: 'exec' })
+    : t.kind === 'workload' ? planForWorkload({ namespace: t.namespace, selector: t.selector }, { method: 'exec' })
+      : planLocal({ iface: t.iface, ...(t.netns ? { netns: t.netns } : {}) });
   const createdAt = s.createdAt ?? '2026-11-28T14:26:39.000Z';
   const plan = {
     ...base, id: s.id, createdAt, target: t,

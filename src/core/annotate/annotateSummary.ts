@@ -7,6 +7,8 @@ import { flowMatches, selectionOf, type FlowContext, type Selection } from '../c
 import { alertedDisplayFilter } from '../wireshark/flowDisplayFilter.js';
 import type { CaptureSidecar } from '../capture/captureSidecar.js';
 import type { FlowEndpoints } from '../flows/buildSummary.js';
+import { targetText } from '../capture/planText.js';
+import { capturedOnOf, type CapturedOn } from '../capture/capturedOn.js';
 
 /** Loopback, link-local, unspecified and multicast are "this host", never "external". */
 function isLocalScope(ip: string): boolean {
@@ -36,12 +38,14 @@ export function isAlertedFlow(f: FlowRecord, flow: FlowContext | undefined): boo
 
 /** One flow with its endpoints named and the alerted mark (also used flow by flow when the
  *  CLI streams a summary without building it). */
-export function annotateFlow(f: FlowRecord, sidecar: CaptureSidecar): AnnotatedFlow {
+export function annotateFlow(f: FlowRecord, sidecar: CaptureSidecar, capturedOn = capturedOnOf(sidecar)): AnnotatedFlow {
+  const on = capturedOn?.(f.client.ip, f.server.ip);
   return {
     ...f,
     clientIdentity: identify(f.client.ip, sidecar.snapshot),
     serverIdentity: identify(f.server.ip, sidecar.snapshot),
     ...(isAlertedFlow(f, sidecar.plan.flow) ? { alerted: true } : {}),
+    ...(on ? { capturedOn: on } : {}),
   };
 }
 
@@ -55,9 +59,11 @@ export class FlowAnnotator {
   private readonly encoder = new TextEncoder();
 
   private readonly selection: Selection | undefined;
+  private readonly capturedOn: CapturedOn | undefined;
   private readonly scratch: { protocol: string; client: FlowEndpoint; server: FlowEndpoint } = { protocol: '', client: { ip: '' }, server: { ip: '' } };
 
   constructor(private readonly sidecar: CaptureSidecar, private readonly flows: FlowEndpoints) {
+    this.capturedOn = capturedOnOf(sidecar);
     const flow = sidecar.plan.flow;
     try { this.selection = flow ? selectionOf(flow) : undefined; } catch { this.selection = undefined; }
   }
@@ -94,6 +100,8 @@ export class FlowAnnotator {
     raw(SERVER_KEY);
     raw(this.identityJson(this.flows.ip(f, 1)));
     if (this.alerted(f)) raw(ALERTED_KEY);
+    const on = this.capturedOn?.(this.flows.ip(f, 0), this.flows.ip(f, 1));
+    if (on) raw(this.encoder.encode(`,"capturedOn":${JSON.stringify(on)}`));
   }
 }
 
@@ -119,10 +127,11 @@ export function annotateSummary(summary: FlowSummary, sidecar: CaptureSidecar | 
   if (!sidecar) return summary;
   const { plan, snapshot } = sidecar;
   const t = plan.target;
-  const flows: AnnotatedFlow[] = summary.flows.map((f) => annotateFlow(f, sidecar));
+  const capturedOn = capturedOnOf(sidecar);
+  const flows: AnnotatedFlow[] = summary.flows.map((f) => annotateFlow(f, sidecar, capturedOn));
   const context: CaptureContext = {
     id: plan.id,
-    target: t.kind === 'pod' ? `${t.namespace}/${t.pod}${t.container ? ` (${t.container})` : ''}` : `${t.netns ?? 'host'}:${t.iface}`,
+    target: targetText(t),
     filter: plan.filter.bpf,
     // Rebuilt from the checked flow context (the same text Wireshark is started with), not
     // copied from the file.

@@ -27,7 +27,36 @@ export type CaptureMethod = (typeof POD_METHODS)[number] | 'local' | 'recorder';
 
 export type CaptureTarget =
   | { kind: 'pod'; context?: string; namespace: string; pod: string; container?: string; node?: string }
-  | { kind: 'local'; netns?: string; iface: string };
+  | { kind: 'local'; netns?: string; iface: string }
+  | WorkloadTarget;
+
+/** Every pod of a workload at once (issue 14): those the selector matches when the capture
+ *  starts and those that start during it, each captured in its own network namespace, merged
+ *  into one pcapng (mergeWriter.ts). */
+export interface WorkloadTarget {
+  kind: 'workload';
+  context?: string;
+  namespace: string;
+  /** Equality-based label selector ("app=api,tier=web"); '' when the pods are found by owner. */
+  selector: string;
+  /** The workload asked for ("Deployment"/"api"): pods are matched by their owner references
+   *  (a Deployment's through the pod-template-hash, see clusterSnapshot.ts), no get on it needed. */
+  owner?: { kind: string; name: string };
+  /** The Service whose selector it is (from --service NS/NAME). */
+  service?: string;
+  /** Capture in the pods' container of this name (default: each pod's first). */
+  container?: string;
+}
+
+/** At most this many pods are captured at once (each is a capture tool and an exec stream). */
+export const MAX_WORKLOAD_PODS = 50;
+
+/** "Deployment api", "pods app=api", "Service api (app=api)": the workload in words. */
+export function workloadWords(t: WorkloadTarget): string {
+  if (t.owner) return `${t.owner.kind} ${t.owner.name}`;
+  if (t.service) return `Service ${t.service}${t.selector ? ` (${t.selector})` : ''}`;
+  return `pods ${t.selector}`;
+}
 
 /** A capture cut from a flight recorder's rolling buffer (method 'recorder', issue 13): the
  *  packets of [alertTime − beforeSeconds, alertTime + afterSeconds]. */
@@ -218,6 +247,72 @@ export function planForPod(
     ...(alert ? { alert: alertRef(alert) } : {}),
     notes,
   };
+}
+
+/** The plan for every pod of a workload (the target is checked: names and selector). */
+export function planForWorkload(
+  target: Omit<WorkloadTarget, 'kind' | 'context'>,
+  settings: PlanSettings = {},
+  alert?: FalcoAlert,
+  now = new Date(),
+): CapturePlan {
+  checkK8sName('namespace', target.namespace);
+  if (target.container) checkK8sName('container', target.container);
+  if (target.service) checkK8sName('container', target.service); // a Service name is a DNS label too
+  if (target.owner) {
+    if (!WORKLOAD_KINDS.includes(target.owner.kind)) throw new PlanError(`a workload is one of ${WORKLOAD_KINDS.join(', ')}, not ${JSON.stringify(target.owner.kind.slice(0, 40))}`);
+    checkK8sName('pod', target.owner.name);
+  }
+  const selector = normalizeSelector(target.selector);
+  if (!selector && !target.owner) throw new PlanError('a workload capture needs a label selector or a workload');
+  const notes: string[] = [];
+  const caps = resolveCaps(settings.caps ?? {}, settings.maxCaps, notes);
+  const { method, tool } = checkMethodAndTool('pod', settings.method ?? 'ephemeral', settings.tool ?? 'tshark');
+  const { filter, flow } = planFilter(alert, settings, notes, 'all of each pod\'s traffic');
+  const wt: WorkloadTarget = { kind: 'workload', ...(settings.context ? { context: settings.context } : {}), namespace: target.namespace, selector,
+    ...(target.owner ? { owner: target.owner } : {}), ...(target.service ? { service: target.service } : {}), ...(target.container ? { container: target.container } : {}) };
+  notes.push(`caps are for the whole file; each pod gets an equal share of them (what pods that end leave goes to the others), at most ${MAX_WORKLOAD_PODS} pods`);
+  return {
+    id: newCaptureId(now, `${target.namespace}-${target.owner?.name ?? target.service ?? selector.replace(/[=,]/g, '-')}`),
+    createdAt: now.toISOString(),
+    target: wt,
+    method,
+    tool,
+    ...(method === 'ephemeral' ? { image: settings.image ?? DEFAULT_IMAGE } : {}),
+    filter,
+    ...(flow ? { flow } : {}),
+    caps,
+    ...(alert ? { alert: alertRef(alert) } : {}),
+    notes,
+  };
+}
+
+/** The kinds a pod's controller can be (what --workload KIND/NAME takes, see workloadPods.ts). */
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'];
+
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** An equality-based label selector ("app=api, tier=web" → "app=api,tier=web"), every key and
+ *  value checked against Kubernetes' label syntax: nothing else reaches the API server. */
+export function normalizeSelector(selector: string): string {
+  if (selector.trim() === '') return '';
+  const parts = selector.split(',').map((p) => p.trim());
+  const out: string[] = [];
+  for (const p of parts) {
+    const m = /^([^=!]+?)\s*==?\s*([^=]*)$/.exec(p);
+    const bad = (why: string): never => { throw new PlanError(`the label selector ${JSON.stringify(selector.slice(0, 80))}: ${JSON.stringify(p.slice(0, 60))} ${why}`); };
+    if (!m) bad('is not KEY=VALUE (only equality is supported)');
+    const [, key, value] = m!;
+    const slash = key.lastIndexOf('/');
+    const prefix = slash >= 0 ? key.slice(0, slash) : '';
+    const name = slash >= 0 ? key.slice(slash + 1) : key;
+    if (prefix && !checkDnsSubdomain(prefix).ok) bad('has a key prefix that is not a DNS subdomain');
+    if (!LABEL_NAME.test(name)) bad('has a key that is not a label name');
+    if (!LABEL_VALUE.test(value)) bad('has a value that is not a label value');
+    out.push(`${key}=${value}`);
+  }
+  return out.join(',');
 }
 
 /** The same plan on this host or in a network namespace (standalone Linux, edge devices). */

@@ -199,6 +199,7 @@ export async function runCaptureSession(o: SessionOptions): Promise<CaptureRecor
 
 function describeInterface(plan: CapturePlan, toolName: string | undefined): { name: string; description: string } {
   const t = plan.target;
+  if (t.kind === 'workload') throw new Error('a workload capture is written by runWorkloadSession');
   const ifname = toolName ?? 'any';
   if (t.kind === 'pod') {
     const recorded = plan.recorded ? `, recorded by ${plan.recorded.recorder} (the host side of the pod's interface)` : '';

@@ -9,6 +9,7 @@ import type { FalcoAlert } from '../alerts/types.js';
 import type { ClusterSnapshot } from '../../shared/clusterSnapshot.js';
 import type { CapturePlan } from './capturePlan.js';
 import type { CaptureRecord } from './captureSession.js';
+import { POD_OUTCOMES, type WorkloadPodRecord } from './workloadSession.js';
 import { CodedError } from '../util/problem.js';
 
 export const SIDECAR_KIND = 'falcoshark-capture';
@@ -32,6 +33,9 @@ export interface CaptureSidecar {
   snapshot?: ClusterSnapshot;
   /** The container the capture tool ran in (pod captures). */
   captureContainer?: string;
+  /** Workload captures (plan target kind 'workload'): every pod, with its outcome and reason,
+   *  its packets in the file and its interfaces (absent for other captures). */
+  pods?: WorkloadPodRecord[];
 }
 
 export class SidecarError extends CodedError {
@@ -92,10 +96,20 @@ function checkPlan(c: Check, v: unknown): void {
   c.str(p.id, 'plan.id');
   c.str(p.createdAt, 'plan.createdAt');
   const t = c.obj(p.target, 'plan.target');
-  if (c.oneOf(t.kind, 'plan.target.kind', ['pod', 'local']) === 'pod') {
+  const kind = c.oneOf(t.kind, 'plan.target.kind', ['pod', 'local', 'workload']);
+  if (kind === 'pod') {
     c.str(t.namespace, 'plan.target.namespace');
     c.str(t.pod, 'plan.target.pod');
     for (const k of ['container', 'node', 'context']) c.optStr(t[k], `plan.target.${k}`);
+  } else if (kind === 'workload') {
+    c.str(t.namespace, 'plan.target.namespace');
+    c.str(t.selector, 'plan.target.selector');
+    for (const k of ['service', 'container', 'context']) c.optStr(t[k], `plan.target.${k}`);
+    if (t.owner !== undefined) {
+      const o = c.obj(t.owner, 'plan.target.owner');
+      c.str(o.kind, 'plan.target.owner.kind');
+      c.str(o.name, 'plan.target.owner.name');
+    }
   } else {
     c.str(t.iface, 'plan.target.iface');
     c.optStr(t.netns, 'plan.target.netns');
@@ -141,6 +155,21 @@ function checkRecord(c: Check, v: unknown): void {
   for (const k of ['startedAt', 'endedAt']) c.str(r[k], `record.${k}`);
 }
 
+function checkPods(c: Check, v: unknown): void {
+  if (!Array.isArray(v)) c.fail('pods', 'a list', v);
+  (v as unknown[]).forEach((x, i) => {
+    const at = `pods[${i}]`;
+    const p = c.obj(x, at);
+    for (const k of ['namespace', 'pod', 'reason']) c.str(p[k], `${at}.${k}`);
+    c.oneOf(p.outcome, `${at}.outcome`, POD_OUTCOMES);
+    c.oneOf(p.joined, `${at}.joined`, ['start', 'during']);
+    for (const k of ['packets', 'bytes', 'alertedPackets', 'overSharePackets']) c.count(p[k], `${at}.${k}`);
+    c.strings(p.ips, `${at}.ips`);
+    c.strings(p.interfaces, `${at}.interfaces`);
+    for (const k of ['uid', 'node', 'container', 'startedAt', 'endedAt', 'firstPacket', 'lastPacket']) c.optStr(p[k], `${at}.${k}`);
+  });
+}
+
 function checkSnapshot(c: Check, v: unknown): void {
   const s = c.obj(v, 'snapshot');
   c.str(s.takenAt, 'snapshot.takenAt');
@@ -173,6 +202,7 @@ export function checkSidecar(v: unknown, file = 'sidecar'): CaptureSidecar {
   }
   if (o.snapshot !== undefined) checkSnapshot(c, o.snapshot);
   c.optStr(o.captureContainer, 'captureContainer');
+  if (o.pods !== undefined) checkPods(c, o.pods);
   return { ...(o as unknown as CaptureSidecar), automatic: o.automatic === true };
 }
 

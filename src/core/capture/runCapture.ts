@@ -10,6 +10,7 @@ import { checkCaptureFilter } from './filterCheck.js';
 import { startLocalCapture } from './localRunner.js';
 import { startPodCapture } from './podRunner.js';
 import { takeClusterSnapshot } from '../k8s/clusterSnapshot.js';
+import { runWorkloadCapture } from './workloadCapture.js';
 import { CodedError } from '../util/problem.js';
 
 export class CaptureStartError extends CodedError {
@@ -50,6 +51,12 @@ export async function runCapture(o: RunCaptureOptions): Promise<CaptureRecord> {
   }
   const kc = o.kubeConfig;
   if (!kc) throw new CaptureStartError('no-kubeconfig', 'a pod capture needs a kubeconfig');
+  if (plan.target.kind === 'workload') {
+    // Every pod of the workload, merged into one file; the record's `pods` say how each went.
+    return runWorkloadCapture({ plan, outDir: o.outDir, kubeConfig: kc, ...(o.auditLog ? { auditLog: o.auditLog } : {}), ...(o.alert ? { alert: o.alert } : {}),
+      ...(o.addCapabilities ? { addCapabilities: true } : {}), ...(o.signal ? { signal: o.signal } : {}), ...(o.onStage ? { onStage: o.onStage } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+  }
   o.onStage?.('reading the cluster (pods, services, workloads, nodes)');
   const snapshotP: Promise<ClusterSnapshot> = takeClusterSnapshot(kc);
   const started = await startPodCapture(kc, plan, { addCapabilities: o.addCapabilities, onStage: o.onStage });

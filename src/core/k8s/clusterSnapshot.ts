@@ -49,7 +49,7 @@ function selectorMatches(selector: Record<string, string> | undefined, labels: R
 /** The workload at the top of a pod's owner chain, without reading ReplicaSets (which the
  *  least-privilege role does not grant): a ReplicaSet made by a Deployment is named
  *  "<deployment>-<pod-template-hash>", and the pod carries that hash as a label. */
-function workloadOf(pod: V1Pod): WorkloadRef | undefined {
+export function workloadOf(pod: V1Pod): WorkloadRef | undefined {
   const ref = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
   if (!ref) return undefined;
   const hash = pod.metadata?.labels?.['pod-template-hash'];
