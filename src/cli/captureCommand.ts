@@ -8,7 +8,10 @@ import type { CliCommand } from './command.js';
 import { parseAlertDocument } from '../core/alerts/alertParser.js';
 import type { FalcoAlert } from '../core/alerts/types.js';
 import { loadKubeConfig } from '../core/k8s/kubeAccess.js';
-import { checkMethodAndTool, planForPod, planFromAlert, planLocal, PlanError, type CapturePlan } from '../core/capture/capturePlan.js';
+import { checkK8sName, checkMethodAndTool, normalizeSelector, planForPod, planForWorkload, planFromAlert, planLocal, PlanError, type CapturePlan, type WorkloadTarget } from '../core/capture/capturePlan.js';
+import { parseWorkloadRef, serviceSelector, workloadOfPod } from '../core/k8s/workloadPods.js';
+import type { WorkloadCaptureRecord } from '../core/capture/workloadCapture.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { runCapture } from '../core/capture/runCapture.js';
 import { findPodFor } from '../core/k8s/podTarget.js';
 import { analyzeFile } from '../core/flows/analyzeFile.js';
@@ -18,16 +21,23 @@ import { renderSummary } from './summaryTable.js';
 import { formatBytes } from '../shared/byteSize.js';
 import { terminalSafe } from '../core/util/terminalSafe.js';
 
-const HELP = `usage: falcoshark capture (--alert FILE | --pod NS/NAME | --local) [options]
+const HELP = `usage: falcoshark capture (--alert FILE | --pod NS/NAME | --workload KIND/NAME -n NS | --selector SEL -n NS | --service NS/NAME | --local) [options]
 
   --alert FILE        a Falco alert (JSON, JSON lines: the first alert is used) to capture for
   --pod NS/NAME       capture on this pod (with --alert: overrides the alert's pod)
+  --workload K/NAME   every pod of a workload (deploy/api, sts/db, ds/x, rs/x, job/x) in -n NS, merged
+                      into one pcapng (one interface per pod; pods that start during the capture too)
+  --selector SEL      every pod matching a label selector (app=api,tier=web) in -n NS, the same way
+  --service NS/NAME   every pod a Service selects, the same way
+  --whole-workload    with --alert or --pod: every pod of that pod's workload
+  -n, --namespace NS  the namespace of --workload / --selector / --service NAME
   --local             capture on this host (or --netns NS), not in a cluster
   --netns NS          with --local: inside this network namespace
   --iface IF          with --local: interface (default any)
   --filter BPF        capture filter (default: built from the alert; checked with libpcap first)
   --exact-flow        filter on the alert's exact connection (5-tuple), not on its server side
   --duration S        seconds (default 30)      --max-packets N   --max-bytes N   --snaplen N
+                      (a workload capture: for the whole file; each pod gets an equal share)
   --context C         kubeconfig context (default: current)
   --method M          ephemeral (default) | exec (the target container has the tool)
   --tool T            tshark (default) | tcpdump | dumpcap
@@ -39,6 +49,8 @@ const HELP = `usage: falcoshark capture (--alert FILE | --pod NS/NAME | --local)
 
 const OPTIONS = {
   alert: { type: 'string' }, pod: { type: 'string' }, local: { type: 'boolean', default: false },
+  workload: { type: 'string' }, selector: { type: 'string' }, service: { type: 'string' }, namespace: { type: 'string', short: 'n' },
+  'whole-workload': { type: 'boolean', default: false },
   netns: { type: 'string' }, iface: { type: 'string', default: 'any' }, filter: { type: 'string' },
   duration: { type: 'string' }, 'max-packets': { type: 'string' }, 'max-bytes': { type: 'string' }, snaplen: { type: 'string' },
   context: { type: 'string' }, method: { type: 'string' }, tool: { type: 'string' }, image: { type: 'string' },
@@ -61,9 +73,39 @@ async function readAlert(file: string): Promise<FalcoAlert> {
   throw new PlanError(`no Falco alert in ${file}${first && !first.ok ? `: ${first.reason}${first.hint ? ` (${first.hint})` : ''}` : ''}`);
 }
 
+type Flags = { workload?: string; selector?: string; service?: string; namespace?: string; pod?: string; 'whole-workload'?: boolean };
+
+/** The workload a command line asks for (--workload, --selector, --service, --whole-workload), if any. */
+async function workloadWanted(kc: KubeConfig, v: Flags, alert: FalcoAlert | undefined): Promise<Omit<WorkloadTarget, 'kind' | 'context'> | undefined> {
+  const ns = v.namespace;
+  const needNs = (flag: string): string => {
+    if (!ns) throw new PlanError(`${flag} needs -n NAMESPACE`);
+    checkK8sName('namespace', ns);
+    return ns;
+  };
+  if (v.workload !== undefined) return { namespace: needNs('--workload'), selector: '', owner: parseWorkloadRef(v.workload) };
+  if (v.selector !== undefined) return { namespace: needNs('--selector'), selector: normalizeSelector(v.selector) };
+  if (v.service !== undefined) {
+    const m = /^(?:([^/]+)\/)?([^/]+)$/.exec(v.service);
+    if (!m) throw new PlanError(`--service takes NAMESPACE/NAME (or NAME with -n), not ${JSON.stringify(v.service.slice(0, 60))}`);
+    const namespace = m[1] ?? needNs('--service NAME');
+    checkK8sName('namespace', namespace);
+    checkK8sName('container', m[2]);
+    return { namespace, selector: await serviceSelector(kc, namespace, m[2]), service: m[2] };
+  }
+  if (!v['whole-workload']) return undefined;
+  const m = v.pod ? /^([^/]+)\/([^/]+)$/.exec(v.pod) : undefined;
+  const namespace = m?.[1] ?? alert?.namespace;
+  const pod = m?.[2] ?? alert?.pod;
+  if (!namespace || !pod) throw new PlanError('--whole-workload needs --pod NS/NAME or an alert that names its pod');
+  checkK8sName('namespace', namespace);
+  checkK8sName('pod', pod);
+  return workloadOfPod(kc, namespace, pod);
+}
+
 export const captureCommand: CliCommand = {
   name: 'capture',
-  usage: 'capture (--alert FILE | --pod NS/NAME | --local) [opts]',
+  usage: 'capture (--alert FILE | --pod NS/NAME | --workload K/NAME | --selector SEL | --service NS/NAME | --local) [opts]',
   summary: 'capture the traffic an alert is about, with its context',
   async run(argv) {
     let v;
@@ -74,7 +116,12 @@ export const captureCommand: CliCommand = {
       return 2;
     }
     if (v.help) { process.stdout.write(HELP); return 0; }
-    if (!v.alert && !v.pod && !v.local) { process.stderr.write(HELP); return 2; }
+    const group = [v.workload, v.selector, v.service].filter((x) => x !== undefined).length;
+    if (!v.alert && !v.pod && !v.local && group === 0) { process.stderr.write(HELP); return 2; }
+    if (group > 1 || (group && (v.pod || v.local || v['whole-workload']))) {
+      process.stderr.write('falcoshark capture: --workload, --selector, --service, --pod, --whole-workload and --local are one choice each\n');
+      return 2;
+    }
     try {
       const alert = v.alert ? await readAlert(v.alert) : undefined;
       const caps = { durationSeconds: num(v.duration, 'duration'), maxPackets: num(v['max-packets'], 'max-packets'),
@@ -85,7 +132,10 @@ export const captureCommand: CliCommand = {
       const kc = v.local ? undefined : loadKubeConfig(v.context);
       const settings = { method, tool, caps: capsGiven, exactFlow: v['exact-flow'], ...(v.image ? { image: v.image } : {}), ...(v.context ? { context: v.context } : {}),
         ...(v.filter !== undefined ? { filterOverride: v.filter } : {}) } as const;
-      if (v.local) {
+      const workload = kc ? await workloadWanted(kc, v, alert) : undefined;
+      if (workload) {
+        plan = planForWorkload(workload, settings, alert);
+      } else if (v.local) {
         plan = planLocal({ iface: v.iface, ...(v.netns ? { netns: v.netns } : {}) }, settings, alert);
       } else {
         let podWanted = v.pod;
@@ -119,6 +169,9 @@ export const captureCommand: CliCommand = {
       }).finally(() => process.off('SIGINT', onSig));
       if (tty) process.stderr.write('\r\x1b[K');
       process.stderr.write(`${rec.outcome}: ${terminalSafe(rec.reason, 400)} (${rec.packets} packets, ${formatBytes(rec.bytes)})\n`);
+      for (const p of (rec as Partial<WorkloadCaptureRecord>).pods ?? []) {
+        process.stderr.write(`  ${terminalSafe(`${p.namespace}/${p.pod}`, 120)}: ${p.outcome}, ${p.packets} packets${p.joined === 'during' ? ' (started during the capture)' : ''}: ${terminalSafe(p.reason, 300)}\n`);
+      }
       process.stdout.write(`${rec.file}\n`);
       if (rec.outcome === 'failed') return 1;
       const summary = annotateSummary(await analyzeFile(rec.file), await readSidecar(rec.file));

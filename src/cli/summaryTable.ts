@@ -65,11 +65,14 @@ export function renderTable(s: AnnotatedSummary, shown: readonly AnnotatedFlow[]
     .map(([p, v]) => `${p} ${v.flows} flows/${v.packets} pkts`);
   if (protos.length) out.push(`protocols: ${protos.join(', ')}`);
   out.push('');
+  // A workload capture: which pod each flow was captured on (its pods share a workload name).
+  const podColumn = shown.some((f) => f.capturedOn);
   out.push(table(
-    ['', 'proto', 'client', 'server', 'pkts c→s', 'pkts s→c', 'bytes c→s', 'bytes s→c', 'secs', 'seen'],
+    ['', 'proto', 'client', 'server', 'pkts c→s', 'pkts s→c', 'bytes c→s', 'bytes s→c', 'secs', 'seen', ...(podColumn ? ['captured on'] : [])],
     shown.map((f) => [f.alerted ? '▶' : '', f.protocol, named(f.client, f.clientIdentity), named(f.server, f.serverIdentity),
       String(f.packets.fromClient), String(f.packets.fromServer),
-      formatBytes(f.bytes.fromClient), formatBytes(f.bytes.fromServer), seconds(f).toFixed(3), flowHints(f)]),
+      formatBytes(f.bytes.fromClient), formatBytes(f.bytes.fromServer), seconds(f).toFixed(3), flowHints(f),
+      ...(podColumn ? [terminalSafe((f.capturedOn ?? []).join(' '), 120)] : [])]),
     new Set([4, 5, 6, 7, 8]),
   ));
   if (total > shown.length) out.push(`… ${total - shown.length} more flows (use --top N or --json)`);

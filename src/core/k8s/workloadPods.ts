@@ -165,3 +165,19 @@ export async function podGoneReason(kc: KubeConfig, namespace: string, name: str
     return undefined;
   }
 }
+
+/** The workload of one pod (a Deployment through its ReplicaSet's pod-template-hash, else its
+ *  controller), as a plan target; a pod without a controller is captured by its own labels. */
+export async function workloadOfPod(kc: KubeConfig, namespace: string, pod: string): Promise<Omit<WorkloadTarget, 'kind' | 'context'>> {
+  const core = kc.makeApiClient(CoreV1Api);
+  let p: V1Pod | undefined;
+  try {
+    p = (await core.listNamespacedPod({ namespace, fieldSelector: `metadata.name=${pod}` })).items[0];
+  } catch (e) {
+    throw describeKubeError(e, 'list', 'pods', namespace, kc.getCurrentContext());
+  }
+  if (!p) throw new PlanError(`pod ${namespace}/${pod} no longer exists: name its workload (--workload KIND/NAME or --selector)`);
+  const w = workloadOf(p);
+  if (w && WORKLOAD_KINDS.includes(w.kind)) return { namespace, selector: '', owner: { kind: w.kind, name: w.name } };
+  throw new PlanError(`pod ${namespace}/${pod} has no controller falcoshark knows (${w ? w.kind : 'no owner'}): capture it alone, or its pods with --selector`);
+}
