@@ -10,6 +10,7 @@ import type { FalcoAlert } from '../../core/alerts/types.js';
 import { loadKubeConfig } from '../../core/k8s/kubeAccess.js';
 import type { CapturePlan, PlanSettings } from '../../core/capture/capturePlan.js';
 import { problemCode } from '../../core/util/problem.js';
+import { targetText } from '../../core/capture/planText.js';
 import { fixesFor, type Fix } from './captureFixes.js';
 import { runCapture } from '../../core/capture/runCapture.js';
 import type { CaptureProgress, CaptureRecord } from '../../core/capture/captureSession.js';
@@ -141,7 +142,7 @@ export class CaptureRunner implements vscode.Disposable {
         draft = { ...draft, filterOverride: undefined };
         continue;
       }
-      const t = plan.target.kind === 'pod' ? `${plan.target.namespace}/${plan.target.pod}${plan.target.container ? ` (${plan.target.container})` : ''}` : plan.target.iface;
+      const t = targetText(plan.target);
       const items: PlanPick[] = [
         { label: '$(record) Capture', description: `${plan.filter.description} on ${t}, ${describeCaps(plan.caps)}`, action: 'accept', alwaysShow: true },
         { label: '', kind: vscode.QuickPickItemKind.Separator, action: 'accept' },
