@@ -53,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerSetupCommands(getSettings, () => feed.webhookAddress, context.secrets),
     ...registerServeSourceCommands({ secrets: context.secrets, log, captureFolder: folder, openSummary: (f) => files.openSummary(f) }, remote),
     vscode.commands.registerCommand('falcoshark.capturePod', async (node: unknown) => runner.capturePod(await resolveExplorerNode(node))),
+    vscode.commands.registerCommand('falcoshark.captureExplorerWorkload', async (node: unknown) => runner.captureExplorerWorkload(await resolveExplorerNode(node))),
     vscode.commands.registerCommand('falcoshark.openSummary', withFile((f) => files.openSummary(f))),
     vscode.commands.registerCommand('falcoshark.openInWireshark', withFile((f) => files.openInWireshark(f))),
     vscode.commands.registerCommand('falcoshark.revealCapture', withFile((f) => files.reveal(f))),

@@ -38,6 +38,11 @@ export function registerAlertCommands(store: AlertStore, tree: AlertsTree, captu
       }
       await captures.captureAlert(e.alert);
     }),
+    vscode.commands.registerCommand('falcoshark.captureWorkload', async (arg: unknown) => {
+      const e = tree.entryOf(arg);
+      if (!e) { void vscode.window.showInformationMessage('Pick an alert in the Falcoshark Alerts view: its pod\'s workload is captured.'); return; }
+      await captures.captureAlertWorkload(e.alert);
+    }),
     vscode.commands.registerCommand('falcoshark.filterAlerts', async () => {
       const current = tree.getFilter();
       const value = [current.minPriority ? `priority:${current.minPriority}` : '', current.rule ? `rule:"${current.rule}"` : '',

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { FalcoAlert } from '../../core/alerts/types.js';
 import { loadKubeConfig } from '../../core/k8s/kubeAccess.js';
-import type { CapturePlan, PlanSettings } from '../../core/capture/capturePlan.js';
+import { planForWorkload, type CapturePlan, type PlanSettings, type WorkloadTarget } from '../../core/capture/capturePlan.js';
+import { parseWorkloadRef, workloadOfPod } from '../../core/k8s/workloadPods.js';
 import { problemCode } from '../../core/util/problem.js';
 import { targetText } from '../../core/capture/planText.js';
 import { fixesFor, type Fix } from './captureFixes.js';
@@ -20,7 +21,7 @@ import { findPodFor, PodGoneError } from '../../core/k8s/podTarget.js';
 import { formatBytes } from '../../shared/byteSize.js';
 import type { Settings } from '../settings.js';
 import type { Log } from '../log.js';
-import { describeCaps, parseBpf, parseBytes, parseCount, parseDuration, parsePodRef, planFromDraft, podRefFromExplorerNode, type Parsed, type PlanDraft } from './planEdit.js';
+import { describeCaps, parseBpf, parseBytes, parseCount, parseDuration, parsePodRef, planFromDraft, podRefFromExplorerNode, workloadRefFromExplorerNode, type Parsed, type PlanDraft } from './planEdit.js';
 
 export interface CaptureDeps {
   log: Log;
@@ -115,6 +116,47 @@ export class CaptureRunner implements vscode.Disposable {
     const kc = this.kube(s);
     if (!kc) return;
     await this.planAndRun({ pod, caps: {} }, s, kc, undefined);
+  }
+
+  /** *Capture the workload* on an alert: every pod of the alerted pod's workload, one file. */
+  async captureAlertWorkload(alert: FalcoAlert): Promise<void> {
+    if (!vscode.workspace.isTrusted) { void vscode.window.showWarningMessage('Captures are disabled in an untrusted workspace.'); return; }
+    if (!alert.namespace || !alert.pod) { void vscode.window.showErrorMessage('The alert names no pod, so no workload: use Capture Traffic to pick a pod.'); return; }
+    await this.workload(() => ({ namespace: alert.namespace!, pod: alert.pod! }), alert);
+  }
+
+  /** *Capture the workload (falcoshark)* on the Kubernetes explorer's workload (or pod) nodes. */
+  async captureExplorerWorkload(node: unknown): Promise<void> {
+    if (!vscode.workspace.isTrusted) { void vscode.window.showWarningMessage('Captures are disabled in an untrusted workspace.'); return; }
+    const ref = workloadRefFromExplorerNode(node);
+    if (!ref) { void vscode.window.showErrorMessage('Pick a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or pod in the Kubernetes explorer.'); return; }
+    const namespace = ref.namespace ?? 'default';
+    if (/^pods?$/i.test(ref.kind)) { await this.workload(() => ({ namespace, pod: ref.name }), undefined); return; }
+    await this.workload(() => ({ target: { namespace, selector: '', owner: parseWorkloadRef(`${ref.kind}/${ref.name}`) } }), undefined);
+  }
+
+  private async workload(what: () => { namespace: string; pod: string } | { target: Omit<WorkloadTarget, 'kind' | 'context'> }, alert: FalcoAlert | undefined): Promise<void> {
+    const s = this.deps.settings();
+    const kc = this.kube(s);
+    if (!kc) return;
+    let plan: CapturePlan;
+    try {
+      const w = what();
+      const target = 'target' in w ? w.target : await workloadOfPod(kc, w.namespace, w.pod);
+      plan = planForWorkload(target, this.planSettings(s), alert);
+    } catch (e) {
+      void this.error(`Cannot plan the workload capture: ${(e as Error).message}`, fixesFor(problemCode(e)));
+      return;
+    }
+    if (s.askBeforeCapture) {
+      const ok = await vscode.window.showQuickPick([
+        { label: '$(layers) Capture every pod', description: `${targetText(plan.target)}: ${plan.filter.description}, ${describeCaps(plan.caps)}`, accept: true },
+        ...plan.notes.map((n) => ({ label: `$(info) ${n}`, accept: true })),
+        { label: '$(close) Cancel', accept: false },
+      ], { title: `Capture the workload${plan.alert ? `: ${plan.alert.rule}` : ''}`, placeHolder: 'one pcapng, one interface per pod; pods that start during the capture are added', ignoreFocusOut: true });
+      if (!ok?.accept) return;
+    }
+    await this.run(plan, kc, alert);
   }
 
   private async planAndRun(draft: PlanDraft, s: Settings, kc: KubeConfig, alert: FalcoAlert | undefined): Promise<void> {

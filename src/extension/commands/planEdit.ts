@@ -98,3 +98,21 @@ export function podRefFromExplorerNode(node: unknown): { namespace?: string; pod
   return namespace ? { namespace, pod } : { pod };
 }
 
+
+/** What a Kubernetes explorer node stands for when a workload is captured: a workload
+ *  (kindName "deployment/api", or resourceKind.manifestKind + name), or a pod (its workload is
+ *  then found from its owners). Read defensively: the node is the other extension's object. */
+export function workloadRefFromExplorerNode(node: unknown): { namespace?: string; kind: string; name: string } | undefined {
+  if (typeof node !== 'object' || node === null) return undefined;
+  const o = node as Record<string, unknown>;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+  const meta = typeof o['metadata'] === 'object' && o['metadata'] !== null ? (o['metadata'] as Record<string, unknown>) : {};
+  const rk = typeof o['resourceKind'] === 'object' && o['resourceKind'] !== null ? (o['resourceKind'] as Record<string, unknown>) : {};
+  const namespace = str(o['namespace']) ?? str(meta['namespace']);
+  const kindName = str(o['kindName']);
+  const m = kindName ? /^([A-Za-z]+)\/(.+)$/.exec(kindName) : null;
+  const kind = m?.[1] ?? str(rk['manifestKind']) ?? str(o['kind']);
+  const name = m?.[2] ?? str(o['name']) ?? str(meta['name']);
+  if (!kind || !name) return undefined;
+  return { ...(namespace ? { namespace } : {}), kind, name };
+}

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseBpf, parseBytes, parseCount, parseDuration, parsePodRef, planFromDraft, podRefFromExplorerNode, describeCaps } from '../../../src/extension/commands/planEdit.js';
+import { parseBpf, parseBytes, parseCount, parseDuration, parsePodRef, planFromDraft, podRefFromExplorerNode, describeCaps, workloadRefFromExplorerNode } from '../../../src/extension/commands/planEdit.js';
 import { parseAlert } from '../../../src/core/alerts/alertParser.js';
 
 describe('capture plan quick pick: parsing edits', () => {
@@ -65,4 +65,11 @@ describe('Kubernetes explorer pod nodes', () => {
     assert.equal(podRefFromExplorerNode('pod/x'), undefined);
     assert.equal(podRefFromExplorerNode({ name: 42 }), undefined);
   });
+});
+
+it('workload nodes of the Kubernetes explorer: kindName, resourceKind, pods, and anything else refused', () => {
+  assert.deepEqual(workloadRefFromExplorerNode({ nodeType: 'resource', kindName: 'deployment/api', namespace: 'shop' }), { namespace: 'shop', kind: 'deployment', name: 'api' });
+  assert.deepEqual(workloadRefFromExplorerNode({ resourceKind: { manifestKind: 'StatefulSet' }, name: 'db', namespace: 'data' }), { namespace: 'data', kind: 'StatefulSet', name: 'db' });
+  assert.deepEqual(workloadRefFromExplorerNode({ kindName: 'pod/api-7d9c' }), { kind: 'pod', name: 'api-7d9c' });
+  for (const n of [undefined, null, 'deploy/api', {}, { kindName: 'deployment/' }]) assert.equal(workloadRefFromExplorerNode(n), undefined);
 });
