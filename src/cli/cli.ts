@@ -17,7 +17,7 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./analyzeCommand.js')).analyzeCommand },
   { name: 'lab', usage: 'lab up|down|status [--name N]', summary: 'a real single-node Kubernetes built on this machine, with the demo and Falco alerts (needs root)',
     load: async () => (await import('./labCommand.js')).labCommand },
-  { name: 'capture', usage: 'capture (--alert FILE | --pod NS/NAME | --local) [opts]', summary: 'capture the traffic an alert is about, with its context',
+  { name: 'capture', usage: 'capture (--alert FILE | --pod NS/NAME | --workload K/NAME | --selector SEL | --service NS/NAME | --local) [opts]', summary: 'capture the traffic an alert is about, with its context',
     load: async () => (await import('./captureCommand.js')).captureCommand },
   { name: 'serve', usage: 'serve [--webhook-port N] [--port N] [--policy FILE] …', summary: 'capture automatically on alerts and serve the captures',
     load: async () => (await import('./serveCommand.js')).serveCommand },
