@@ -18,6 +18,7 @@ import { runWorkloadCapture } from '../../src/core/capture/workloadCapture.js';
 import { startPodCapture } from '../../src/core/capture/podRunner.js';
 import { checkSidecar, type CaptureSidecar } from '../../src/core/capture/captureSidecar.js';
 import type { AnnotatedSummary } from '../../src/shared/annotatedSummary.js';
+import { displayFilterForFlow } from '../../src/core/wireshark/flowDisplayFilter.js';
 
 const skip = clusterSkipReason(['tshark', 'capinfos']);
 const NS = 'fs-workload-test';
@@ -137,6 +138,15 @@ describe('workload capture in the lab', { skip }, () => {
     const idNames = new Set(summary.flows.flatMap((f) => [f.clientIdentity, f.serverIdentity]).filter((i) => i?.kind === 'pod' && i.namespace === NS).map((i) => i!.name));
     for (const p of pods) assert.ok(idNames.has(p.pod), `${p.pod} named as an endpoint (the replacement too: the snapshot was completed)`);
     assert.match(summary.context!.target, /every pod/);
+    // The Wireshark hand-off: a flow's display filter selects its packets in the merged file,
+    // and they carry the interface (pod) the summary says it was captured on.
+    const flow = summary.flows.filter((f) => f.protocol === 'tcp' && f.capturedOn?.length === 1).sort((x, y) => (y.packets.fromClient + y.packets.fromServer) - (x.packets.fromClient + x.packets.fromServer))[0];
+    assert.ok(flow, 'a TCP flow captured on one pod');
+    const df = displayFilterForFlow(flow);
+    assert.ok(df.ok);
+    const sel = execFileSync('tshark', ['-r', file, '-Y', df.ok ? df.filter : '', '-T', 'fields', '-e', 'frame.interface_name'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    assert.equal(sel.length, flow.packets.fromClient + flow.packets.fromServer);
+    assert.deepEqual([...new Set(sel)], [`${flow.capturedOn![0]}:any`]);
     const table = execFileSync(process.execPath, [CLI, 'analyze', file], { encoding: 'utf8' });
     assert.match(table, /captured on/);
   });
