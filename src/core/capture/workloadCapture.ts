@@ -76,9 +76,9 @@ export async function runWorkloadCapture(o: WorkloadCaptureOptions): Promise<Wor
     const info: WorkloadPodInfo = { namespace: w.namespace, pod: w.name, uid: w.uid, ips: w.ips, joined, ...(w.node ? { node: w.node } : {}) };
     if (session.stopped) { session.skip(info, 'it started after the capture had ended'); return; }
     if (captured >= max) { session.skip(info, `the capture already has ${max} pods (the most one capture takes)`); return; }
-    captured++;
     const left = session.secondsLeft();
     if (left < 1) { session.skip(info, 'it started less than a second before the end'); return; }
+    captured++;
     o.onStage?.(`${joined === 'during' ? 'a new pod of the workload runs: ' : ''}capturing ${w.namespace}/${w.name}${w.node ? ` on ${w.node}` : ''}`);
     session.addPod(info, start(info, podPlanOf(thePlan, info, left)));
   };

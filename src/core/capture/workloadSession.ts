@@ -263,7 +263,7 @@ export class WorkloadSession {
     await rename(this.part, this.file);
     const { plan } = this.o;
     const pods = this.entries.map((e) => {
-      if (e.rec.reason === 'starting' || (e.rec.outcome === 'failed' && !e.rec.startedAt && e.rec.reason.startsWith('its capture started after'))) { e.rec.outcome = 'failed'; e.rec.reason = 'its capture did not start before the capture ended'; }
+      if (e.rec.reason === 'starting') { e.rec.outcome = 'failed'; e.rec.reason = 'its capture did not start before the capture ended'; }
       else if (e.rec.startedAt && !e.rec.endedAt) { e.rec.outcome = e.rec.packets > 0 ? 'partial' : 'failed'; e.rec.reason = 'its capture tool did not stop within 15 s of the end'; }
       return { ...e.rec };
     });
