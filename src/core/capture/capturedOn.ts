@@ -1,8 +1,8 @@
 // Which pods of a workload capture a flow was captured on. Each pod is captured in its own
 // network namespace, so a packet on its interface has that pod's address at one end (the
 // Service address is translated outside it, on the node): a flow was captured on the pods of
-// the capture whose address is its client or server. Loopback flows (127.0.0.1, ::1) have no
-// pod address and are not attributed. Built once per summary from the sidecar's `pods`.
+// the capture whose address is its client or server. Loopback flows (127.0.0.1, ::1) and IPv6
+// link-local ones (router solicitations) have no pod address and are not attributed. Built once per summary from the sidecar's `pods`.
 import type { CaptureSidecar } from './captureSidecar.js';
 
 export type CapturedOn = (clientIp: string, serverIp: string) => string[] | undefined;

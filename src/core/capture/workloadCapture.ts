@@ -54,7 +54,8 @@ export async function runWorkloadCapture(o: WorkloadCaptureOptions): Promise<Wor
   const running = initial.pods.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
   if (running.length === 0) {
     await snapshotP.catch(() => undefined);
-    throw new PlanError(`no running pod of ${what}${target.selector ? ` matches ${target.selector}` : ''}${initial.pods.length ? ` (${initial.pods.length} not running)` : ''}`);
+    const none = target.owner ? `no running pod of ${what}` : `no running pod matches ${target.selector} in ${target.namespace}${target.service ? ` (the selector of Service ${target.service})` : ''}`;
+    throw new PlanError(`${none}${initial.pods.length ? ` (${initial.pods.length} not running)` : ''}`);
   }
   const max = o.maxPods ?? MAX_WORKLOAD_PODS;
   const goneWhy = new Map<string, string>();

@@ -87,7 +87,10 @@ export class WorkloadSession {
   readonly sidecar: string;
   private readonly part: string;
   private readonly startedAt = new Date();
-  private readonly t0 = Date.now();
+  /** When the duration started counting: the first pod's capture running (or the session's
+   *  start while none runs yet: a capture where no pod starts ends after the duration too). */
+  private t0 = Date.now();
+  private armed = false;
   private readonly entries: Entry[] = [];
   private fh: Awaited<ReturnType<typeof open>> | undefined;
   private pending: Uint8Array[] = [];
@@ -123,7 +126,7 @@ export class WorkloadSession {
       onCapReached: (r) => s.stop('cap-reached', r === 'packets' ? `packet cap of ${plan.caps.maxPackets} reached (all pods together)` : `byte cap of ${plan.caps.maxBytes} reached (all pods together)`, r),
     });
     s.ended = new Promise((resolve) => { s.endNow = resolve; });
-    s.timer = setTimeout(() => s.stop('cap-reached', `duration of ${plan.caps.durationSeconds} s reached`, 'duration'), plan.caps.durationSeconds * 1000);
+    s.armTimer();
     s.ticker = setInterval(() => {
       s.writer.tick();
       void s.flush();
@@ -133,6 +136,21 @@ export class WorkloadSession {
     if (o.signal?.aborted) s.onAbort();
     o.signal?.addEventListener('abort', s.onAbort, { once: true });
     return s;
+  }
+
+  private armTimer(): void {
+    clearTimeout(this.timer);
+    const d = this.o.plan.caps.durationSeconds;
+    this.timer = setTimeout(() => this.stop('cap-reached', `duration of ${d} s reached`, 'duration'), Math.max(0, d * 1000 - (Date.now() - this.t0)));
+  }
+
+  /** The first pod's capture runs: the duration counts from now (as a single-pod capture's
+   *  counts from its tool's start, not from the capture containers' start-up). */
+  private firstRunning(): void {
+    if (this.armed || this.stopReason) return;
+    this.armed = true;
+    this.t0 = Date.now();
+    this.armTimer();
   }
 
   /** Seconds left of the capture's duration (what a pod that joins now is given). */
@@ -182,6 +200,7 @@ export class WorkloadSession {
     if (started.container) e.rec.container = started.container;
     if (started.node && !e.rec.node) e.rec.node = started.node;
     e.rec.startedAt = new Date().toISOString();
+    this.firstRunning();
     if (this.stopReason) source.stop(); // started after the end: no packets wanted
     const plan = this.o.plan;
     const t = plan.target;
