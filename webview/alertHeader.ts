@@ -1,10 +1,11 @@
 // The top of the page: the Falco alert the capture was made for (rule, priority coloured by
 // severity, time, output, pod, node) and the capture (target, filters, outcome, snapshot gaps,
-// a recorded window, the traffic before and after the alert); without context, a plain capture
+// a recorded window, the traffic before and after the alert, a workload capture's pods); without context, a plain capture
 // header. All values are untrusted and set as text.
 import type { AnnotatedSummary } from '../src/shared/annotatedSummary.js';
 import { alertTimingOf, captureSplitText, recordedCaptions, type AlertTiming } from './alertTiming.js';
 import { append, el, field } from './dom.js';
+import { renderPods } from './capturePods.js';
 import { clip, formatBytes, formatCount, formatDuration, formatTime, num, str, TITLE_MAX } from './format.js';
 
 const SEVERITY: Record<string, string> = {
@@ -79,7 +80,7 @@ export function renderHeader(summary: AnnotatedSummary, file: string, flowCount?
   }
   const split = captureSplitText(timing);
   if (split && timing.packetsBefore > 0) field(dl, 'alert split', split);
-  append(root, dl);
+  append(root, dl, ctx ? renderPods(ctx.pods) : undefined);
 
   const warnings: string[] = [];
   const gaps = ctx && Array.isArray(ctx.snapshotGaps) ? ctx.snapshotGaps.filter((g): g is string => typeof g === 'string') : [];

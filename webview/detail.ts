@@ -1,4 +1,4 @@
-// The selected flow in full: both endpoints, counts each way, times, TCP flags, DNS questions
+// The selected flow in full: both endpoints, the pods it was captured on, counts each way, times, TCP flags, DNS questions
 // and answers, TLS SNI, HTTP request line. Read defensively from the raw record; set as text.
 import { append, el, field } from './dom.js';
 import type { FlowView } from './flowModel.js';
@@ -15,6 +15,7 @@ export function flowText(f: FlowView, raw: unknown): string {
     `${f.protocol} ${f.client.addr} → ${f.server.addr}${f.alerted ? ' (alerted flow)' : ''}`,
     `client: ${f.client.label}`,
     `server: ${f.server.label}`,
+    ...(f.capturedOn.length ? [`captured on: ${f.capturedOn.join(', ')}`] : []),
     `packets: ${f.packetsOut} → / ${f.packetsIn} ←; bytes: ${f.bytesOut} → / ${f.bytesIn} ←`,
     `first seen: ${f.firstSeenText}; duration: ${formatDuration(f.duration)}`,
     ...(f.phase === 'none' ? [] : [`before the alert: ${beforeAlertText(f)}`]),
@@ -39,6 +40,7 @@ export function renderDetail(box: HTMLElement, f: FlowView | undefined, raw: unk
   const dl = el('dl', 'facts');
   field(dl, 'client', clip(f.client.label, 300), clip(f.client.label, TITLE_MAX));
   field(dl, 'server', clip(f.server.label, 300), clip(f.server.label, TITLE_MAX));
+  if (f.capturedOn.length) field(dl, 'captured on', clip(f.capturedOn.join(', '), 600), clip(f.capturedOn.join('\n'), TITLE_MAX), 'mono');
   field(dl, 'packets', `${formatCount(f.packetsOut)} → · ${formatCount(f.packetsIn)} ←`);
   field(dl, 'bytes', `${formatBytes(f.bytesOut)} → · ${formatBytes(f.bytesIn)} ←`);
   field(dl, 'first seen', f.firstSeenText || '–');

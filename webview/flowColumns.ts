@@ -55,6 +55,10 @@ export interface FlowColumns {
   names: Uint32Array;
   flagStart: Uint32Array;
   flags: Uint32Array;
+  /** Workload captures: the pods ("ns/name") a flow was captured on (its `capturedOn`), a
+   *  pool like `names` (string ids). Absent when no flow has any. */
+  podStart?: Uint32Array;
+  pods?: Uint32Array;
   /** What else a record has, for its full form (`recordAt`): clientBy, tunnel depth, the exact
    *  times (whole seconds, nanoseconds) and the record's other keys (ipFragments, dns, tlsSni,
    *  http) as UTF-8 JSON. Absent when the columns were made from records kept beside them. */
@@ -115,6 +119,14 @@ export function hintNames(f: Record<string, unknown>): string[] {
 }
 
 const CLIENT_BY = ['syn', 'syn-ack', 'first-packet'] as const;
+/** A flow's pods: one or two (more for host-network pods); "ns/pod" is 63 + 1 + 253 characters. */
+const MAX_PODS = 16;
+const POD_MAX = 320;
+
+/** The pods flow i was captured on (string ids; empty without). */
+export function podsOf(c: FlowColumns, i: number): Uint32Array {
+  return c.podStart && c.pods ? c.pods.subarray(c.podStart[i], c.podStart[i + 1]) : new Uint32Array(0);
+}
 
 class Pool {
   a: Float64Array;
@@ -143,6 +155,7 @@ export class ColumnsBuilder {
   private readonly actB: Pool;
   private readonly nameP: Pool;
   private readonly flagP: Pool;
+  private podP: Pool | undefined;
   private extra = new Uint8Array(1 << 16);
   private extraLen = 0;
   private readonly encoder = new TextEncoder();
@@ -228,6 +241,7 @@ export class ColumnsBuilder {
     c.nameStart[i + 1] = this.nameP.n;
     if (Array.isArray(f.flags)) for (const x of (f.flags as unknown[]).filter((x): x is string => typeof x === 'string').slice(0, 8)) this.flagP.push(this.sid(x));
     c.flagStart[i + 1] = this.flagP.n;
+    this.addPods(i, f.capturedOn);
     const w = c.wire;
     if (w) {
       w.clientBy[i] = Math.max(0, CLIENT_BY.indexOf(f.clientBy as (typeof CLIENT_BY)[number]));
@@ -255,6 +269,18 @@ export class ColumnsBuilder {
     }
   }
 
+  /** At most MAX_PODS pods a flow, each cut; the pool is made at the first flow with any. */
+  private addPods(i: number, v: unknown): void {
+    const names = Array.isArray(v) ? [...new Set(v.filter((x): x is string => typeof x === 'string' && x !== '').map((x) => clip(x, POD_MAX)))].slice(0, MAX_PODS) : [];
+    if (names.length && !this.podP) {
+      this.podP = new Pool(this.count);
+      this.c.podStart = new Uint32Array(this.count + 1);
+    }
+    if (!this.podP) return;
+    for (const name of names) this.podP.push(this.sid(name));
+    (this.c.podStart as Uint32Array)[i + 1] = this.podP.n;
+  }
+
   private putExtra(text: string): void {
     const need = this.extraLen + text.length * 3;
     if (need > this.extra.length) {
@@ -273,6 +299,7 @@ export class ColumnsBuilder {
     c.names = Uint32Array.from(this.nameP.a.subarray(0, this.nameP.n));
     c.flags = Uint32Array.from(this.flagP.a.subarray(0, this.flagP.n));
     if (c.wire) c.wire.extra = this.extra.slice(0, this.extraLen);
+    if (this.podP) c.pods = Uint32Array.from(this.podP.a.subarray(0, this.podP.n));
     return c;
   }
 }
@@ -332,6 +359,8 @@ export function recordAt(c: FlowColumns, i: number, decoder = new TextDecoder())
   if (ci >= 0) r.clientIdentity = c.identities[ci].raw as EndpointIdentity;
   if (si >= 0) r.serverIdentity = c.identities[si].raw as EndpointIdentity;
   if (c.alerted[i]) r.alerted = true;
+  const pods = podsOf(c, i);
+  if (pods.length) r.capturedOn = Array.from(pods, (id) => c.strings[id]);
   return r;
 }
 
@@ -354,9 +383,11 @@ export function isFlowColumns(v: unknown): v is FlowColumns {
   if (!(c.actPackets instanceof Float64Array) || !(c.actBytes instanceof Float64Array) || c.actPackets.length !== c.actBytes.length) return false;
   if (!(c.names instanceof Uint32Array) || !(c.flags instanceof Uint32Array)) return false;
   if (c.before !== undefined && (!(c.before instanceof Float64Array) || c.before.length !== 2 * n)) return false;
+  if ((c.podStart ?? c.pods) !== undefined && (!(c.podStart instanceof Uint32Array) || c.podStart.length !== n + 1 || !(c.pods instanceof Uint32Array))) return false;
   const ns = c.strings.length;
   const ni = c.identities.length;
   const ranges: [Uint32Array, number][] = [[c.actStart, c.actBytes.length], [c.nameStart, c.names.length], [c.flagStart, c.flags.length]];
+  if (c.podStart && c.pods) ranges.push([c.podStart, c.pods.length]);
   for (const [start, len] of ranges) {
     if (start[0] !== 0 || start[n] !== len) return false;
     for (let i = 0; i < n; i++) if (start[i + 1] < start[i]) return false;
@@ -365,5 +396,6 @@ export function isFlowColumns(v: unknown): v is FlowColumns {
   for (let i = 0; i < 2 * n; i++) if (c.ip[i] >= ns || c.identity[i] >= ni || c.identity[i] < -1) return false;
   for (let i = 0; i < c.names.length; i++) if (c.names[i] >= ns) return false;
   for (let i = 0; i < c.flags.length; i++) if (c.flags[i] >= ns) return false;
+  for (let i = 0; c.pods && i < c.pods.length; i++) if (c.pods[i] >= ns) return false;
   return true;
 }

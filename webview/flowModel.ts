@@ -2,7 +2,7 @@
 // made only for a flow that is drawn (the table's visible rows, the timeline's strips, the
 // selection) and kept in a small cache; sorting and filtering read the typed arrays and give an
 // index array (`Uint32Array`), so 600,000 flows never become 600,000 objects or DOM rows.
-import { columnsOf, isFlowColumns, recordAt, seenText, type FlowColumns, type IdentityKind } from './flowColumns.js';
+import { columnsOf, isFlowColumns, podsOf, recordAt, seenText, type FlowColumns, type IdentityKind } from './flowColumns.js';
 import { NO_ALERT, splitShown, type AlertTiming } from './alertTiming.js';
 
 export type { IdentityKind };
@@ -30,6 +30,8 @@ export interface FlowView {
   client: EndpointView;
   server: EndpointView;
   names: string[];
+  /** Workload captures: the pods ("ns/name") the flow was captured on (empty without). */
+  capturedOn: string[];
   packetsOut: number;
   packetsIn: number;
   bytesOut: number;
@@ -67,9 +69,13 @@ export class FlowModel {
   /** Whether the before/after split means something here (the alert is after the first packet). */
   splitShown = false;
 
+  /** Whether any flow says which pod it was captured on (the table's "Captured on" column). */
+  readonly hasPods: boolean;
+
   /** `sources`: the records the columns were made from (then `raw` gives them back). */
   constructor(readonly cols: FlowColumns, private readonly sources?: readonly unknown[]) {
     this.count = cols.count;
+    this.hasPods = (cols.pods?.length ?? 0) > 0;
   }
 
   /** Columns of a message's `flows` (an older host, a test, a small summary). */
@@ -148,6 +154,7 @@ export class FlowModel {
       client: this.endpoint(i, 0),
       server: this.endpoint(i, 1),
       names: Array.from(c.names.subarray(c.nameStart[i], c.nameStart[i + 1]), (s) => c.strings[s]),
+      capturedOn: Array.from(podsOf(c, i), (s) => c.strings[s]),
       packetsOut: c.packets[2 * i],
       packetsIn: c.packets[2 * i + 1],
       bytesOut: c.bytes[2 * i],
@@ -201,8 +208,8 @@ export class FlowModel {
   }
 }
 
-export type SortKey = 'alerted' | 'protocol' | 'client' | 'server' | 'names' | 'packetsOut' | 'packetsIn' | 'bytesOut' | 'bytesIn' | 'bytes' | 'duration' | 'firstSeen' | 'beforeAlert';
-export const SORT_KEYS: readonly SortKey[] = ['alerted', 'protocol', 'client', 'server', 'names', 'packetsOut', 'packetsIn', 'bytesOut', 'bytesIn', 'bytes', 'duration', 'firstSeen', 'beforeAlert'];
+export type SortKey = 'alerted' | 'protocol' | 'client' | 'server' | 'names' | 'capturedOn' | 'packetsOut' | 'packetsIn' | 'bytesOut' | 'bytesIn' | 'bytes' | 'duration' | 'firstSeen' | 'beforeAlert';
+export const SORT_KEYS: readonly SortKey[] = ['alerted', 'protocol', 'client', 'server', 'names', 'capturedOn', 'packetsOut', 'packetsIn', 'bytesOut', 'bytesIn', 'bytes', 'duration', 'firstSeen', 'beforeAlert'];
 
 /** Flows by time: all, those with packets before the alert, those with packets at or after it. */
 export type PhaseFilter = 'all' | 'before' | 'after';
@@ -259,21 +266,22 @@ function textKey(m: FlowModel, i: number, key: SortKey): string {
       const ip = c.strings[ipId];
       return `${id >= 0 ? m.identityLower(id) : m.lowerOf(ipId)}\n${addrOf(ip, c.port[2 * i + side])}`;
     }
-    case 'names': {
-      const n0 = c.nameStart[i];
-      const n1 = c.nameStart[i + 1];
-      if (n0 === n1) return '\uffff';
+    case 'names':
+    case 'capturedOn': {
+      const ids = key === 'names' ? c.names.subarray(c.nameStart[i], c.nameStart[i + 1]) : podsOf(c, i);
+      if (ids.length === 0) return '\uffff';
       let s = '';
-      for (let k = n0; k < n1; k++) s += (k > n0 ? ' ' : '') + c.strings[c.names[k]];
+      for (let k = 0; k < ids.length; k++) s += (k > 0 ? ' ' : '') + c.strings[ids[k]];
       return s.toLowerCase();
     }
     default: return '';
   }
 }
 
-const TEXT_KEYS = new Set<SortKey>(['protocol', 'client', 'server', 'names']);
+export const TEXT_KEYS: ReadonlySet<SortKey> = new Set<SortKey>(['protocol', 'client', 'server', 'names', 'capturedOn']);
 
-/** Does flow i have `term` in its protocol, an address, an identity label or a name? (The
+/** Does flow i have `term` in its protocol, an address, an identity label, a name or a pod it
+ *  was captured on? (The
  *  text the filter searches, one part at a time: a term has no whitespace, so it cannot span
  *  two parts.) */
 function hasTerm(m: FlowModel, i: number, term: string, inString: (id: number) => boolean): boolean {
@@ -288,6 +296,8 @@ function hasTerm(m: FlowModel, i: number, term: string, inString: (id: number) =
     if (port >= 0 && addrOf(m.lowerOf(ipId), port).includes(term)) return true;
   }
   for (let k = c.nameStart[i]; k < c.nameStart[i + 1]; k++) if (inString(c.names[k])) return true;
+  const pods = podsOf(c, i);
+  for (let k = 0; k < pods.length; k++) if (inString(pods[k])) return true;
   return false;
 }
 

@@ -6,7 +6,7 @@ import { renderHeader } from './alertHeader.js';
 import { alertTimingOf } from './alertTiming.js';
 import { flowText, renderDetail } from './detail.js';
 import { append, el } from './dom.js';
-import { FlowModel, orderFlows, passes, type SortKey } from './flowModel.js';
+import { FlowModel, orderFlows, passes, TEXT_KEYS, type SortKey } from './flowModel.js';
 import { clip, formatBytes, num } from './format.js';
 import { renderGraph } from './graph.js';
 import { connect, type PersistedState } from './messages.js';
@@ -75,7 +75,7 @@ function openInWireshark(flowIndex: number | undefined): void {
 }
 
 function setSort(key: SortKey): void {
-  state.sort = state.sort.key === key ? { key, descending: !state.sort.descending } : { key, descending: !['protocol', 'client', 'server', 'names'].includes(key) };
+  state.sort = state.sort.key === key ? { key, descending: !state.sort.descending } : { key, descending: !TEXT_KEYS.has(key) };
   reorder();
 }
 

@@ -75,6 +75,8 @@ export const COLUMNS: readonly Column[] = [
   { key: 'client', title: 'Client (who started the flow)', label: 'Client', cls: 'c-ep', fill: (f, c) => fillEndpoint(f.client, c) },
   { key: 'server', title: 'Server', label: 'Server', cls: 'c-ep', fill: (f, c) => fillEndpoint(f.server, c) },
   { key: 'names', title: 'DNS names, TLS SNI, HTTP host and path', label: 'Names', cls: 'c-names', fill: (f, c) => fillNames(f, c) },
+  { key: 'capturedOn', title: 'The pod(s) whose interface the flow was captured on', label: 'Captured on', cls: 'c-pods',
+    fill: (f, c) => setText(c, clip(f.capturedOn.join(' · '), 200), clip(f.capturedOn.join('\n'), TITLE_MAX)) },
   { key: 'packetsOut', title: 'Packets client → server', label: 'Pkts →', cls: 'c-num', fill: (f, c) => setText(c, num(f.packetsOut)) },
   { key: 'packetsIn', title: 'Packets server → client', label: 'Pkts ←', cls: 'c-num', fill: (f, c) => setText(c, num(f.packetsIn)) },
   { key: 'bytesOut', title: 'Bytes client → server', label: 'Bytes →', cls: 'c-num', fill: (f, c) => setText(c, formatBytes(f.bytesOut), `${num(f.bytesOut)} bytes`) },
@@ -148,9 +150,11 @@ export class FlowTable {
 
   setModel(model: FlowModel): void {
     this.model = model;
-    // The "Before alert" column only when the alert's time is inside the capture.
+    // The "Before alert" column only when the alert's time is inside the capture; "Captured on"
+    // only for a workload capture's flows (some flow says which pod it was captured on).
     this.element.classList.toggle('with-alert', model.splitShown);
-    this.element.setAttribute('aria-colcount', String(COLUMNS.length - (model.splitShown ? 0 : 1)));
+    this.element.classList.toggle('with-pods', model.hasPods);
+    this.element.setAttribute('aria-colcount', String(COLUMNS.length - (model.splitShown ? 0 : 1) - (model.hasPods ? 0 : 1)));
   }
 
   /** New order (after sort/filter): the same row elements are re-filled. */

@@ -36,6 +36,18 @@ export interface CaptureContext {
   /** Set when the packets were cut from a flight recorder's buffer around the alert (plan
    *  method 'recorder'): the window asked for and what the recorder still held. */
   recorded?: RecordedContext;
+  /** Workload captures (plan target kind 'workload'): each pod with how its capture went, from
+   *  the sidecar's `pods` (a failed or skipped pod with its reason). */
+  pods?: CapturedPod[];
+}
+
+export interface CapturedPod {
+  /** "ns/name", as a flow's `capturedOn` names it. */
+  pod: string;
+  node?: string;
+  outcome: string;
+  reason: string;
+  packets: number;
 }
 
 export interface RecordedContext {

@@ -143,5 +143,6 @@ export function annotateSummary(summary: FlowSummary, sidecar: CaptureSidecar | 
   };
   const recorded = recordedOf(sidecar);
   if (recorded) context.recorded = recorded;
+  if (t.kind === 'workload' && sidecar.pods) context.pods = sidecar.pods.map((p) => ({ pod: `${p.namespace}/${p.pod}`, ...(p.node ? { node: p.node } : {}), outcome: p.outcome, reason: p.reason, packets: p.packets }));
   return { ...summary, flows, context };
 }

@@ -30,6 +30,7 @@ test('every sort key orders all flows, both ways, stably', () => {
       case 'client': return `${v.client.label.toLowerCase()}\n${v.client.addr}`;
       case 'server': return `${v.server.label.toLowerCase()}\n${v.server.addr}`;
       case 'names': return v.names.length ? v.names.join(' ').toLowerCase() : '\uffff'; // flows without names last
+      case 'capturedOn': return v.capturedOn.length ? v.capturedOn.join(' ').toLowerCase() : '\uffff';
       case 'packetsOut': return v.packetsOut;
       case 'packetsIn': return v.packetsIn;
       case 'bytesOut': return v.bytesOut;
@@ -42,8 +43,9 @@ test('every sort key orders all flows, both ways, stably', () => {
     }
   };
   // Before the alert: this fixture's alert is before its capture (nothing to order; the order
-  // of a recorded capture's flows is in test/unit/webview/alertTiming.test.ts).
-  for (const key of SORT_KEYS.filter((k) => k !== 'beforeAlert')) {
+  // of a recorded capture's flows is in test/unit/webview/alertTiming.test.ts). Captured on:
+  // not a workload capture (see test/unit/webview/capturedOn.test.ts).
+  for (const key of SORT_KEYS.filter((k) => k !== 'beforeAlert' && k !== 'capturedOn')) {
     for (const descending of [false, true]) {
       const o = orderFlows(model, { key, descending }, noFilter);
       const distinct = new Set(views.map((v) => value(v, key))).size;

@@ -98,9 +98,10 @@ describe('flow summary webview', { timeout: 120_000 }, () => {
       for (const [pos, flow] of shown) assert.equal(flow, order[pos], `${key} ${dir}: row ${pos}`);
     };
     // The "Before alert" column is there only when the alert's time is inside the capture (this
-    // fixture's alert came before it: a live capture).
+    // fixture's alert came before it: a live capture), "Captured on" only for a workload capture
+    // (workloadSummary.test.ts).
     const shownHeads = await w.page.$$eval('.flow-table .head button.sort', (b) => b.filter((x) => (x as HTMLElement).offsetParent !== null).map((x) => (x as HTMLElement).dataset.key ?? ''));
-    assert.deepEqual(heads.filter((k) => !shownHeads.includes(k)), ['beforeAlert']);
+    assert.deepEqual(heads.filter((k) => !shownHeads.includes(k)), ['capturedOn', 'beforeAlert']);
     for (const key of shownHeads as SortKey[]) {
       const head = `.flow-table .head .cell:has(button[data-key="${key}"])`;
       await w.page.click(`.flow-table .head button[data-key="${key}"]`);

@@ -32,6 +32,11 @@ function hostileSummary(): AnnotatedSummary {
   alerted.dns = [{ name: EVIL, type: 'A', rcode: IMG, answers: [{ name: JS, type: SCRIPT, value: IMG, ttl: 1 }] }];
   alerted.serverIdentity = { kind: 'external', label: `external ${IMG}` };
   alerted.clientIdentity = { kind: 'pod', namespace: IMG, name: SCRIPT, label: `${EVIL} ${'L'.repeat(100_000)}` };
+  // A workload capture whose pod names (from the cluster) and reasons are hostile.
+  const POD = `${IMG}/${SCRIPT}`;
+  ctx.pods = [{ pod: POD, node: SVG, outcome: JS, reason: EVIL, packets: 1 }, { pod: `ns/${'P'.repeat(100_000)}`, outcome: 'failed', reason: `${'R'.repeat(100_000)}`, packets: 0 },
+    ...Array.from({ length: 500 }, (_, i) => ({ pod: `ns/p${i}`, outcome: 'skipped', reason: IMG, packets: 0 }))];
+  alerted.capturedOn = [POD, `ns/${'Q'.repeat(100_000)}`];
   s.flows[0].protocol = SCRIPT;
   s.flows[2].serverIdentity = { kind: 'service', namespace: JS, name: IMG, label: `svc ${JS}/${IMG}` };
   return s;
@@ -74,6 +79,13 @@ describe('hostile and odd strings in the flow summary webview', { timeout: 120_0
       assert.match(r.header, /\(\+\d+ chars\)/);
       assert.ok(r.rows.includes(IMG) && r.rows.includes(SVG.slice(0, 20)), r.rows.slice(0, 300));
       assert.ok(r.detail.includes(SCRIPT) && r.detail.includes(`/${JS}`), 'the detail pane shows HTTP and DNS text');
+      assert.ok(r.detail.includes(`captured on${IMG}/${SCRIPT}`), 'the detail names the hostile pod as text');
+      assert.ok(r.rows.includes(`${IMG}/${SCRIPT}`), 'the Captured on cell shows it as text');
+      const pods = await w.page.$$eval('.pods-table tbody tr', (rows) => rows.map((x) => Array.from(x.children).map((c) => c.textContent ?? '')));
+      assert.deepEqual(pods[0], [`${IMG}/${SCRIPT}`, SVG, `${JS.slice(0, 24)}… (+3 chars)`, '1', EVIL], 'the header\'s pod row holds the strings as text');
+      assert.ok(pods.length <= 100 && Math.max(...pods.flat().map((x) => x.length)) < 600, 'pod rows are bounded and cut');
+      assert.match(r.header, /… and 402 more pods/);
+      assert.equal(await w.page.isVisible('.pods-table'), false, 'many pods: the list starts folded');
       assert.ok(r.svgText.includes(IMG), 'SVG labels and titles hold the text');
       assert.ok(r.longestCell < 600, `table cells are cut (${r.longestCell})`);
       assert.ok(r.ariaMax <= 410, `aria labels are cut (${r.ariaMax})`);
