@@ -1,11 +1,8 @@
 // `falcoshark capture (--alert FILE | --pod NS/NAME | --local) …`: a contextual capture,
 // then the path of the file and its flow summary.
 import { parseArgs } from 'node:util';
-import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliCommand } from './command.js';
-import { parseAlertDocument } from '../core/alerts/alertParser.js';
 import type { FalcoAlert } from '../core/alerts/types.js';
 import { loadKubeConfig } from '../core/k8s/kubeAccess.js';
 import { checkK8sName, checkMethodAndTool, normalizeSelector, planForPod, planForWorkload, planFromAlert, planLocal, PlanError, type CapturePlan, type WorkloadTarget } from '../core/capture/capturePlan.js';
@@ -20,6 +17,11 @@ import { readSidecar } from '../core/capture/captureSidecar.js';
 import { renderSummary } from './summaryTable.js';
 import { formatBytes } from '../shared/byteSize.js';
 import { terminalSafe } from '../core/util/terminalSafe.js';
+import { readAlertFile } from './alertFile.js';
+import type { CaptureProgress } from '../core/capture/captureSession.js';
+import { runFromRecorders } from '../core/recorder/fromRecorders.js';
+import { readRecorderToken, viaApiServer } from '../core/recorder/recordedCapture.js';
+import { MAX_AFTER_SECONDS, MAX_BEFORE_SECONDS } from '../core/recorder/cut.js';
 
 const HELP = `usage: falcoshark capture (--alert FILE | --pod NS/NAME | --workload KIND/NAME -n NS | --selector SEL -n NS | --service NS/NAME | --local) [options]
 
@@ -45,6 +47,11 @@ const HELP = `usage: falcoshark capture (--alert FILE | --pod NS/NAME | --worklo
   --add-capabilities  add NET_RAW/NET_ADMIN to the capture container (Pod Security may refuse)
   --out DIR           where the capture, its sidecar and the audit log go (default ./captures)
   --json              print the annotated summary as JSON instead of the table
+  --from-recorder     with --alert: cut from the flight recorders (deploy/recorder.yaml) instead of
+                      capturing from now: each pod's window around the alert from its node's
+                      recorder (--before S, default 60; --after S, default 30), the workload's merged;
+                      reached through the API server's pod proxy, the token from its Secret
+                      (--recorders NS: their namespace, default falcoshark)
 `;
 
 const OPTIONS = {
@@ -56,6 +63,7 @@ const OPTIONS = {
   context: { type: 'string' }, method: { type: 'string' }, tool: { type: 'string' }, image: { type: 'string' },
   'add-capabilities': { type: 'boolean', default: false }, 'exact-flow': { type: 'boolean', default: false }, out: { type: 'string', default: 'captures' },
   json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+  'from-recorder': { type: 'boolean', default: false }, recorders: { type: 'string', default: 'falcoshark' }, before: { type: 'string' }, after: { type: 'string' },
 } as const;
 
 function num(v: string | undefined, name: string): number | undefined {
@@ -65,13 +73,6 @@ function num(v: string | undefined, name: string): number | undefined {
   return n;
 }
 
-async function readAlert(file: string): Promise<FalcoAlert> {
-  const text = file === '-' ? readFileSync(0, 'utf8') : await readFile(file, 'utf8');
-  const doc = parseAlertDocument(text);
-  for (const r of doc.alerts) if (r.ok) return r.alert;
-  const first = doc.alerts.find((r) => !r.ok);
-  throw new PlanError(`no Falco alert in ${file}${first && !first.ok ? `: ${first.reason}${first.hint ? ` (${first.hint})` : ''}` : ''}`);
-}
 
 type Flags = { workload?: string; selector?: string; service?: string; namespace?: string; pod?: string; 'whole-workload'?: boolean };
 
@@ -122,8 +123,22 @@ export const captureCommand: CliCommand = {
       process.stderr.write('falcoshark capture: --workload, --selector, --service, --pod, --whole-workload and --local are one choice each\n');
       return 2;
     }
+    let recorder: { beforeSeconds: number; afterSeconds: number } | undefined;
+    if (v['from-recorder']) {
+      const secs = (x: string | undefined, flag: string, d: number, max: number): number | undefined => {
+        if (x === undefined) return d;
+        return /^\d+$/.test(x) && Number(x) <= max ? Number(x) : undefined;
+      };
+      const before = secs(v.before, 'before', 60, MAX_BEFORE_SECONDS);
+      const after = secs(v.after, 'after', 30, MAX_AFTER_SECONDS);
+      if (!v.alert || v.local || before === undefined || after === undefined) {
+        process.stderr.write(`falcoshark capture: --from-recorder needs --alert (its time is the window's middle), no --local, and --before/--after in whole seconds (at most ${MAX_BEFORE_SECONDS}/${MAX_AFTER_SECONDS})\n`);
+        return 2;
+      }
+      recorder = { beforeSeconds: before, afterSeconds: after };
+    }
     try {
-      const alert = v.alert ? await readAlert(v.alert) : undefined;
+      const alert = v.alert ? await readAlertFile(v.alert) : undefined;
       const caps = { durationSeconds: num(v.duration, 'duration'), maxPackets: num(v['max-packets'], 'max-packets'),
         maxBytes: num(v['max-bytes'], 'max-bytes'), snapLen: num(v.snaplen, 'snaplen') };
       const capsGiven = Object.fromEntries(Object.entries(caps).filter(([, x]) => x !== undefined));
@@ -159,14 +174,18 @@ export const captureCommand: CliCommand = {
       const onSig = (): void => ac.abort();
       process.once('SIGINT', onSig);
       const tty = process.stderr.isTTY === true;
-      const rec = await runCapture({
-        plan, outDir: v.out, auditLog: join(v.out, 'audit.jsonl'), kubeConfig: kc, alert, addCapabilities: v['add-capabilities'], signal: ac.signal,
-        onStage: (s) => process.stderr.write(`${s}\n`),
-        onProgress: (p) => {
+      const common = {
+        plan, outDir: v.out, auditLog: join(v.out, 'audit.jsonl'), signal: ac.signal,
+        onStage: (s: string) => process.stderr.write(`${terminalSafe(s, 400)}\n`),
+        onProgress: (p: CaptureProgress) => {
           const line = `${p.packets} packets, ${formatBytes(p.bytes)}, ${Math.max(0, Math.ceil((p.durationMs - p.elapsedMs) / 1000))} s left`;
           process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
         },
-      }).finally(() => process.off('SIGINT', onSig));
+      };
+      const rec = await (recorder && kc && alert
+        ? runFromRecorders({ ...common, alert, kubeConfig: kc, recordersNamespace: v.recorders, window: recorder,
+          transportFor: viaApiServer(kc, await readRecorderToken(kc, v.recorders)) })
+        : runCapture({ ...common, kubeConfig: kc, alert, addCapabilities: v['add-capabilities'] })).finally(() => process.off('SIGINT', onSig));
       if (tty) process.stderr.write('\r\x1b[K');
       process.stderr.write(`${rec.outcome}: ${terminalSafe(rec.reason, 400)} (${rec.packets} packets, ${formatBytes(rec.bytes)})\n`);
       for (const p of (rec as Partial<WorkloadCaptureRecord>).pods ?? []) {

@@ -7,6 +7,8 @@
 //     and the DNS query for the C2 name before it, both timestamped before the alert; the packets
 //     marked as the alerted flow are exactly that 5-tuple; the interface is the pod's;
 //   - its own webhook (no serve in the path): the alert straight to the recorder, cut and kept by it;
+//   - a workload request (deploy/api at 2 replicas, `capture --workload … --from-recorder` as the lab
+//     user): each pod cut from the recorder, merged into one pcapng with one interface per pod;
 //   - under a flood (a pod sending UDP as fast as it can for a minute) with a small budget, the
 //     memory held never exceeds the budget, the flood loses its own oldest packets (counted in
 //     the metrics), and the api pod's recording from before the flood is all still there.
@@ -17,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { C2, clusterPrereqs, runCmd, sharedCluster, type Cluster } from '../support/realCluster.js';
+import { C2, CLI, clusterPrereqs, runCmd, sharedCluster, type Cluster } from '../support/realCluster.js';
 import { adminEnv, installServe, portForward, requireServeImage, serveInstalled, serveTokens, SERVE_NS, UndoList, type PortForward } from '../support/serveInstall.js';
 import { installRecorder, recorderInstalled, recorderToken as readRecorderToken } from '../support/recorderInstall.js';
 import { parseAlert } from '../../src/core/alerts/alertParser.js';
@@ -212,6 +214,44 @@ test('the flight recorder, installed as the README says: cuts the C2 alert\'s wi
       await patchArgs(argsBefore);
       await c.ok(['rollout', 'status', 'daemonset/falcoshark-recorder', '-n', SERVE_NS, '--timeout=120s'], { timeoutMs: 150_000 });
     }
+  });
+
+  await t.test('a workload request answered by the recorders: deploy/api at 2 replicas cut from the recorder into one pcapng, one interface per pod', async () => {
+    const replicas = (await c.ok(['get', 'deployment', 'api', '-n', 'shop', '-o', 'jsonpath={.spec.replicas}'])).trim();
+    undo.push('the api Deployment\'s replicas', () => c.ok(['scale', 'deployment', 'api', '-n', 'shop', `--replicas=${replicas}`]));
+    await c.ok(['scale', 'deployment', 'api', '-n', 'shop', '--replicas=2']);
+    await c.ok(['rollout', 'status', 'deployment/api', '-n', 'shop', '--timeout=120s'], { timeoutMs: 150_000 });
+    await sleep(15_000); // the recorder holds the new replica's beacons
+    const { line, alert } = await freshC2Alert(c, 8);
+    const alertFile = join(dir, 'workload-alert.json');
+    writeFileSync(alertFile, line);
+    const out = join(dir, 'workload');
+    const r = await runCmd([process.execPath, CLI, 'capture', '--workload', 'deploy/api', '-n', 'shop', '--alert', alertFile, '--from-recorder',
+      '--before', '60', '--after', '3', '--context', c.context('falcoshark'), '--out', out], { env: { ...process.env, KUBECONFIG: c.kubeconfig }, timeoutMs: 120_000 });
+    t.diagnostic(r.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    const file = r.stdout.split('\n')[0];
+    const sidecar = JSON.parse(readFileSync(file.replace(/\.pcapng$/, '.falcoshark.json'), 'utf8')) as {
+      plan: { method: string; target: { kind: string }; recorded?: { alertTime: string } };
+      pods?: { pod: string; outcome: string; packets: number; interfaces: string[] }[]; record: { packets: number; alertedPackets: number } };
+    assert.equal(sidecar.plan.method, 'recorder');
+    assert.equal(sidecar.plan.target.kind, 'workload');
+    assert.equal(sidecar.plan.recorded?.alertTime, alert.time);
+    assert.equal(sidecar.pods?.length, 2, JSON.stringify(sidecar.pods));
+    for (const p of sidecar.pods!) assert.ok(p.outcome === 'complete' && p.packets > 0, JSON.stringify(p));
+    const ifs = await runCmd(['tshark', '-r', file, '-T', 'fields', '-e', 'frame.interface_name']);
+    const names = [...new Set(ifs.stdout.trim().split('\n'))].sort();
+    assert.equal(names.length, 2, `one interface per pod: ${names.join(', ')}`);
+    for (const n of names) assert.match(n, /^shop\/api-[\w-]+:veth\w+$/);
+    const alertEpoch = Number(BigInt(alert.timeNs!) / 1000n) / 1e6;
+    const syn = await runCmd(['tshark', '-r', file, '-Y', `tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.srcport==${alert.network!.client!.port} && ip.src==${alert.network!.client!.ip} && frame.time_epoch < ${alertEpoch}`,
+      '-T', 'fields', '-e', 'frame.interface_name']);
+    assert.equal(syn.stdout.trim(), `shop/${alert.pod}:${names.find((n) => n.startsWith(`shop/${alert.pod}:`))!.split(':')[1]}`, 'the alerted SYN, from before the alert, on the alerted pod\'s interface');
+    const times = (await runCmd(['tshark', '-r', file, '-T', 'fields', '-e', 'frame.time_epoch'])).stdout.trim().split('\n').map(Number);
+    assert.ok(times.every((x, i) => i === 0 || x >= times[i - 1]), 'packets in time order');
+    assert.equal(times.length, sidecar.record.packets);
+    await c.ok(['scale', 'deployment', 'api', '-n', 'shop', `--replicas=${replicas}`]);
+    await c.ok(['rollout', 'status', 'deployment/api', '-n', 'shop', '--timeout=120s'], { timeoutMs: 150_000 });
   });
 
   await t.test('under a flood, with a 24Mi budget: never more than the budget held, the flood drops its own oldest, the api pod keeps its window', async () => {

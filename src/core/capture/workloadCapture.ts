@@ -29,6 +29,9 @@ export interface WorkloadCaptureOptions {
   startSource?: (pod: WorkloadPodInfo, podPlan: CapturePlan) => Promise<StartedSource>;
   /** At most this many pods (default MAX_WORKLOAD_PODS). */
   maxPods?: number;
+  /** How long a packet waits for slower pods before it is written (the merge writer's, default 1 s;
+   *  a recorder's cut delivers a minute of history at once, so its pods are waited for longer). */
+  holdMs?: number;
   user?: string;
 }
 
@@ -62,6 +65,7 @@ export async function runWorkloadCapture(o: WorkloadCaptureOptions): Promise<Wor
   const session = await WorkloadSession.start({
     plan: thePlan, outDir: o.outDir, ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.auditLog ? { auditLog: o.auditLog } : {}), ...(o.alert ? { alert: o.alert } : {}), ...(o.user ? { user: o.user } : {}),
+    ...(o.holdMs !== undefined ? { holdMs: o.holdMs } : {}),
     whyEnded: async (p) => goneWhy.get(p.uid ?? '') ?? (p.uid ? await podGoneReason(kc, p.namespace, p.pod, p.uid) : undefined),
   });
   const seen: WatchedPod[] = [];

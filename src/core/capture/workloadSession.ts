@@ -61,7 +61,13 @@ export interface WorkloadPodRecord {
 }
 
 export interface WorkloadPodInfo { namespace: string; pod: string; uid?: string; node?: string; ips: string[]; joined: 'start' | 'during' }
-export interface StartedSource { source: CaptureSource; container?: string; node?: string }
+export interface StartedSource {
+  source: CaptureSource;
+  container?: string;
+  node?: string;
+  /** The source ends by itself when its part is done (a flight recorder's cut: its window closed): that end is 'complete'. */
+  bounded?: boolean;
+}
 
 export interface WorkloadSessionOptions {
   plan: CapturePlan;
@@ -188,28 +194,31 @@ export class WorkloadSession {
   }
 
   private async pump(e: Entry, starting: Promise<StartedSource>): Promise<void> {
-    let started: StartedSource;
-    try {
-      started = await starting;
-    } catch (err) {
-      e.rec.reason = (err as Error).message;
-      return;
-    }
-    const { source } = started;
-    if (this.closed) { source.stop(); e.rec.reason = 'its capture started after the capture had ended'; return; }
-    if (started.container) e.rec.container = started.container;
-    if (started.node && !e.rec.node) e.rec.node = started.node;
-    e.rec.startedAt = new Date().toISOString();
-    this.firstRunning();
-    if (this.stopReason) source.stop(); // started after the end: no packets wanted
-    const plan = this.o.plan;
-    const t = plan.target;
+    // The pod is a source of the merge from now, while its capture starts: the others' packets
+    // wait for it (up to the hold time) rather than being written ahead of what it will bring.
+    const t = this.o.plan.target;
     const container = t.kind === 'workload' && t.container ? ` (container ${t.container})` : '';
     const sink = this.writer.addSource(e.key, (info) => {
       const ifname = info?.name ?? 'any';
       return { name: `${e.info.namespace}/${e.info.pod}:${ifname}`,
         description: `pod ${e.info.namespace}/${e.info.pod}${container}${e.rec.node ? ` on node ${e.rec.node}` : ''}, interface ${ifname}, one of the workload capture's pods` };
     });
+    let started: StartedSource;
+    try {
+      started = await starting;
+    } catch (err) {
+      e.rec.reason = (err as Error).message;
+      this.writer.endSource(e.key);
+      return;
+    }
+    const { source } = started;
+    if (this.closed) { source.stop(); this.writer.endSource(e.key); e.rec.reason = 'its capture started after the capture had ended'; return; }
+    if (started.container) e.rec.container = started.container;
+    if (started.node && !e.rec.node) e.rec.node = started.node;
+    e.rec.startedAt = new Date().toISOString();
+    this.firstRunning();
+    if (this.stopReason) source.stop(); // started after the end: no packets wanted
+    const plan = this.o.plan;
     const reader = new CaptureReader(sink, { maxRecordBytes: plan.caps.snapLen + 65536 });
     let streamError: string | undefined;
     let formatError: string | undefined;
@@ -246,6 +255,9 @@ export class WorkloadSession {
     } else if (problem) {
       e.rec.outcome = st.packets > 0 || (end.format && !formatError) ? 'partial' : 'failed';
       e.rec.reason = `${problem}${share}`;
+    } else if (endedEarly && started.bounded) {
+      e.rec.outcome = 'complete';
+      e.rec.reason = `${tool.detail || 'its part is complete'}${share}`;
     } else if (endedEarly) {
       e.rec.outcome = 'pod-ended';
       e.rec.reason = `the capture tool stopped before the capture ended: ${tool.detail || 'it finished'}${share}`;
