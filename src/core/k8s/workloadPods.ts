@@ -9,6 +9,7 @@ import { describeKubeError, statusOf } from './kubeAccess.js';
 import { workloadOf } from './clusterSnapshot.js';
 import { normalizeSelector, PlanError, WORKLOAD_KINDS, type WorkloadTarget } from '../capture/capturePlan.js';
 import { Backoff, sleep } from '../alerts/backoff.js';
+import { watchOnce } from './watchOnce.js';
 
 const KIND_WORDS: Record<string, string> = {
   deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment',
@@ -126,22 +127,8 @@ export async function followWorkloadPods(kc: KubeConfig, t: WorkloadTarget, init
         continue;
       }
     }
-    const err = await new Promise<unknown>((resolve) => {
-      let ctl: AbortController | undefined;
-      const onAbort = (): void => { ctl?.abort(); resolve(null); };
-      signal.addEventListener('abort', onAbort, { once: true });
-      watch.watch(path, { ...(t.selector ? { labelSelector: t.selector } : {}), allowWatchBookmarks: true, ...(rv ? { resourceVersion: rv } : {}) },
-        (type: string, obj: unknown) => {
-          const o = obj as V1Pod;
-          if (type === 'ERROR') { resolve(new Error('watch error')); ctl?.abort(); return; }
-          if (o.metadata?.resourceVersion) rv = o.metadata.resourceVersion;
-          if (type === 'BOOKMARK') return;
-          backoff.reset();
-          apply(type, o);
-        },
-        (e: unknown) => { signal.removeEventListener('abort', onAbort); resolve(e ?? undefined); })
-        .then((c) => { ctl = c; if (signal.aborted) c.abort(); }, (e: unknown) => { signal.removeEventListener('abort', onAbort); resolve(e); });
-    });
+    const err = await watchOnce(watch, path, { labelSelector: t.selector, allowWatchBookmarks: true, resourceVersion: rv }, signal,
+      (type, obj) => { backoff.reset(); apply(type, obj as V1Pod); }, (v) => { rv = v; });
     if (signal.aborted) return;
     if (err === undefined) continue; // a clean close: watch on from rv
     if (err !== null && statusOf(err) !== 410) {

@@ -6,6 +6,7 @@
 import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { Backoff, sleep } from '../alerts/backoff.js';
 import { describeKubeError, statusOf } from '../k8s/kubeAccess.js';
+import { watchOnce } from '../k8s/watchOnce.js';
 
 export interface RecordedPod {
   uid: string;
@@ -125,22 +126,12 @@ export class PodIndex {
         continue;
       }
       for (;;) {
-        const err = await new Promise<unknown>((resolve) => {
-          let ctl: AbortController | undefined;
-          const onAbort = (): void => { ctl?.abort(); resolve(null); };
-          signal.addEventListener('abort', onAbort, { once: true });
-          watch.watch('/api/v1/pods', { fieldSelector, ...(labelSelector ? { labelSelector } : {}), allowWatchBookmarks: true, ...(rv ? { resourceVersion: rv } : {}) },
-            (type: string, obj: unknown) => {
-              const o = obj as V1Pod;
-              if (type === 'ERROR') { resolve(new Error('watch error')); ctl?.abort(); return; }
-              if (o.metadata?.resourceVersion) rv = o.metadata.resourceVersion;
-              if (type === 'BOOKMARK') return;
-              backoff.reset();
-              if (type === 'DELETED') { if (o.metadata?.uid) this.gone(o.metadata.uid); } else this.seen(o);
-            },
-            (e: unknown) => { signal.removeEventListener('abort', onAbort); resolve(e ?? undefined); })
-            .then((c) => { ctl = c; if (signal.aborted) c.abort(); }, (e: unknown) => { signal.removeEventListener('abort', onAbort); resolve(e); });
-        });
+        const err = await watchOnce(watch, '/api/v1/pods', { fieldSelector, labelSelector, allowWatchBookmarks: true, resourceVersion: rv }, signal,
+          (type, obj) => {
+            const o = obj as V1Pod;
+            backoff.reset();
+            if (type === 'DELETED') { if (o.metadata?.uid) this.gone(o.metadata.uid); } else this.seen(o);
+          }, (v) => { rv = v; });
         if (signal.aborted) return;
         if (err === undefined) continue; // a clean close: watch on from rv
         if (statusOf(err) !== 410 && err !== null) await sleep(backoff.next(), signal);

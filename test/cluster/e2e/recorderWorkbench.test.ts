@@ -57,8 +57,14 @@ describe('the flight recorder in the workbench against the lab', { skip, timeout
     await page.locator('.activitybar a.action-label[aria-label^="Falcoshark"]').click();
     const leaf = page.locator('.sidebar .monaco-list-row', { hasText: `${DEMO.c2Ip}:${DEMO.c2Port}` }).first();
     await leaf.waitFor({ timeout: 60_000 });
-    await leaf.hover();
-    await leaf.locator('a.action-label[aria-label^="Capture Traffic"]').click();
+    // New alerts redraw the tree (a hovered row's inline action can go away under the pointer): hover and click again until it takes.
+    for (let i = 0; ; i++) {
+      await leaf.hover();
+      const ok = await leaf.locator('a.action-label[aria-label^="Capture Traffic"]').click({ timeout: 5000 }).then(() => true, () => false);
+      if (ok) break;
+      assert.ok(i < 5, 'the Capture Traffic action of the C2 alert could not be clicked');
+      t.diagnostic(`click ${i + 1} on Capture Traffic did not take (the tree was redrawn)`);
+    }
     const quick = page.locator('.quick-input-widget');
     const first = quick.locator('.monaco-list-row').first();
     await first.waitFor({ timeout: 60_000 });
