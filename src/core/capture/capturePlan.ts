@@ -230,23 +230,7 @@ export function planForPod(
   checkK8sName('namespace', pod.namespace);
   checkK8sName('pod', pod.pod);
   if (pod.container) checkK8sName('container', pod.container);
-  const notes: string[] = [];
-  const caps = resolveCaps(settings.caps ?? {}, settings.maxCaps, notes);
-  const { method, tool } = checkMethodAndTool('pod', settings.method ?? 'ephemeral', settings.tool ?? 'tshark');
-  const { filter, flow } = planFilter(alert, settings, notes);
-  return {
-    id: newCaptureId(now, `${pod.namespace}-${pod.pod}`),
-    createdAt: now.toISOString(),
-    target: { kind: 'pod', ...(settings.context ? { context: settings.context } : {}), ...pod },
-    method,
-    tool,
-    ...(method === 'ephemeral' ? { image: settings.image ?? DEFAULT_IMAGE } : {}),
-    filter,
-    ...(flow ? { flow } : {}),
-    caps,
-    ...(alert ? { alert: alertRef(alert) } : {}),
-    notes,
-  };
+  return clusterPlan({ kind: 'pod', ...(settings.context ? { context: settings.context } : {}), ...pod }, `${pod.namespace}-${pod.pod}`, settings, alert, now, 'all of the pod\'s traffic');
 }
 
 /** The plan for every pod of a workload (the target is checked: names and selector). */
@@ -265,17 +249,24 @@ export function planForWorkload(
   }
   const selector = normalizeSelector(target.selector);
   if (!selector && !target.owner) throw new PlanError('a workload capture needs a label selector or a workload');
+  const wt: WorkloadTarget = { kind: 'workload', ...(settings.context ? { context: settings.context } : {}), namespace: target.namespace, selector,
+    ...(target.owner ? { owner: target.owner } : {}), ...(target.service ? { service: target.service } : {}), ...(target.container ? { container: target.container } : {}) };
+  const plan = clusterPlan(wt, `${target.namespace}-${target.owner?.name ?? target.service ?? selector.replace(/[=,]/g, '-')}`, settings, alert, now, 'all of each pod\'s traffic');
+  plan.notes.push(`caps are for the whole file; each pod gets an equal share of them (what pods that end leave goes to the others), at most ${MAX_WORKLOAD_PODS} pods`);
+  return plan;
+}
+
+/** A plan whose tool runs in the cluster (one pod, or each pod of a workload): caps, method and
+ *  tool, the filter from the alert; `everything` is what an unfiltered capture takes, in words. */
+function clusterPlan(target: CaptureTarget, idHint: string, settings: PlanSettings, alert: FalcoAlert | undefined, now: Date, everything: string): CapturePlan {
   const notes: string[] = [];
   const caps = resolveCaps(settings.caps ?? {}, settings.maxCaps, notes);
   const { method, tool } = checkMethodAndTool('pod', settings.method ?? 'ephemeral', settings.tool ?? 'tshark');
-  const { filter, flow } = planFilter(alert, settings, notes, 'all of each pod\'s traffic');
-  const wt: WorkloadTarget = { kind: 'workload', ...(settings.context ? { context: settings.context } : {}), namespace: target.namespace, selector,
-    ...(target.owner ? { owner: target.owner } : {}), ...(target.service ? { service: target.service } : {}), ...(target.container ? { container: target.container } : {}) };
-  notes.push(`caps are for the whole file; each pod gets an equal share of them (what pods that end leave goes to the others), at most ${MAX_WORKLOAD_PODS} pods`);
+  const { filter, flow } = planFilter(alert, settings, notes, everything);
   return {
-    id: newCaptureId(now, `${target.namespace}-${target.owner?.name ?? target.service ?? selector.replace(/[=,]/g, '-')}`),
+    id: newCaptureId(now, idHint),
     createdAt: now.toISOString(),
-    target: wt,
+    target,
     method,
     tool,
     ...(method === 'ephemeral' ? { image: settings.image ?? DEFAULT_IMAGE } : {}),
