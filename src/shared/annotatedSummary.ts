@@ -1,5 +1,6 @@
 // A flow summary annotated with Kubernetes and Falco context: endpoints named by pod,
 // service, workload and namespace (or marked external), the alerted flow marked.
+import type { RecordedWindow } from './recordedWindow.js';
 import type { FlowRecord, FlowSummary } from './flowSummary.js';
 import type { WorkloadRef } from './clusterSnapshot.js';
 
@@ -50,17 +51,8 @@ export interface CapturedPod {
   packets: number;
 }
 
-export interface RecordedContext {
-  recorder: string;
-  /** The time the window is cut around (the alert's). */
-  alertTime: string;
-  beforeSeconds: number;
-  afterSeconds: number;
-  from: string;
-  to: string;
-  /** The oldest packet time the recorder still held, when later than `from`. */
-  heldFrom?: string;
-}
+/** The recorded window, as the plan has it (heldFrom only when later than `from`). */
+export type RecordedContext = RecordedWindow;
 
 export interface AnnotatedSummary extends FlowSummary {
   flows: AnnotatedFlow[];

@@ -2,6 +2,7 @@
 // Built from a Falco alert (or from a pod a user picked), shown to the user, editable, and
 // only then run. Every value in it is validated; the alert's raw text never reaches it.
 import { randomBytes } from 'node:crypto';
+import type { RecordedWindow } from '../../shared/recordedWindow.js';
 import type { FalcoAlert } from '../alerts/types.js';
 import { checkDnsLabel, checkDnsSubdomain } from '../alerts/validate.js';
 import { CodedError } from '../util/problem.js';
@@ -58,21 +59,7 @@ export function workloadWords(t: WorkloadTarget): string {
   return `pods ${t.selector}`;
 }
 
-/** A capture cut from a flight recorder's rolling buffer (method 'recorder', issue 13): the
- *  packets of [alertTime − beforeSeconds, alertTime + afterSeconds]. */
-export interface RecordedWindow {
-  /** The recorder that held the packets ("falcoshark/falcoshark-recorder-x2k4 on node lab", "host:any"). */
-  recorder: string;
-  /** The time the window is cut around (the alert's time, ISO 8601 with nanoseconds). */
-  alertTime: string;
-  beforeSeconds: number;
-  afterSeconds: number;
-  /** The window asked for (ISO 8601). */
-  from: string;
-  to: string;
-  /** The oldest packet time the recorder still held when it cut (later than `from` when its bounds had dropped older ones). */
-  heldFrom?: string;
-}
+export type { RecordedWindow };
 
 /** The alert facts a capture keeps (the full alert goes to the sidecar). */
 export interface AlertRef {
