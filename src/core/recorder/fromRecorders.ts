@@ -11,7 +11,6 @@ import type { FalcoAlert } from '../alerts/types.js';
 import type { CapturePlan } from '../capture/capturePlan.js';
 import type { CaptureProgress, CaptureRecord } from '../capture/captureSession.js';
 import { runWorkloadCapture, type WorkloadCaptureRecord } from '../capture/workloadCapture.js';
-import { directTransport } from './recorderTransport.js';
 import { findRecorder, recordedPlan, recorderForPod, RecorderError, runRecordedCapture, startCutSource, type RecordedWindowRequest, type TransportFor } from './recordedCapture.js';
 
 export interface FromRecordersOptions {
@@ -40,8 +39,7 @@ export async function runFromRecorders(o: FromRecordersOptions): Promise<Capture
   }
   if (t.kind !== 'workload') throw new RecorderError('bad-request', 'a local target is cut with `falcoshark recorder cut --local`');
   // The window and the marks as for one pod; the session's clock is what is left of the window.
-  const who = { name: `the flight recorders (namespace ${o.recordersNamespace})`, transport: directTransport('http://unused/', 'unused') };
-  const plan = recordedPlan(o.plan, o.alert, who, o.window, (o.now ?? Date.now)());
+  const plan = recordedPlan(o.plan, o.alert, { name: `the flight recorders (namespace ${o.recordersNamespace})` }, o.window, (o.now ?? Date.now)());
   o.onStage?.(`asking the flight recorders of each pod's node for ${o.window.beforeSeconds} s before → ${o.window.afterSeconds} s after the alert`);
   return runWorkloadCapture({
     plan, outDir: o.outDir, kubeConfig: o.kubeConfig, alert: o.alert, holdMs: 10_000,

@@ -108,7 +108,7 @@ export async function recorderHolds(endpoint: RecorderEndpoint, namespace: strin
 export interface RecordedWindowRequest { beforeSeconds: number; afterSeconds: number }
 
 /** The plan of a capture cut from a recorder around the alert's time. */
-export function recordedPlan(plan: CapturePlan, alert: FalcoAlert, endpoint: RecorderEndpoint, w: RecordedWindowRequest, nowMs: number): CapturePlan {
+export function recordedPlan(plan: CapturePlan, alert: FalcoAlert, endpoint: Pick<RecorderEndpoint, 'name' | 'node'>, w: RecordedWindowRequest, nowMs: number): CapturePlan {
   if (!alert.time) throw new RecorderError('bad-request', 'the alert has no time: there is no window to cut from the recorder');
   const t = parseRfc3339Nano(alert.time);
   if (!t.ok) throw new RecorderError('bad-request', `the alert's time ${alert.time}: ${t.reason}`);
