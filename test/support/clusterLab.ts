@@ -95,13 +95,26 @@ export async function useClusterLab(): Promise<ClusterLab> {
   return lab;
 }
 
-/** The newest C2 alert in the falco pods' logs (as a user would take it), waiting for one. */
+/**
+ * The newest C2 alert in the falco pods' logs about a pod that still runs (as a user would take
+ * it from the alerts view), waiting for one. An earlier test may have replaced the pod the newest
+ * line names (a scale-down, a restart) before the new pod has beaconed.
+ */
 export async function latestC2AlertLine(lab: ClusterLab, timeoutMs = 60_000): Promise<string> {
   const end = Date.now() + timeoutMs;
+  const api = lab.kubeConfig('admin').makeApiClient(CoreV1Api);
   while (Date.now() < end) {
-    const r = await lab.kubectl(['logs', '-n', 'falco', '-l', 'app.kubernetes.io/name=falco', '-c', 'falco', '--tail=40']);
-    const line = r.stdout.split('\n').reverse().find((l) => l.startsWith('{') && l.includes('"Outbound Connection to C2 Servers"'));
-    if (line) return line;
+    const r = await lab.kubectl(['logs', '-n', 'falco', '-l', 'app.kubernetes.io/name=falco', '-c', 'falco', '--tail=80']);
+    const lines = r.stdout.split('\n').reverse().filter((l) => l.startsWith('{') && l.includes('"Outbound Connection to C2 Servers"'));
+    const alive = new Set<string>();
+    for (const p of (await api.listPodForAllNamespaces()).items) {
+      if (!p.metadata?.deletionTimestamp && p.status?.phase === 'Running') alive.add(`${p.metadata?.namespace}/${p.metadata?.name}`);
+    }
+    for (const line of lines) {
+      let f: Record<string, unknown> = {};
+      try { f = (JSON.parse(line) as { output_fields?: Record<string, unknown> }).output_fields ?? {}; } catch { continue; }
+      if (alive.has(`${String(f['k8s.ns.name'])}/${String(f['k8s.pod.name'])}`)) return line;
+    }
     await new Promise((res) => setTimeout(res, 1000));
   }
   throw new Error(`no C2 alert in the falco pod's log after ${timeoutMs} ms`);

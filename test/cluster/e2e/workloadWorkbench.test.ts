@@ -24,7 +24,11 @@ describe('Capture the Workload in the workbench against the lab', { skip, timeou
   });
   after(async () => {
     await wb.close();
-    if (lab && replicas) await lab.kubectl(['scale', 'deployment', 'api', '-n', 'shop', `--replicas=${replicas}`], { role: 'admin' });
+    if (lab && replicas) {
+      // Back to the lab's shape, and settled: the next test takes the newest alert's pod.
+      await lab.kubectl(['scale', 'deployment', 'api', '-n', 'shop', `--replicas=${replicas}`], { role: 'admin' });
+      await lab.kubectl(['rollout', 'status', 'deployment/api', '-n', 'shop', '--timeout=120s'], { role: 'admin', timeoutMs: 150_000 });
+    }
   });
 
   it('captures every pod of the alerted pod\'s workload into one file and names the pod of each flow', async (t) => {
