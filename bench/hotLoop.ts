@@ -1,4 +1,4 @@
-// `node --import tsx bench/hotLoop.ts FILE [RUNS]`: the analysis alone, in one process, over a
+// `node bench/hot.mjs FILE [RUNS]` (bundled first: see hot.mjs): the analysis alone, in one process, over a
 // capture already in memory (4 MiB chunks, as the CLI reads): reader only (a sink that does
 // nothing), then reader + flow analysis, then the flows' JSON bytes (as `analyze --json` writes them). Best of RUNS (default 5), for comparing hot-path
 // changes on a busy machine without the process start and the file I/O.
