@@ -104,12 +104,12 @@ export const analyzeCommand: CliCommand = {
 };
 
 /** The script of the parallel analysis's second thread: dist/analyzeWorker.js beside the
- *  bundled CLI (or its source when run from source). Used with 3 or more CPUs (on two, the
- *  file read and the two threads share them: measured slower, see the README's bench), or
- *  when FALCOSHARK_THREADS=2; FALCOSHARK_THREADS=1: never. */
+ *  bundled CLI (or its source when run from source). Used with 2 or more CPUs (each thread
+ *  reads and decodes the file itself: 18–23% faster on two, see the README's bench) or when
+ *  FALCOSHARK_THREADS=2; FALCOSHARK_THREADS=1: never. */
 function flowWorkerScript(): string | undefined {
   const threads = process.env.FALCOSHARK_THREADS;
-  if (threads === '1' || (threads !== '2' && availableParallelism() < 3)) return undefined;
+  if (threads === '1' || (threads !== '2' && availableParallelism() < 2)) return undefined;
   for (const p of [join(__dirname, 'analyzeWorker.js'), join(__dirname, '..', 'extension', 'analyzeWorker.ts')]) if (existsSync(p)) return p;
   return undefined;
 }

@@ -39,7 +39,7 @@ function analyzerOptions(opts: AnalyzeOptions): { maxFlows?: number; splitAt?: S
 /** The two-thread analysis when it applies and succeeds, else undefined (then one thread). */
 async function tryParallel(path: string, opts: AnalyzeOptions): Promise<ParallelRun | undefined> {
   const p = opts.parallel;
-  if (!p || availableParallelism() < (p.minCpus ?? 3)) return undefined;
+  if (!p || availableParallelism() < (p.minCpus ?? 2)) return undefined;
   if ((await stat(path)).size < (p.minBytes ?? PARALLEL_MIN_BYTES)) return undefined;
   return analyzeFileParallel(path, { ...p, ...analyzerOptions(opts), signal: opts.signal, onProgress: opts.onProgress });
 }

@@ -25,6 +25,10 @@ export interface FlowAccountingOptions {
   trackBirth?: boolean;
   /** Count each flow's packets before this time apart (`before`; the alert's time). */
   splitAt?: SplitTime;
+  /** False: what happens before the router decides (a link-layer fault, a frame that is not
+   *  IP, an undecodable outer IP header) is not counted here — the parallel analysis's worker,
+   *  which reads every packet as the main thread does and adds only its share to its counts. */
+  countUnrouted?: boolean;
 }
 
 export interface PacketRouter {
@@ -60,6 +64,7 @@ export abstract class FlowAccounting {
   protected readonly link = new LinkResult();
   private readonly ip = new IpResult();
   protected readonly router: PacketRouter | undefined;
+  protected readonly countsUnrouted: boolean;
 
   readonly nonIp = new CountMap(128);
   readonly undecodable = new CountMap(256);
@@ -94,6 +99,7 @@ export abstract class FlowAccounting {
     this.table = new FlowTable(Math.floor(max), 1024, opts.trackBirth === true);
     this.hints = new HintExtractor(this.table, opts.hintLimits ?? DEFAULT_HINT_LIMITS);
     this.router = opts.router;
+    this.countsUnrouted = opts.countUnrouted !== false;
     this.activityExp = activityExp;
     const sp = opts.splitAt;
     if (sp !== undefined && !(Number.isFinite(sp.sec) && Number.isInteger(sp.ns) && sp.ns >= 0 && sp.ns < 1e9)) {
@@ -133,6 +139,11 @@ export abstract class FlowAccounting {
     this.network(buf, off, end, type, 0);
   }
 
+  /** An undecodable IP header: at the outer layer, before any router decided on the packet. */
+  private unrouted(depth: number, reason: string): void {
+    if (depth > 0 || this.countsUnrouted) this.bad(reason);
+  }
+
   protected bad(reason: string): void {
     this.undecodablePackets++;
     this.undecodable.add(reason, 1);
@@ -142,11 +153,11 @@ export abstract class FlowAccounting {
     const ip = this.ip;
     const k = this.table.k;
     if (type === ETHERTYPE_IPV4) {
-      if (!decodeIpv4(buf, off, end, ip, k)) return this.bad(ip.reason);
+      if (!decodeIpv4(buf, off, end, ip, k)) return this.unrouted(depth, ip.reason);
     } else if (type === ETHERTYPE_IPV6) {
-      if (!decodeIpv6(buf, off, end, ip, k)) return this.bad(ip.reason);
+      if (!decodeIpv6(buf, off, end, ip, k)) return this.unrouted(depth, ip.reason);
     } else {
-      this.nonIp.add(etherTypeName(type), 1);
+      if (depth > 0 || this.countsUnrouted) this.nonIp.add(etherTypeName(type), 1);
       return;
     }
     if (depth === 0 && this.router !== undefined && !this.router.keep(k, buf, off, end, type)) return;

@@ -93,6 +93,7 @@ export class FlowAnalyzer extends FlowAccounting implements CaptureSink {
     const st = decodeLink(buf, rec.offset, end, lt, link);
     if (st === LinkStatus.Ok) this.network(buf, link.netOff, end, link.netType, 0);
     else if (st === LinkStatus.UnknownLinkType) this.lastLinkUnknown++;
+    else if (!this.countsUnrouted) return;
     else if (st === LinkStatus.NonIp) this.nonIp.add(link.reason, 1);
     else this.bad(link.reason);
   }

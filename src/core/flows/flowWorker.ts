@@ -1,16 +1,23 @@
-// The parallel analysis's worker thread: accounts the packets of the address pairs it owns,
-// chunk by chunk as the main thread publishes their descriptors (partition.ts), then hands
-// its flow table, hints and counters back (transferred, not copied).
+// The parallel analysis's worker thread: reads the capture file itself (the bytes the main
+// thread reads, up to the size it saw), decodes every packet as the main thread does and
+// accounts the address pairs it owns (partition.ts), then hands its flow table, hints and
+// counters back (transferred, not copied).
 
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import { FlowAccounting, type AccountingSnapshot } from './flowAccounting.js';
-import { MIN_ACTIVITY_EXP } from './flowAnalyzer.js';
-import { C_ABORT, C_CONSUMED, C_COUNT, C_END, C_FINAL_EXP, C_PUBLISHED, DESC_FLOATS, DESC_INTS, SLOTS, type FlowWorkerData } from './partition.js';
+import { FlowAnalyzer } from './flowAnalyzer.js';
+import { CaptureReader } from '../pcap/captureReader.js';
+import { CaptureFormatError } from '../pcap/types.js';
+import { C_ABORT, ShareRouter, type FlowWorkerData } from './partition.js';
 
-/** The accounting of one thread's share (no link layer, no capture totals). */
+/** The worker's share restored on the main thread (accounting only: no link layer, no totals). */
 export class PartFlows extends FlowAccounting {}
 
-export type FlowWorkerReply = { type: 'done'; state: AccountingSnapshot } | { type: 'failed'; message: string };
+export type FlowWorkerReply =
+  | { type: 'done'; state: AccountingSnapshot; packets: number }
+  | { type: 'aborted' }
+  | { type: 'failed'; message: string };
 
 /** Every ArrayBuffer under `v` (each once), to transfer rather than copy. */
 export function buffersOf(v: unknown, out = new Set<ArrayBuffer>()): ArrayBuffer[] {
@@ -26,45 +33,40 @@ export function buffersOf(v: unknown, out = new Set<ArrayBuffer>()): ArrayBuffer
 
 export function runFlowWorker(data: FlowWorkerData, port: MessagePort): void {
   try {
-    const state = accountShare(data);
-    if (state) port.postMessage({ type: 'done', state } satisfies FlowWorkerReply, buffersOf(state));
+    const reply = accountShare(data);
+    port.postMessage(reply, reply.type === 'done' ? buffersOf(reply.state) : []);
   } catch (e) {
     port.postMessage({ type: 'failed', message: e instanceof Error ? e.stack ?? e.message : String(e) } satisfies FlowWorkerReply);
   }
 }
 
-function accountShare(data: FlowWorkerData): AccountingSnapshot | undefined {
+function accountShare(data: FlowWorkerData): FlowWorkerReply {
   const ctrl = new Int32Array(data.ctrl);
-  const acc = new PartFlows({ maxFlows: data.maxFlows, hintLimits: data.hintLimits, trackBirth: true, splitAt: data.splitAt }, MIN_ACTIVITY_EXP);
-  const chunks = data.chunks.map((b) => new Uint8Array(b));
-  const spills = data.spills.map((b) => new Uint8Array(b));
-  const ints = data.descInts.map((b) => new Int32Array(b));
-  const floats = data.descFloats.map((b) => new Float64Array(b));
-  let n = 0;
-  for (;;) {
-    if (Atomics.load(ctrl, C_ABORT) === 1) return undefined;
-    const published = Atomics.load(ctrl, C_PUBLISHED);
-    if (published > n) {
-      const slot = n % SLOTS;
-      const count = Atomics.load(ctrl, C_COUNT + slot);
-      const w = ints[slot];
-      const f = floats[slot];
-      const chunk = chunks[slot];
-      const spill = spills[slot];
-      for (let i = 0; i < count; i++) {
-        const b = i * DESC_INTS;
-        acc.accountRouted(w[b] === 0 ? chunk : spill, w[b + 1], w[b + 2], w[b + 3], w[b + 4] >>> 0, f[i * DESC_FLOATS], w[b + 5],
-          w[b + 6], w[b + 7], f[i * DESC_FLOATS + 1]);
+  const acc = new FlowAnalyzer({
+    maxFlows: data.maxFlows, hintLimits: data.hintLimits, trackBirth: true, splitAt: data.splitAt,
+    router: new ShareRouter(data.workerShare, true), countUnrouted: false,
+  });
+  const reader = new CaptureReader(acc);
+  // Read here, synchronously: the bytes are decoded by the core that copied them in.
+  const buf = new Uint8Array(Math.max(64, Math.min(data.chunkBytes, data.bytes)));
+  const fd = openSync(data.path, 'r');
+  try {
+    let pos = 0;
+    while (pos < data.bytes) {
+      if (Atomics.load(ctrl, C_ABORT) === 1) return { type: 'aborted' };
+      const n = readSync(fd, buf, 0, Math.min(buf.length, data.bytes - pos), pos);
+      if (n === 0) break;
+      pos += n;
+      try {
+        reader.push(n === buf.length ? buf : buf.subarray(0, n));
+      } catch (e) {
+        if (!(e instanceof CaptureFormatError)) throw e;
+        break; // the main thread meets the same bytes and reports them
       }
-      n++;
-      Atomics.store(ctrl, C_CONSUMED, n);
-      Atomics.notify(ctrl, C_CONSUMED);
-      continue;
     }
-    if (Atomics.load(ctrl, C_END) === 1 && Atomics.load(ctrl, C_PUBLISHED) === n) break;
-    Atomics.wait(ctrl, C_PUBLISHED, published, 100);
+  } finally {
+    closeSync(fd);
   }
-  acc.activityExp = Atomics.load(ctrl, C_FINAL_EXP);
-  acc.table.finalizeActivity(acc.activityExp);
-  return acc.snapshotAccounting();
+  acc.finish();
+  return { type: 'done', state: acc.snapshotAccounting(), packets: reader.stats.packets };
 }
