@@ -2,8 +2,8 @@
 // deploy/images/serve/Containerfile — Debian 12 with dumpcap (wireshark-common: serve checks
 // every capture filter with libpcap's compiler, `dumpcap -d`, before a capture starts; the
 // recorder captures with it) and tcpdump (the recorder compiles cut filters with `tcpdump -ddd`), Node 20
-// at /usr/local/bin/node and the bundled CLI (dist/cli.js, everything serve needs in one file)
-// at /opt/falcoshark/dist/cli.js, run as user 65532.
+// at /usr/local/bin/node and the bundled CLI (dist/cli.js, the dispatcher, and dist/cli-*.js,
+// one bundle per command with everything it needs) in /opt/falcoshark/dist/, run as user 65532.
 //
 // dumpcap needs CAP_NET_RAW to open lo even for the check, and a container's non-root process
 // gets no effective capability from Kubernetes: dumpcap carries the file capability
@@ -17,7 +17,7 @@
 // libgcc_s, which the Debian root filesystem has); the Containerfile takes the same binary from
 // the official node:20 Debian 12 image. The Falcosidekick stand-in needs no image of its own: it
 // is a subcommand of the lab's demo program (localhost/falcoshark/lab-demo).
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Log } from './build.js';
@@ -50,18 +50,24 @@ export interface ImageBuild {
 
 /** The serve image's build, for ensureImages. Needs `npm run build` (dist/cli.js) and Node ≥ 20. */
 export async function serveImageBuilds(tools: ImageTools, log: Log): Promise<ImageBuild[]> {
-  const cli = join(repoRoot(), 'dist', 'cli.js');
-  if (!existsSync(cli)) throw new Error(`the serve image needs the bundled CLI ${cli}: run \`npm run build\` first`);
+  const dist = join(repoRoot(), 'dist');
+  const cli = join(dist, 'cli.js');
+  const commands = existsSync(dist) ? readdirSync(dist).filter((f) => /^cli-\w+\.js$/.test(f)).sort() : [];
+  if (!existsSync(cli) || !commands.includes('cli-serve.js')) {
+    throw new Error(`the serve image needs the bundled CLI (${cli} and its command bundles, cli-serve.js among them): run \`npm run build\` first`);
+  }
+  const cliDir = SERVE_CLI_PATH.slice(1, SERVE_CLI_PATH.lastIndexOf('/'));
   const major = Number(process.versions.node.split('.')[0]);
   if (major < 20) throw new Error(`the serve image takes this machine's Node, which is ${process.versions.node}; falcoshark needs Node ≥ 20`);
   const node = realpathSync(process.execPath);
   const rootfs = await tools.ensureDebianRootfs('serve', SERVE_PACKAGES, log);
   return [{
     spec: { ref: SERVE_IMAGE, entrypoint: [SERVE_NODE_PATH, SERVE_CLI_PATH], cmd: ['serve', '--help'], user: '65532:65532', recipe: HARDENING },
-    inputs: [rootfs, node, cli],
+    inputs: [rootfs, node, cli, ...commands.map((f) => join(dist, f))],
     layers: async () => [rootfs, await hardeningLayer(tools, rootfs), await tools.filesLayer(await tools.workDir('serve'), [
       { path: SERVE_NODE_PATH.slice(1), from: node, mode: 0o755 },
       { path: SERVE_CLI_PATH.slice(1), from: cli, mode: 0o644 },
+      ...commands.map((f) => ({ path: `${cliDir}/${f}`, from: join(dist, f), mode: 0o644 })),
       { path: 'tmp', mode: 0o1777, dir: true },
     ])],
   }];

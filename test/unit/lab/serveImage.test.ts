@@ -25,7 +25,9 @@ test('the Containerfile installs the lab image\'s Debian packages and gives dump
 
 test('the same paths, entrypoint and user as the lab image', () => {
   assert.match(runtimeStage, new RegExp(`^COPY --from=build /usr/local/bin/node ${SERVE_NODE_PATH}$`, 'm'));
-  assert.match(runtimeStage, new RegExp(`^COPY --from=build /src/dist/cli\\.js ${SERVE_CLI_PATH.replace(/\./g, '\\.')}$`, 'm'));
+  // The dispatcher and every command bundle, where the lab image puts them.
+  const dir = SERVE_CLI_PATH.slice(0, SERVE_CLI_PATH.lastIndexOf('/') + 1);
+  assert.match(runtimeStage, new RegExp(`^COPY --from=build /src/dist/cli\\.js /src/dist/cli-\\*\\.js ${dir.replace(/\./g, '\\.')}$`, 'm'));
   assert.match(runtimeStage, /^USER 65532:65532$/m);
   const ep = /^ENTRYPOINT (\[.*\])$/m.exec(runtimeStage);
   assert.ok(ep);
