@@ -16,6 +16,7 @@ import { CLI } from '../support/realCluster.js';
 import { planForWorkload } from '../../src/core/capture/capturePlan.js';
 import { runWorkloadCapture } from '../../src/core/capture/workloadCapture.js';
 import { startPodCapture } from '../../src/core/capture/podRunner.js';
+import { workloadOfPod } from '../../src/core/k8s/workloadPods.js';
 import { checkSidecar, type CaptureSidecar } from '../../src/core/capture/captureSidecar.js';
 import type { AnnotatedSummary } from '../../src/shared/annotatedSummary.js';
 import { displayFilterForFlow } from '../../src/core/wireshark/flowDisplayFilter.js';
@@ -149,6 +150,18 @@ describe('workload capture in the lab', { skip }, () => {
     assert.deepEqual([...new Set(sel)], [`${flow.capturedOn![0]}:any`]);
     const table = execFileSync(process.execPath, [CLI, 'analyze', file], { encoding: 'utf8' });
     assert.match(table, /captured on/);
+  });
+
+  test('the workload of an alert whose pod is gone: its replacements\' workload, else a reason', async () => {
+    // An alert about a pod that a rollout or a scale-down has removed (the pod name as the
+    // ReplicaSet made it, with a hash no pod has now): "capture the workload" still means the
+    // Deployment's pods now.
+    const kc = lab.kubeConfig('falcoshark');
+    assert.deepEqual(await workloadOfPod(kc, NS, `${APP}-5d8f7c9b4-gone0`), { namespace: NS, selector: '', owner: { kind: 'Deployment', name: APP } });
+    const live = (await runningPods(lab))[0];
+    assert.deepEqual(await workloadOfPod(kc, NS, live), { namespace: NS, selector: '', owner: { kind: 'Deployment', name: APP } });
+    await assert.rejects(workloadOfPod(kc, NS, 'nothing-5d8f7c9b4-gone0'),
+      /pod fs-workload-test\/nothing-5d8f7c9b4-gone0 no longer exists and no running pod of a workload named nothing replaced it/);
   });
 
   test('a pod deleted just before its capture starts is reported with its reason; the others\' packets are kept', async () => {

@@ -28,7 +28,7 @@ function ownerOf(p: V1Pod): string | undefined {
 }
 
 /** Strips the ReplicaSet hash so that `api-7d9c5b` and `api-5f6b8` count as the same workload. */
-function workloadPrefix(pod: string): string {
+export function workloadPrefix(pod: string): string {
   const parts = pod.split('-');
   return parts.length > 2 ? parts.slice(0, -2).join('-') : parts[0];
 }

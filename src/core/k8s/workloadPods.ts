@@ -10,6 +10,7 @@ import { workloadOf } from './clusterSnapshot.js';
 import { normalizeSelector, PlanError, WORKLOAD_KINDS, type WorkloadTarget } from '../capture/capturePlan.js';
 import { Backoff, sleep } from '../alerts/backoff.js';
 import { watchOnce } from './watchOnce.js';
+import { workloadPrefix } from './podTarget.js';
 
 const KIND_WORDS: Record<string, string> = {
   deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment',
@@ -163,7 +164,22 @@ export async function workloadOfPod(kc: KubeConfig, namespace: string, pod: stri
   } catch (e) {
     throw describeKubeError(e, 'list', 'pods', namespace, kc.getCurrentContext());
   }
-  if (!p) throw new PlanError(`pod ${namespace}/${pod} no longer exists: name its workload (--workload KIND/NAME or --selector)`);
+  if (!p) {
+    // Gone (a rollout, a scale-down, an eviction): its workload is still there when a running
+    // pod of the same name prefix belongs to a workload of that name (api-7fd76bdb89-dswcn →
+    // Deployment api): the workload's pods now are what "capture the workload" means.
+    const prefix = workloadPrefix(pod);
+    let items: V1Pod[] = [];
+    try {
+      items = (await core.listNamespacedPod({ namespace })).items;
+    } catch { /* the message below stands */ }
+    for (const q of items) {
+      if (q.status?.phase !== 'Running' || q.metadata?.deletionTimestamp || workloadPrefix(q.metadata?.name ?? '') !== prefix) continue;
+      const w = workloadOf(q);
+      if (w && WORKLOAD_KINDS.includes(w.kind) && w.name === prefix) return { namespace, selector: '', owner: { kind: w.kind, name: w.name } };
+    }
+    throw new PlanError(`pod ${namespace}/${pod} no longer exists and no running pod of a workload named ${prefix} replaced it: name its workload (--workload KIND/NAME or --selector)`);
+  }
   const w = workloadOf(p);
   if (w && WORKLOAD_KINDS.includes(w.kind)) return { namespace, selector: '', owner: { kind: w.kind, name: w.name } };
   throw new PlanError(`pod ${namespace}/${pod} has no controller falcoshark knows (${w ? w.kind : 'no owner'}): capture it alone, or its pods with --selector`);

@@ -64,7 +64,10 @@ describe('Capture the Workload in the workbench against the lab', { skip, timeou
     await wb.screenshot('50-workload-menu');
     await item.first().click();
     const quick = page.locator('.quick-input-widget', { hasText: 'Capture every pod' });
-    await quick.waitFor({ timeout: 30_000 });
+    if (!await quick.waitFor({ timeout: 30_000 }).then(() => true, () => false)) {
+      await wb.screenshot('51-workload-no-quick-pick');
+      assert.fail(`no "Capture every pod" question; notifications: ${(await page.locator('.notification-toast').allInnerTexts()).join(' | ')}`);
+    }
     assert.match(await quick.innerText(), /shop: Deployment api \(every pod\)/);
     await page.keyboard.press('Enter');
 
