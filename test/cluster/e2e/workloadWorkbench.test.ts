@@ -51,22 +51,27 @@ describe('Capture the Workload in the workbench against the lab', { skip, timeou
     await page.locator('.activitybar a.action-label[aria-label^="Falcoshark"]').click();
     const leaf = page.locator('.sidebar .monaco-list-row', { hasText: `${DEMO.c2Ip}:${DEMO.c2Port}` }).first();
     await leaf.waitFor({ timeout: 60_000 });
-    // The alert's context menu: Capture Traffic, then Capture the Workload (new alerts redraw the tree: retry).
+    // The alert's context menu: Capture Traffic, then Capture the Workload. New alerts redraw the
+    // tree, and a click on a menu item that lands just after a redraw may do nothing (VS Code's
+    // "Actual command not found", seen in the other workbench tests): open it again.
     const item = page.locator('.context-view.monaco-menu-container .action-item', { hasText: 'Capture the Workload' });
-    for (let i = 0; ; i++) {
-      await leaf.click({ button: 'right' });
-      if (await item.first().waitFor({ timeout: 5000 }).then(() => true, () => false)) break;
-      await page.keyboard.press('Escape');
-      assert.ok(i < 5, 'the alert\'s context menu did not open');
-    }
-    const menu = await page.locator('.context-view.monaco-menu-container').innerText();
-    assert.ok(menu.indexOf('Capture Traffic') < menu.indexOf('Capture the Workload'), `next to Capture Traffic: ${menu}`);
-    await wb.screenshot('50-workload-menu');
-    await item.first().click();
     const quick = page.locator('.quick-input-widget', { hasText: 'Capture every pod' });
-    if (!await quick.waitFor({ timeout: 30_000 }).then(() => true, () => false)) {
+    for (let attempt = 1; ; attempt++) {
+      for (let i = 0; ; i++) {
+        await leaf.click({ button: 'right' });
+        if (await item.first().waitFor({ timeout: 5000 }).then(() => true, () => false)) break;
+        await page.keyboard.press('Escape');
+        assert.ok(i < 5, 'the alert\'s context menu did not open');
+      }
+      const menu = await page.locator('.context-view.monaco-menu-container').innerText();
+      assert.ok(menu.indexOf('Capture Traffic') < menu.indexOf('Capture the Workload'), `next to Capture Traffic: ${menu}`);
+      if (attempt === 1) await wb.screenshot('50-workload-menu');
+      await item.first().click();
+      if (await quick.waitFor({ timeout: 10_000 }).then(() => true, () => false)) break;
+      if (attempt < 3) { console.log(`# click ${attempt} on Capture the Workload asked nothing: again`); continue; }
       await wb.screenshot('51-workload-no-quick-pick');
-      assert.fail(`no "Capture every pod" question; notifications: ${(await page.locator('.notification-toast').allInnerTexts()).join(' | ')}`);
+      assert.fail(`no "Capture every pod" question after ${attempt} clicks; notifications: ${(await page.locator('.notification-toast').allInnerTexts()).join(' | ')}\n`
+        + `extension host log (end): ${wb.extHostLog().slice(-3000)}\nFalcoshark log (end): ${wb.falcosharkLog().slice(-2000)}`);
     }
     assert.match(await quick.innerText(), /shop: Deployment api \(every pod\)/);
     await page.keyboard.press('Enter');
