@@ -32,6 +32,10 @@ export interface MergeWriterOptions {
   holdMs?: number;
   /** Bytes held at most before the oldest are written regardless (default 8 MiB). */
   maxHeldBytes?: number;
+  /** Every source is history (a flight recorder's cut, delivered as fast as it is sent, in any
+   *  order across sources): nothing is written before every source has ended, except beyond
+   *  `maxHeldBytes` — the file is then in timestamp order whatever the sources' timing. */
+  holdUntilEnd?: boolean;
   /** Wall clock in ms (tests). */
   now?: () => number;
 }
@@ -220,9 +224,14 @@ export class MergeWriter {
     const t = this.now();
     while (this.heap.length) {
       const top = this.heap[0];
-      if (this.heldBytes <= this.maxHeld && t - top.arrived < this.holdMs && !this.safe(top)) break;
+      if (this.heldBytes <= this.maxHeld && (this.opts.holdUntilEnd ? this.anyLive() : t - top.arrived < this.holdMs && !this.safe(top))) break;
       this.emitTop();
     }
+  }
+
+  private anyLive(): boolean {
+    for (const s of this.sources.values()) if (!s.ended) return true;
+    return false;
   }
 
   /** True when every live source has delivered a packet at least as late as `h`. */

@@ -32,6 +32,10 @@ export interface WorkloadCaptureOptions {
   /** How long a packet waits for slower pods before it is written (the merge writer's, default 1 s;
    *  a recorder's cut delivers a minute of history at once, so its pods are waited for longer). */
   holdMs?: number;
+  /** Bytes the merge holds at most before writing the oldest regardless (default 8 MiB). */
+  maxHeldBytes?: number;
+  /** The sources are history (recorders' cuts): the merge writes nothing before they all ended. */
+  holdUntilEnd?: boolean;
   user?: string;
 }
 
@@ -65,7 +69,8 @@ export async function runWorkloadCapture(o: WorkloadCaptureOptions): Promise<Wor
   const session = await WorkloadSession.start({
     plan: thePlan, outDir: o.outDir, ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.auditLog ? { auditLog: o.auditLog } : {}), ...(o.alert ? { alert: o.alert } : {}), ...(o.user ? { user: o.user } : {}),
-    ...(o.holdMs !== undefined ? { holdMs: o.holdMs } : {}),
+    ...(o.holdMs !== undefined ? { holdMs: o.holdMs } : {}), ...(o.maxHeldBytes !== undefined ? { maxHeldBytes: o.maxHeldBytes } : {}),
+    ...(o.holdUntilEnd ? { holdUntilEnd: true } : {}),
     whyEnded: async (p) => goneWhy.get(p.uid ?? '') ?? (p.uid ? await podGoneReason(kc, p.namespace, p.pod, p.uid) : undefined),
   });
   const seen: WatchedPod[] = [];

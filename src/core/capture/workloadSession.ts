@@ -79,8 +79,10 @@ export interface WorkloadSessionOptions {
   user?: string;
   /** Asked when a pod's source ends before the capture does: why (the pod was deleted), or undefined. */
   whyEnded?: (pod: WorkloadPodInfo) => Promise<string | undefined>;
-  /** Merge tuning (tests). */
+  /** Merge tuning (tests, and the recorders' cuts). */
   holdMs?: number;
+  maxHeldBytes?: number;
+  holdUntilEnd?: boolean;
 }
 
 const nsIso = (t: { sec: number; nsec: number } | undefined): string | undefined =>
@@ -126,6 +128,7 @@ export class WorkloadSession {
     s.fh = await open(s.part, 'w');
     s.writer = new MergeWriter({
       caps: plan.caps, sectionComments: planComment(plan), userApplication: 'falcoshark', ...(o.holdMs !== undefined ? { holdMs: o.holdMs } : {}),
+      ...(o.maxHeldBytes !== undefined ? { maxHeldBytes: o.maxHeldBytes } : {}), ...(o.holdUntilEnd ? { holdUntilEnd: true } : {}),
       ...(plan.flow ? { isAlerted: makeFlowMatcher(plan.flow) } : {}),
       alertedComment: plan.alert ? `falcoshark: alerted flow (${plan.alert.rule})` : 'falcoshark: selected flow',
       write: (b) => { s.pending.push(b); s.pendingBytes += b.length; },

@@ -29,6 +29,9 @@ export interface FromRecordersOptions {
   now?: () => number;
 }
 
+/** What a merge of recorded cuts holds at most before writing the oldest regardless. */
+export const RECORDED_HOLD_BYTES = 64 * 1024 * 1024;
+
 export async function runFromRecorders(o: FromRecordersOptions): Promise<CaptureRecord | WorkloadCaptureRecord> {
   const t = o.plan.target;
   if (t.kind === 'pod') {
@@ -41,8 +44,13 @@ export async function runFromRecorders(o: FromRecordersOptions): Promise<Capture
   // The window and the marks as for one pod; the session's clock is what is left of the window.
   const plan = recordedPlan(o.plan, o.alert, { name: `the flight recorders (namespace ${o.recordersNamespace})` }, o.window, (o.now ?? Date.now)());
   o.onStage?.(`asking the flight recorders of each pod's node for ${o.window.beforeSeconds} s before → ${o.window.afterSeconds} s after the alert`);
+  // Every cut is history, delivered as fast as its recorder sends it (pods' cuts start and end
+  // at different times): the merge writes once every pod's cut has ended, in timestamp order,
+  // so that no pod's older packets come after the others' (CI once saw them out of order with
+  // a 10 s hold); memory stays bounded by RECORDED_HOLD_BYTES.
   return runWorkloadCapture({
-    plan, outDir: o.outDir, kubeConfig: o.kubeConfig, alert: o.alert, holdMs: 10_000,
+    plan, outDir: o.outDir, kubeConfig: o.kubeConfig, alert: o.alert,
+    holdUntilEnd: true, maxHeldBytes: Math.min(plan.caps.maxBytes, RECORDED_HOLD_BYTES),
     ...(o.auditLog ? { auditLog: o.auditLog } : {}), ...(o.signal ? { signal: o.signal } : {}), ...(o.onStage ? { onStage: o.onStage } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     startSource: async (pod, podPlan) => {
       if (!pod.node) throw new RecorderError('not-found', 'the pod is on no node yet');
