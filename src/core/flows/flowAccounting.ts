@@ -18,8 +18,8 @@ export interface FlowAccountingOptions {
   maxFlows?: number;
   hintLimits?: HintLimits;
   /** Decides, for each packet's outer IP header (the scratch key holds its addresses),
-   *  whether this analyzer accounts it (the parallel analysis gives the others to its
-   *  worker). Absent: every packet. */
+   *  whether this analyzer accounts it (each thread of the parallel analysis keeps its share
+   *  of the address pairs). Absent: every packet. */
   router?: PacketRouter;
   /** Record the packet number that created each flow (`table.born`). */
   trackBirth?: boolean;
@@ -32,9 +32,9 @@ export interface FlowAccountingOptions {
 }
 
 export interface PacketRouter {
-  /** False when the packet whose outer IP layer starts at `buf[off]` (until `end`, network
-   *  type `type`) is accounted elsewhere. */
-  keep(k: Int32Array, buf: Uint8Array, off: number, end: number, type: number): boolean;
+  /** False when the packet whose outer IP addresses are in the scratch key `k` is accounted
+   *  by another thread. */
+  keep(k: Int32Array): boolean;
 }
 
 export interface AccountingSnapshot {
@@ -83,11 +83,11 @@ export abstract class FlowAccounting {
   /** Width exponent of the activity timeline at the current packet (see FlowAnalyzer). */
   activityExp: number;
 
-  // the current packet (read by a router that hands it elsewhere)
-  bucket = 0;
-  curLen = 0;
-  curSec = 0;
-  curNs = 0;
+  // the current packet
+  protected bucket = 0;
+  protected curLen = 0;
+  protected curSec = 0;
+  protected curNs = 0;
   private tcpFlags = 0;
   private tcpSeq = 0;
   private payOff = 0;
@@ -125,20 +125,6 @@ export abstract class FlowAccounting {
     };
   }
 
-  /** Accounts a packet whose outer IP layer is at `buf[off .. end)` (network type `type`),
-   *  of `len` bytes on the wire at sec/ns, in activity bucket `bucket` of the timeline of
-   *  exponent `exp`, the file's packet number `index`: the parallel analysis's worker calls
-   *  this for the packets it owns. */
-  accountRouted(buf: Uint8Array, off: number, end: number, type: number, len: number, sec: number, ns: number, bucket: number, exp: number, index: number): void {
-    this.curLen = len;
-    this.curSec = sec;
-    this.curNs = ns;
-    this.bucket = bucket;
-    this.activityExp = exp;
-    this.table.birth = index;
-    this.network(buf, off, end, type, 0);
-  }
-
   /** An undecodable IP header: at the outer layer, before any router decided on the packet. */
   private unrouted(depth: number, reason: string): void {
     if (depth > 0 || this.countsUnrouted) this.bad(reason);
@@ -160,7 +146,7 @@ export abstract class FlowAccounting {
       if (depth > 0 || this.countsUnrouted) this.nonIp.add(etherTypeName(type), 1);
       return;
     }
-    if (depth === 0 && this.router !== undefined && !this.router.keep(k, buf, off, end, type)) return;
+    if (depth === 0 && this.router !== undefined && !this.router.keep(k)) return;
     if (ip.isFragment) this.fragment(buf, depth);
     else this.transport(buf, depth);
   }

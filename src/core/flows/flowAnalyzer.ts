@@ -116,11 +116,6 @@ export class FlowAnalyzer extends FlowAccounting implements CaptureSink {
     this.table.finalizeActivity(this.activityExp);
   }
 
-  /** The activity bucket of the current packet (for a router handing it elsewhere). */
-  get currentBucket(): number {
-    return this.bucket;
-  }
-
   private bucketOf(sec: number, ns: number): number {
     const rel = sec - this.activitySec + (ns - this.activityNs) * 1e-9;
     if (!(rel > 0)) return 0;
