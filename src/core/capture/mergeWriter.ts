@@ -40,6 +40,9 @@ export interface MergeWriterOptions {
   now?: () => number;
 }
 
+/** How the merge waits for its sources (passed through the workload capture as they are). */
+export type MergeTuning = Pick<MergeWriterOptions, 'holdMs' | 'maxHeldBytes' | 'holdUntilEnd'>;
+
 /** What one source did, as the sidecar reports it. */
 export interface MergeSourceStats {
   packets: number;

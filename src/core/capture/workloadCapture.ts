@@ -12,6 +12,7 @@ import { MAX_WORKLOAD_PODS, PlanError, workloadWords, type CapturePlan, type Wor
 import type { CaptureProgress, CaptureRecord } from './captureSession.js';
 import { startPodCapture } from './podRunner.js';
 import { WorkloadSession, type StartedSource, type WorkloadPodInfo, type WorkloadPodRecord } from './workloadSession.js';
+import type { MergeTuning } from './mergeWriter.js';
 import { takeClusterSnapshot, workloadOf } from '../k8s/clusterSnapshot.js';
 import { followWorkloadPods, listWorkloadPods, podGoneReason, type WatchedPod } from '../k8s/workloadPods.js';
 
@@ -29,13 +30,9 @@ export interface WorkloadCaptureOptions {
   startSource?: (pod: WorkloadPodInfo, podPlan: CapturePlan) => Promise<StartedSource>;
   /** At most this many pods (default MAX_WORKLOAD_PODS). */
   maxPods?: number;
-  /** How long a packet waits for slower pods before it is written (the merge writer's, default 1 s;
-   *  a recorder's cut delivers a minute of history at once, so its pods are waited for longer). */
-  holdMs?: number;
-  /** Bytes the merge holds at most before writing the oldest regardless (default 8 MiB). */
-  maxHeldBytes?: number;
-  /** The sources are history (recorders' cuts): the merge writes nothing before they all ended. */
-  holdUntilEnd?: boolean;
+  /** How the merge waits for the pods (the merge writer's defaults; the recorders' cuts, which
+   *  are history, are held until every cut has ended). */
+  merge?: MergeTuning;
   user?: string;
 }
 
@@ -69,8 +66,7 @@ export async function runWorkloadCapture(o: WorkloadCaptureOptions): Promise<Wor
   const session = await WorkloadSession.start({
     plan: thePlan, outDir: o.outDir, ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.auditLog ? { auditLog: o.auditLog } : {}), ...(o.alert ? { alert: o.alert } : {}), ...(o.user ? { user: o.user } : {}),
-    ...(o.holdMs !== undefined ? { holdMs: o.holdMs } : {}), ...(o.maxHeldBytes !== undefined ? { maxHeldBytes: o.maxHeldBytes } : {}),
-    ...(o.holdUntilEnd ? { holdUntilEnd: true } : {}),
+    ...(o.merge ? { merge: o.merge } : {}),
     whyEnded: async (p) => goneWhy.get(p.uid ?? '') ?? (p.uid ? await podGoneReason(kc, p.namespace, p.pod, p.uid) : undefined),
   });
   const seen: WatchedPod[] = [];

@@ -12,7 +12,7 @@ import { CaptureFormatError } from '../pcap/types.js';
 import type { CapturePlan } from './capturePlan.js';
 import type { CapReason } from './captureWriter.js';
 import type { CaptureOutcome, CaptureProgress, CaptureRecord, CaptureSource } from './captureSession.js';
-import { MergeWriter } from './mergeWriter.js';
+import { MergeWriter, type MergeTuning } from './mergeWriter.js';
 import { appendAudit } from './auditLog.js';
 import { planComment } from './planText.js';
 import { makeFlowMatcher } from './flowMatcher.js';
@@ -80,9 +80,7 @@ export interface WorkloadSessionOptions {
   /** Asked when a pod's source ends before the capture does: why (the pod was deleted), or undefined. */
   whyEnded?: (pod: WorkloadPodInfo) => Promise<string | undefined>;
   /** Merge tuning (tests, and the recorders' cuts). */
-  holdMs?: number;
-  maxHeldBytes?: number;
-  holdUntilEnd?: boolean;
+  merge?: MergeTuning;
 }
 
 const nsIso = (t: { sec: number; nsec: number } | undefined): string | undefined =>
@@ -127,8 +125,7 @@ export class WorkloadSession {
     await appendAudit(o.auditLog, { event: 'capture-start', id: plan.id, target: plan.target, method: plan.method, filter: plan.filter.bpf, user: o.user, alert: plan.alert?.fingerprint });
     s.fh = await open(s.part, 'w');
     s.writer = new MergeWriter({
-      caps: plan.caps, sectionComments: planComment(plan), userApplication: 'falcoshark', ...(o.holdMs !== undefined ? { holdMs: o.holdMs } : {}),
-      ...(o.maxHeldBytes !== undefined ? { maxHeldBytes: o.maxHeldBytes } : {}), ...(o.holdUntilEnd ? { holdUntilEnd: true } : {}),
+      caps: plan.caps, sectionComments: planComment(plan), userApplication: 'falcoshark', ...o.merge,
       ...(plan.flow ? { isAlerted: makeFlowMatcher(plan.flow) } : {}),
       alertedComment: plan.alert ? `falcoshark: alerted flow (${plan.alert.rule})` : 'falcoshark: selected flow',
       write: (b) => { s.pending.push(b); s.pendingBytes += b.length; },

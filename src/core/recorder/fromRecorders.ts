@@ -50,7 +50,7 @@ export async function runFromRecorders(o: FromRecordersOptions): Promise<Capture
   // a 10 s hold); memory stays bounded by RECORDED_HOLD_BYTES.
   return runWorkloadCapture({
     plan, outDir: o.outDir, kubeConfig: o.kubeConfig, alert: o.alert,
-    holdUntilEnd: true, maxHeldBytes: Math.min(plan.caps.maxBytes, RECORDED_HOLD_BYTES),
+    merge: { holdUntilEnd: true, maxHeldBytes: Math.min(plan.caps.maxBytes, RECORDED_HOLD_BYTES) },
     ...(o.auditLog ? { auditLog: o.auditLog } : {}), ...(o.signal ? { signal: o.signal } : {}), ...(o.onStage ? { onStage: o.onStage } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     startSource: async (pod, podPlan) => {
       if (!pod.node) throw new RecorderError('not-found', 'the pod is on no node yet');
