@@ -33,6 +33,18 @@ export function workloadPrefix(pod: string): string {
   return parts.length > 2 ? parts.slice(0, -2).join('-') : parts[0];
 }
 
+/** The running pods of namespace `namespace` that may have replaced pod `pod` (another name
+ *  with the same workload prefix): a courtesy lookup, empty when the list is refused. */
+export async function replacementPods(core: CoreV1Api, namespace: string, pod: string): Promise<V1Pod[]> {
+  try {
+    const prefix = workloadPrefix(pod);
+    return (await core.listNamespacedPod({ namespace })).items
+      .filter((p) => p.metadata?.name && p.metadata.name !== pod && workloadPrefix(p.metadata.name) === prefix && p.status?.phase === 'Running');
+  } catch {
+    return [];
+  }
+}
+
 export async function resolvePod(
   kc: KubeConfig,
   want: { namespace: string; pod: string; container?: string },
@@ -48,14 +60,7 @@ export async function resolvePod(
   }
   if (!pod) {
     // Gone: look for its replacements (same workload name prefix, running).
-    let replacements: string[] = [];
-    try {
-      const list = await core.listNamespacedPod({ namespace: want.namespace });
-      const prefix = workloadPrefix(want.pod);
-      replacements = list.items
-        .filter((p) => p.metadata?.name && p.metadata.name !== want.pod && workloadPrefix(p.metadata.name) === prefix && p.status?.phase === 'Running')
-        .map((p) => `${want.namespace}/${p.metadata!.name}`);
-    } catch { /* listing is a courtesy; the main message stands */ }
+    const replacements = (await replacementPods(core, want.namespace, want.pod)).map((p) => `${want.namespace}/${p.metadata!.name}`);
     throw new PodGoneError(
       `pod ${want.namespace}/${want.pod} no longer exists${replacements.length ? `; pods that replaced it: ${replacements.join(', ')}` : ' and nothing replaced it'}`,
       replacements,

@@ -10,7 +10,7 @@ import { workloadOf } from './clusterSnapshot.js';
 import { normalizeSelector, PlanError, WORKLOAD_KINDS, type WorkloadTarget } from '../capture/capturePlan.js';
 import { Backoff, sleep } from '../alerts/backoff.js';
 import { watchOnce } from './watchOnce.js';
-import { workloadPrefix } from './podTarget.js';
+import { replacementPods, workloadPrefix } from './podTarget.js';
 
 const KIND_WORDS: Record<string, string> = {
   deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment',
@@ -169,12 +169,8 @@ export async function workloadOfPod(kc: KubeConfig, namespace: string, pod: stri
     // pod of the same name prefix belongs to a workload of that name (api-7fd76bdb89-dswcn →
     // Deployment api): the workload's pods now are what "capture the workload" means.
     const prefix = workloadPrefix(pod);
-    let items: V1Pod[] = [];
-    try {
-      items = (await core.listNamespacedPod({ namespace })).items;
-    } catch { /* the message below stands */ }
-    for (const q of items) {
-      if (q.status?.phase !== 'Running' || q.metadata?.deletionTimestamp || workloadPrefix(q.metadata?.name ?? '') !== prefix) continue;
+    for (const q of await replacementPods(core, namespace, pod)) {
+      if (q.metadata?.deletionTimestamp) continue;
       const w = workloadOf(q);
       if (w && WORKLOAD_KINDS.includes(w.kind) && w.name === prefix) return { namespace, selector: '', owner: { kind: w.kind, name: w.name } };
     }
