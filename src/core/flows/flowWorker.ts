@@ -3,11 +3,12 @@
 // accounts the address pairs it owns (partition.ts), then hands its flow table, hints and
 // counters back (transferred, not copied).
 
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import { FlowAccounting, type AccountingSnapshot } from './flowAccounting.js';
 import { FlowAnalyzer } from './flowAnalyzer.js';
 import { CaptureReader } from '../pcap/captureReader.js';
+import { fileChunks } from '../pcap/readCaptureFile.js';
 import { CaptureFormatError } from '../pcap/types.js';
 import { C_ABORT, ShareRouter, type FlowWorkerData } from './partition.js';
 
@@ -48,17 +49,12 @@ function accountShare(data: FlowWorkerData): FlowWorkerReply {
   });
   const reader = new CaptureReader(acc);
   // Read here, synchronously: the bytes are decoded by the core that copied them in.
-  const buf = new Uint8Array(Math.max(64, Math.min(data.chunkBytes, data.bytes)));
   const fd = openSync(data.path, 'r');
   try {
-    let pos = 0;
-    while (pos < data.bytes) {
+    for (const chunk of fileChunks(fd, data.bytes, data.chunkBytes)) {
       if (Atomics.load(ctrl, C_ABORT) === 1) return { type: 'aborted' };
-      const n = readSync(fd, buf, 0, Math.min(buf.length, data.bytes - pos), pos);
-      if (n === 0) break;
-      pos += n;
       try {
-        reader.push(n === buf.length ? buf : buf.subarray(0, n));
+        reader.push(chunk);
       } catch (e) {
         if (!(e instanceof CaptureFormatError)) throw e;
         break; // the main thread meets the same bytes and reports them

@@ -6,10 +6,10 @@
 // caller analyses the file in one thread. Memory: each thread's read buffer and its share of
 // the flows (the worker's isolate besides), bounded by the flows and not by the packets.
 
-import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { CaptureReader } from '../pcap/captureReader.js';
+import { fileChunks } from '../pcap/readCaptureFile.js';
 import { CaptureFormatError, type ReaderEnd } from '../pcap/types.js';
 import { FlowAnalyzer } from './flowAnalyzer.js';
 import { DEFAULT_HINT_LIMITS, type HintLimits } from './hints.js';
@@ -80,18 +80,15 @@ export async function analyzeFileParallel(path: string, opts: ParallelOptions & 
     // Read here, synchronously, as the worker does: the bytes are decoded by the core that
     // copied them in (reads by the thread pool, on the other core, cost more than they save
     // here). The event loop runs between slices, for the signal and the progress.
-    const buf = new Uint8Array(Math.min(chunkBytes, Math.max(64, total)));
     let fileBytes = 0;
     let err: unknown;
     let slice = 0;
-    while (fileBytes < total) {
+    for (const chunk of fileChunks(fh.fd, total, chunkBytes)) {
       if (++slice % YIELD_CHUNKS === 0) await new Promise((r) => setImmediate(r));
       opts.signal?.throwIfAborted();
-      const got = readSync(fh.fd, buf, 0, Math.min(buf.length, total - fileBytes), fileBytes);
-      if (got === 0) break;
-      fileBytes += got;
+      fileBytes += chunk.length;
       try {
-        reader.push(got === buf.length ? buf : buf.subarray(0, got));
+        reader.push(chunk);
       } catch (e) {
         err = e;
         break;
