@@ -22,7 +22,7 @@ export interface ParallelOptions {
   /** The worker's script (a file whose worker-thread entry runs runFlowWorker). */
   workerScript: string;
   execArgv?: string[];
-  /** Files smaller than this are analysed in one thread (default 32 MiB). */
+  /** Files smaller than this are analysed in one thread (default PARALLEL_MIN_BYTES). */
   minBytes?: number;
   /** Of 256 address-pair hash values, how many the worker accounts (default 128: both threads
    *  read and decode every packet; the main thread also keeps the totals). */
@@ -43,7 +43,10 @@ export interface ParallelRun {
   fileBytes: number;
 }
 
-export const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
+/** Below this a second thread does not pay for its start (its isolate, its own read of the
+ *  file): on the 2-core machine, interleaved medians (`bench/threads.ts`), two threads took
+ *  1.27× one thread's time on a 112 MB pcap, 0.96× on 412 MB, 0.81× on 1.1 GB. */
+export const PARALLEL_MIN_BYTES = 512 * 1024 * 1024;
 const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 /** Chunks read between two turns of the event loop. */
 const YIELD_CHUNKS = 16;
