@@ -153,7 +153,7 @@ describe('pod captures in the lab', { skip }, () => {
   test('a pod that is gone is named, with its replacements', async () => {
     const plan = planForPod({ namespace: 'shop', pod: 'api-5d8f7c9b4-gone1' }, { image, caps: { durationSeconds: 2 } });
     await assert.rejects(runCapture({ plan, outDir: out, kubeConfig: lab.kubeConfig('falcoshark') }),
-      (e: Error) => /pod shop\/api-5d8f7c9b4-gone1 no longer exists; pods that replaced it: shop\/api-/.test(e.message));
+      (e: Error) => /pod shop\/api-5d8f7c9b4-gone1 no longer exists; running pods of the same workload: shop\/api-/.test(e.message));
   });
 
   test('the byte cap ends the file at the cap', async () => {

@@ -44,13 +44,16 @@ export interface CaptureRecord {
 }
 
 /** A running capture tool, as the session sees it. */
+/** The exit status of a tool ended by the SIGTERM of our stop before it had set its handler (128 + 15). */
+export const STOPPED_BY_TERM = 143;
+
 export interface CaptureSource {
   /** The tool's capture bytes. Ends when the tool exits; throws when the connection breaks. */
   stream: AsyncIterable<Uint8Array>;
   /** Ask the tool to stop (it may flush); must be safe to call more than once. */
   stop(): void;
   /** Resolves once the tool has exited, with what it said (exit code, stderr tail). */
-  done: Promise<{ ok: boolean; detail: string }>;
+  done: Promise<{ ok: boolean; detail: string; exitCode?: number }>;
 }
 
 export interface SessionOptions {

@@ -22,7 +22,7 @@ export interface StartedPodCapture {
   container: string;
 }
 
-/** Runs "$@" and sends it SIGTERM when stdin reaches EOF (SIGINT would be ignored: a background job of a non-interactive shell ignores it); exits with the tool's status. */
+/** Runs "$@" and sends it SIGTERM when stdin reaches EOF (SIGINT would be ignored: a background job of a non-interactive shell ignores it); exits with the tool's status (STOPPED_BY_TERM when the SIGTERM came before the tool had set its handler). */
 export const STOP_ON_STDIN_EOF = 'exec 3<&0; "$@" </dev/null & p=$!; { read -r _ <&3; kill -TERM "$p"; } 2>/dev/null & w=$!; wait "$p"; s=$?; kill "$w" 2>/dev/null; exit "$s"';
 
 const PERMISSION = /permission|Operation not permitted|not permitted to capture|socket: Operation/i;
@@ -73,7 +73,7 @@ export async function startPodCapture(kc: KubeConfig, plan: CapturePlan, opts: P
   const source: CaptureSource = {
     stream: ex.stdout,
     stop: () => ex.stop(),
-    done: ex.done.then((r) => (r.ok ? r : { ok: false, detail: explainPodToolFailure(r.detail, plan, container, opts.addCapabilities === true) })),
+    done: ex.done.then((r) => (r.ok ? r : { ok: false, ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}), detail: explainPodToolFailure(r.detail, plan, container, opts.addCapabilities === true) })),
   };
   return { source, pod, container };
 }

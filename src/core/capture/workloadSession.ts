@@ -11,7 +11,7 @@ import { CaptureReader } from '../pcap/captureReader.js';
 import { CaptureFormatError } from '../pcap/types.js';
 import type { CapturePlan } from './capturePlan.js';
 import type { CapReason } from './captureWriter.js';
-import type { CaptureOutcome, CaptureProgress, CaptureRecord, CaptureSource } from './captureSession.js';
+import { STOPPED_BY_TERM, type CaptureOutcome, type CaptureProgress, type CaptureRecord, type CaptureSource } from './captureSession.js';
 import { MergeWriter, type MergeTuning } from './mergeWriter.js';
 import { appendAudit } from './auditLog.js';
 import { planComment } from './planText.js';
@@ -30,7 +30,8 @@ export type PodOutcome =
   | 'partial'
   /** Nothing captured: the pod refused (Pod Security, no NET_RAW), was gone, or its tool failed. */
   | 'failed'
-  /** Not captured: over the number of pods a capture takes, or found after the capture ended. */
+  /** Not captured: over the number of pods a capture takes, found after the capture ended, or its
+   *  tool stopped by the end before it had written anything (it started just before the end). */
   | 'skipped';
 export const POD_OUTCOMES: readonly PodOutcome[] = ['complete', 'pod-ended', 'partial', 'failed', 'skipped'];
 
@@ -212,7 +213,7 @@ export class WorkloadSession {
       return;
     }
     const { source } = started;
-    if (this.closed) { source.stop(); this.writer.endSource(e.key); e.rec.reason = 'its capture started after the capture had ended'; return; }
+    if (this.closed) { source.stop(); this.writer.endSource(e.key); e.rec.outcome = 'skipped'; e.rec.reason = 'its capture started after the capture had ended'; return; }
     if (started.container) e.rec.container = started.container;
     if (started.node && !e.rec.node) e.rec.node = started.node;
     e.rec.startedAt = new Date().toISOString();
@@ -249,7 +250,13 @@ export class WorkloadSession {
     const gone = endedEarly ? await this.o.whyEnded?.(e.info).catch(() => undefined) : undefined;
     const problem = formatError ?? (streamError ? `connection lost: ${streamError}` : !tool.ok ? tool.detail
       : end.truncated && end.format ? `the stream ended inside a record at byte ${end.truncated.offset}` : !end.format ? (tool.detail || 'the capture tool wrote nothing') : undefined);
-    if (gone) {
+    // Stopped by the capture's end before its tool wrote a header (a pod that joined just before
+    // the end; a tool our SIGTERM reached before it had set its handler exits 143): not a failure.
+    const stoppedUnstarted = !endedEarly && st.packets === 0 && !end.format && !formatError && !streamError && (tool.ok || tool.exitCode === STOPPED_BY_TERM);
+    if (stoppedUnstarted) {
+      e.rec.outcome = 'skipped';
+      e.rec.reason = `the capture ended ${((Date.parse(e.rec.endedAt!) - Date.parse(e.rec.startedAt!)) / 1000).toFixed(1)} s after its capture tool started, before the tool had written anything`;
+    } else if (gone) {
       e.rec.outcome = 'pod-ended';
       e.rec.reason = `${gone} during the capture; its packets until then are kept${share}`;
     } else if (problem) {
@@ -308,6 +315,8 @@ export class WorkloadSession {
     } else {
       const bits = [`${captured.length} of ${pods.length} pods captured`];
       if (failed.length) bits.push(`${failed.length} failed (${failed.map((p) => p.pod).join(', ')}: reasons in the sidecar's pods)`);
+      const skipped = pods.filter((p) => p.outcome === 'skipped');
+      if (skipped.length) bits.push(`${skipped.length} not captured (${skipped.map((p) => p.pod).join(', ')}: reasons in the sidecar's pods)`);
       if (this.writer.lateWritten) bits.push(`${this.writer.lateWritten} packets arrived too late to be in time order`);
       reason = `${reason}; ${bits.join(', ')}`;
     }

@@ -1,5 +1,5 @@
 // Finds the pod (and container) a capture targets. When the alerted pod is gone, says so and
-// names the pods that replaced it (same controller). When the alert has no pod name, finds
+// names the running pods of its workload (same name prefix). When the alert has no pod name, finds
 // the pod from the container id, the pod IP or the node.
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { describeKubeError } from './kubeAccess.js';
@@ -62,7 +62,7 @@ export async function resolvePod(
     // Gone: look for its replacements (same workload name prefix, running).
     const replacements = (await replacementPods(core, want.namespace, want.pod)).map((p) => `${want.namespace}/${p.metadata!.name}`);
     throw new PodGoneError(
-      `pod ${want.namespace}/${want.pod} no longer exists${replacements.length ? `; pods that replaced it: ${replacements.join(', ')}` : ' and nothing replaced it'}`,
+      `pod ${want.namespace}/${want.pod} no longer exists${replacements.length ? `; running pods of the same workload: ${replacements.join(', ')}` : ' and nothing replaced it'}`,
       replacements,
     );
   }

@@ -107,6 +107,29 @@ test('no pod could start: the capture failed, with each reason', async () => {
   assert.deepEqual(rec.pods.map((p) => p.outcome), ['failed', 'skipped']);
 });
 
+test('a pod whose capture tool the end stops before it wrote anything is not captured, not failed', async () => {
+  // The end's SIGTERM reaching the tool before it set its handler: sh exits 143 and says
+  // "Terminated" (seen on the real cluster: a replacement pod that joined just before the end).
+  const stoppedEarly = (exitCode: number, detail: string): CaptureSource => {
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => { stop = r; });
+    const stream: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => ({ next: async () => { await stopped; return { done: true, value: undefined }; } }) };
+    return { stream, stop: () => stop(), done: stopped.then(() => ({ ok: false, exitCode, detail })) };
+  };
+  const plan = planForWorkload({ namespace: 'lab', selector: 'app=api' }, { method: 'exec', caps: { durationSeconds: 1 } });
+  const s = await WorkloadSession.start({ plan, outDir: out, merge: { holdMs: 50 } });
+  s.addPod(pod('api-a', '10.0.0.1'), Promise.resolve({ source: source([fixture], { waitStop: true }) }));
+  s.addPod(pod('api-late', '10.0.0.2', 'during'), Promise.resolve({ source: stoppedEarly(143, 'sh in lab/api-late (container falcoshark-1) failed: Terminated') }));
+  s.addPod(pod('api-broke', '10.0.0.3', 'during'), Promise.resolve({ source: stoppedEarly(1, 'tshark: The capture session could not be initiated') }));
+  const rec = await s.finish();
+  const by = Object.fromEntries(rec.pods.map((p) => [p.pod, p]));
+  assert.equal(by['api-late'].outcome, 'skipped');
+  assert.match(by['api-late'].reason, /^the capture ended \d+\.\d s after its capture tool started, before the tool had written anything$/);
+  assert.equal(by['api-broke'].outcome, 'failed', 'a tool that failed on its own is still a failure');
+  assert.match(by['api-broke'].reason, /could not be initiated/);
+  assert.match(rec.reason, /1 of 3 pods captured, 1 failed \(api-broke: .*1 not captured \(api-late:/);
+});
+
 test('a sidecar with a wrong pod entry is refused, naming the field', async () => {
   const plan = planForWorkload({ namespace: 'lab', selector: 'app=api' }, { method: 'exec', caps: { durationSeconds: 1 } });
   const s = await WorkloadSession.start({ plan, outDir: out });
