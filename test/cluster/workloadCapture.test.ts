@@ -78,18 +78,20 @@ describe('workload capture in the lab', { skip }, () => {
     const before3 = await runningPods(lab);
     assert.equal(before3.length, 3, before3.join(' '));
     const env = { ...process.env, KUBECONFIG: lab.kubeconfigPath };
-    const cli = spawn(process.execPath, [CLI, 'capture', '--selector', `app=${APP}`, '-n', NS, '--duration', '20', '--context', lab.context('falcoshark'),
+    const cli = spawn(process.execPath, [CLI, 'capture', '--selector', `app=${APP}`, '-n', NS, '--duration', '30', '--context', lab.context('falcoshark'),
       '--image', DEMO.captureImage, '--out', out], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     cli.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
     cli.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
     const exited = new Promise<number>((r) => cli.on('exit', (c) => r(c ?? 1)));
-    // Wait until the three captures run, then delete one replica (its Deployment replaces it).
-    const t0 = Date.now();
-    while (!/capturing in [^\n]*\n[\s\S]*capturing in [^\n]*\n[\s\S]*capturing in /.test(stderr) && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 200));
-    await new Promise((r) => setTimeout(r, 3000));
+    // Wait until the three captures deliver packets, then delete one replica (its Deployment
+    // replaces it). On a busy node a capture tool can take seconds to start after its exec.
     const victim = before3[1];
+    const t0 = Date.now();
+    while (before3.some((p) => !stderr.includes(`${p}: first packets`)) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(before3.every((p) => stderr.includes(`${p}: first packets`)), `the three captures deliver packets within 60 s:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 1000));
     const del = await lab.kubectl(['-n', NS, 'delete', 'pod', victim, '--wait=false'], { role: 'admin' });
     assert.equal(del.code, 0, del.stderr);
     const code = await exited;

@@ -66,7 +66,7 @@ export async function runWorkloadCapture(o: WorkloadCaptureOptions): Promise<Wor
   const session = await WorkloadSession.start({
     plan: thePlan, outDir: o.outDir, ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.auditLog ? { auditLog: o.auditLog } : {}), ...(o.alert ? { alert: o.alert } : {}), ...(o.user ? { user: o.user } : {}),
-    ...(o.merge ? { merge: o.merge } : {}),
+    ...(o.merge ? { merge: o.merge } : {}), ...(o.onStage ? { onStage: o.onStage } : {}),
     whyEnded: async (p) => goneWhy.get(p.uid ?? '') ?? (p.uid ? await podGoneReason(kc, p.namespace, p.pod, p.uid) : undefined),
   });
   const seen: WatchedPod[] = [];

@@ -75,6 +75,8 @@ export interface WorkloadSessionOptions {
   outDir: string;
   signal?: AbortSignal;
   onProgress?: (p: CaptureProgress & { pods: number }) => void;
+  /** Told what happens to each pod: its first packets have arrived. */
+  onStage?: (stage: string) => void;
   auditLog?: string;
   alert?: FalcoAlert;
   user?: string;
@@ -225,12 +227,17 @@ export class WorkloadSession {
     let formatError: string | undefined;
     const stopOnEnd = this.ended.then(() => source.stop());
     try {
+      let first = true;
       for await (const chunk of source.stream) {
         if (this.stopReason && this.writer.capReached) break;
         try { reader.push(chunk); } catch (err) {
           if (!(err instanceof CaptureFormatError)) throw err;
           formatError = `the capture tool's output is not a valid capture at byte ${err.offset}: ${err.message}`;
           break;
+        }
+        if (first && this.writer.stats(e.key)!.packets > 0) {
+          first = false;
+          this.o.onStage?.(`${e.info.namespace}/${e.info.pod}: first packets, ${((Date.now() - Date.parse(e.rec.startedAt!)) / 1000).toFixed(1)} s after its capture tool started`);
         }
         if (this.pendingBytes > 1 << 20) await this.flush();
       }

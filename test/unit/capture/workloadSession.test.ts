@@ -38,7 +38,8 @@ const pod = (name: string, ip: string, joined: 'start' | 'during' = 'start'): Wo
 
 test('one pod refusing and one breaking: the others\' packets are kept, each pod has its outcome and reason', async () => {
   const plan = planForWorkload({ namespace: 'lab', selector: 'app=api' }, { method: 'exec', caps: { durationSeconds: 2 } });
-  const s = await WorkloadSession.start({ plan, outDir: out, merge: { holdMs: 50 }, whyEnded: async (p) => (p.pod === 'api-gone' ? 'the pod was deleted' : undefined) });
+  const stages: string[] = [];
+  const s = await WorkloadSession.start({ plan, outDir: out, merge: { holdMs: 50 }, onStage: (m) => stages.push(m), whyEnded: async (p) => (p.pod === 'api-gone' ? 'the pod was deleted' : undefined) });
   s.addPod(pod('api-a', '10.0.0.1'), Promise.resolve({ source: source([fixture], { waitStop: true }), container: 'falcoshark-aaaaaa' }));
   s.addPod(pod('api-refused', '10.0.0.2'), Promise.reject(new Error('Pod Security refused the capture container in namespace lab: …')));
   s.addPod(pod('api-broken', '10.0.0.3'), Promise.resolve({ source: source([fixture.subarray(0, 30_001)], { fail: new Error('websocket closed: 1006') }) }));
@@ -47,6 +48,8 @@ test('one pod refusing and one breaking: the others\' packets are kept, each pod
   s.addPod(pod('api-new', '10.0.0.5', 'during'), Promise.resolve({ source: source([fixture], { waitStop: true }) }));
   const rec = await s.finish();
   assert.equal(rec.outcome, 'cap-reached', rec.reason);
+  for (const p of ['api-a', 'api-broken', 'api-gone', 'api-new']) assert.ok(stages.some((m) => m.startsWith(`lab/${p}: first packets, `)), `${p}: ${stages.join('; ')}`);
+  assert.ok(!stages.some((m) => m.startsWith('lab/api-refused')));
   assert.match(rec.reason, /4 of 5 pods captured, 1 failed \(api-refused/);
   const by = Object.fromEntries(rec.pods.map((p) => [p.pod, p]));
   assert.equal(by['api-a'].outcome, 'complete');
