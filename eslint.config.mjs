@@ -9,7 +9,7 @@ const NO_SHELL = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.vscode-test/**', 'bench/data/**', 'test-artifacts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.vscode-test/**', 'bench/data/**', 'bench/floor/assembly/**', 'test-artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
