@@ -2,7 +2,8 @@
 // made only for a flow that is drawn (the table's visible rows, the timeline's strips, the
 // selection) and kept in a small cache; sorting and filtering read the typed arrays and give an
 // index array (`Uint32Array`), so 600,000 flows never become 600,000 objects or DOM rows.
-import { columnsOf, isFlowColumns, podsOf, recordAt, seenText, type FlowColumns, type IdentityKind } from './flowColumns.js';
+import { columnsOf, type FlowColumns, type IdentityKind } from './flowColumns.js';
+import { isFlowColumns, podsOf, recordAt, seenText } from './flowColumnsRead.js';
 import { NO_ALERT, splitShown, type AlertTiming } from './alertTiming.js';
 
 export type { IdentityKind };

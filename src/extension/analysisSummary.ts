@@ -6,7 +6,8 @@
 // 600,000-flow summary is a few MB of JSON plus the buffers, not ~400 MB of text, and the
 // host never holds 600,000 record objects. No `vscode` import.
 import type { AnnotatedFlow, AnnotatedSummary } from '../shared/annotatedSummary.js';
-import { recordAt, type FlowColumns } from '../../webview/flowColumns.js';
+import type { FlowColumns } from '../../webview/flowColumns.js';
+import { recordAt } from '../../webview/flowColumnsRead.js';
 
 function index(prop: string | symbol): number {
   if (typeof prop !== 'string' || prop === '' || prop.length > 10) return -1;

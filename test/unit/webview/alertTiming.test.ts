@@ -10,7 +10,8 @@ import { analyzeFile } from '../../../src/core/flows/analyzeFile.js';
 import { annotateSummary } from '../../../src/core/annotate/annotateSummary.js';
 import type { AnnotatedSummary } from '../../../src/shared/annotatedSummary.js';
 import { alertMarker, alertTimingOf, beforeAlertText, formatGap, recordedCaptions, splitShown } from '../../../webview/alertTiming.js';
-import { columnsOf, isFlowColumns, recordAt } from '../../../webview/flowColumns.js';
+import { columnsOf } from '../../../webview/flowColumns.js';
+import { isFlowColumns, recordAt } from '../../../webview/flowColumnsRead.js';
 import { FlowModel, orderFlows, type FilterState } from '../../../webview/flowModel.js';
 import { GEN_LO, MID_ALERT, recordedSidecar } from '../flows/recordedCapture.js';
 
