@@ -50,6 +50,8 @@ function jsLoop() {
   let packets = 0;
   let skipped = 0;
   let folded = 0;
+  // The table's hash (src/core/flows/flowTable.ts mixKey), copied as assembly/loop.ts copies it:
+  // the floor is plain JS and wasm, run without building the project.
   const mix = (meta, a, b, ports) => {
     const ha = Math.imul(a, 0x9e3779b1) ^ Math.imul((ports >>> 16) + 0x165667b1, 0x2545f491);
     const hb = Math.imul(b, 0x9e3779b1) ^ Math.imul((ports & 0xffff) + 0x165667b1, 0x2545f491);

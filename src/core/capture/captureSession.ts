@@ -43,10 +43,10 @@ export interface CaptureRecord {
   capReached?: CapReason | 'duration';
 }
 
-/** A running capture tool, as the session sees it. */
 /** The exit status of a tool ended by the SIGTERM of our stop before it had set its handler (128 + 15). */
 export const STOPPED_BY_TERM = 143;
 
+/** A running capture tool, as the session sees it. */
 export interface CaptureSource {
   /** The tool's capture bytes. Ends when the tool exits; throws when the connection breaks. */
   stream: AsyncIterable<Uint8Array>;
