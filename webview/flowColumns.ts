@@ -10,6 +10,7 @@
 // No DOM and no Node: imported by the webview and by the extension's worker and host. Reading
 // columns back (a flow's record, the check of columns received) is flowColumnsRead.ts.
 import type { EndpointIdentity } from '../src/shared/annotatedSummary.js';
+import type { FlowParts } from '../src/shared/flowParts.js';
 import { clip, num, parseIsoSeconds, str } from './format.js';
 import { isoTime } from '../src/core/flows/format.js';
 
@@ -93,6 +94,12 @@ function exactTime(t: unknown): [number, number] | undefined {
   return isoTime(sec, ns) === t ? [sec, ns] : undefined;
 }
 
+/** Whole seconds from 1970 to 9999 and nanoseconds: isoTime's canonical text, which exactTime
+ *  gives back and parseIsoSeconds reads as `sec + ns / 1e9` (both correctly rounded). */
+function canonical(sec: number, ns: number): boolean {
+  return Number.isInteger(sec) && sec >= 0 && sec < 253402300800 && Number.isInteger(ns) && ns >= 0 && ns < 1e9;
+}
+
 export function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -123,6 +130,7 @@ export const CLIENT_BY = ['syn', 'syn-ack', 'first-packet'] as const;
 /** A flow's pods: one or two (more for host-network pods); "ns/pod" is 63 + 1 + 253 characters. */
 const MAX_PODS = 16;
 const POD_MAX = 320;
+const IDENTITY_REFS = 1 << 16;
 
 class Pool {
   a: Float64Array;
@@ -146,6 +154,8 @@ export class ColumnsBuilder {
   private readonly strings: string[] = [];
   private readonly identityIds = new Map<string, number>();
   private readonly identities: IdentityView[] = [];
+  /** Identity objects seen, with their id and the address they were labelled for. */
+  private readonly identityRefs = new Map<object, [number, string]>();
   private readonly c: FlowColumns;
   private readonly actP: Pool;
   private readonly actB: Pool;
@@ -185,6 +195,9 @@ export class ColumnsBuilder {
 
   private identityOf(id: unknown, ip: string): number {
     if (!isObj(id)) return -1;
+    const known = this.identityRefs.get(id);
+    // the same object again (the worker's annotator keeps one per address): same label
+    if (known !== undefined && known[1] === ip) return known[0];
     const key = JSON.stringify(id);
     let n = this.identityIds.get(key);
     if (n === undefined) {
@@ -192,7 +205,74 @@ export class ColumnsBuilder {
       n = this.identities.push({ kind, label: str(id.label, ip, 4096) || ip, namespace: str(id.namespace, '', 256), name: str(id.name, '', 512), raw: id }) - 1;
       this.identityIds.set(key, n);
     }
+    if (this.identityRefs.size < IDENTITY_REFS) this.identityRefs.set(id, [n, ip]);
     return n;
+  }
+
+  /** Adds the next flow from the analyzer's fields (the worker): the columns its record (with
+   *  its annotation) gives to `add`, without the record. */
+  addParts(p: FlowParts): void {
+    if (this.i >= this.count) throw new RangeError(`more than the ${this.count} flows announced`);
+    const i = this.i++;
+    const c = this.c;
+    c.protocol[i] = this.sid(clip(p.protocol, 16));
+    const cip = clip(p.clientIp, 64);
+    const sip = clip(p.serverIp, 64);
+    c.ip[2 * i] = this.sid(cip);
+    c.ip[2 * i + 1] = this.sid(sip);
+    c.port[2 * i] = p.clientPort;
+    c.port[2 * i + 1] = p.serverPort;
+    c.identity[2 * i] = this.identityOf(p.clientIdentity, cip);
+    c.identity[2 * i + 1] = this.identityOf(p.serverIdentity, sip);
+    c.packets[2 * i] = num(p.packetsFromClient);
+    c.packets[2 * i + 1] = num(p.packetsFromServer);
+    c.bytes[2 * i] = num(p.bytesFromClient);
+    c.bytes[2 * i + 1] = num(p.bytesFromServer);
+    const exact = canonical(p.firstSec, p.firstNs) && canonical(p.lastSec, p.lastNs);
+    const firstText = exact ? '' : isoTime(p.firstSec, p.firstNs);
+    const lastText = exact ? '' : isoTime(p.lastSec, p.lastNs);
+    c.seen[2 * i] = exact ? p.firstSec + p.firstNs / 1e9 : parseIsoSeconds(firstText);
+    c.seen[2 * i + 1] = exact ? p.lastSec + p.lastNs / 1e9 : parseIsoSeconds(lastText);
+    c.alerted[i] = p.alerted ? 1 : 0;
+    if (num(p.beforePackets) > 0) {
+      const before = (c.before ??= new Float64Array(2 * this.count));
+      before[2 * i] = num(p.beforePackets);
+      before[2 * i + 1] = num(p.beforeBytes);
+    }
+    c.actFirst[i] = Math.min(0xffff, Math.floor(num(p.actFirst)));
+    const n = Math.min(p.actCount, this.bucketLimit);
+    for (let k = 0; k < n; k++) {
+      this.actB.push(num(p.actBytes[k]));
+      this.actP.push(num(p.actPackets[k]));
+    }
+    c.actStart[i + 1] = this.actB.n;
+    if (p.extra !== undefined) for (const name of hintNames(p.extra as Record<string, unknown>)) this.nameP.push(this.sid(name));
+    c.nameStart[i + 1] = this.nameP.n;
+    for (let k = 0; k < p.flagCount && k < 8; k++) this.flagP.push(this.sid(p.flags[k]));
+    c.flagStart[i + 1] = this.flagP.n;
+    if (p.capturedOn !== undefined || this.podP) this.addPods(i, p.capturedOn);
+    const w = c.wire;
+    if (w) {
+      w.clientBy[i] = Math.max(0, CLIENT_BY.indexOf(p.clientBy));
+      w.depth[i] = Math.min(255, Math.floor(num(p.tunnelDepth)));
+      const t0 = exact ? undefined : exactTime(firstText);
+      const t1 = exact ? undefined : exactTime(lastText);
+      if (exact) {
+        w.sec[2 * i] = p.firstSec;
+        w.ns[2 * i] = p.firstNs;
+        w.sec[2 * i + 1] = p.lastSec;
+        w.ns[2 * i + 1] = p.lastNs;
+      } else if (t0 && t1) {
+        w.sec[2 * i] = t0[0];
+        w.ns[2 * i] = t0[1];
+        w.sec[2 * i + 1] = t1[0];
+        w.ns[2 * i + 1] = t1[1];
+      } else {
+        w.oddTimes[i] = [str(firstText, '', 64), str(lastText, '', 64)];
+      }
+      if (p.extra !== undefined) this.putExtra(JSON.stringify(p.extra));
+      w.extraStart[i + 1] = this.extraLen;
+    }
   }
 
   /** Adds the next flow (a record, however odd). */

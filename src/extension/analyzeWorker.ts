@@ -9,7 +9,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeFileStreamed } from '../core/flows/analyzeFile.js';
 import { isFlowWorkerData } from '../core/flows/partition.js';
 import { buffersOf, runFlowWorker } from '../core/flows/flowWorker.js';
-import { alertTimeOf, annotateFlow, annotateSummary } from '../core/annotate/annotateSummary.js';
+import { alertTimeOf, annotateSummary, FlowAnnotator } from '../core/annotate/annotateSummary.js';
+import { newFlowParts } from '../shared/flowParts.js';
 import { parseIsoTime } from '../core/flows/format.js';
 import { ColumnsBuilder } from '../../webview/flowColumns.js';
 import { readSidecar } from '../core/capture/captureSidecar.js';
@@ -37,12 +38,21 @@ async function main(): Promise<void> {
         post({ type: 'progress', bytesRead, totalBytes: totalBytes ?? 0 });
       },
     });
-    // The flows as columns, made one record at a time: the summary never exists as objects.
+    // The flows as columns, made from the analyzer's fields one flow at a time (no record
+    // object, no time text per flow): the summary never exists as objects.
     const head = annotateSummary(streamed.head, sidecar);
     const b = new ColumnsBuilder(streamed.count, head.activity.buckets, true);
+    const parts = newFlowParts();
+    const annotator = sidecar ? new FlowAnnotator(sidecar, streamed.endpoints) : undefined;
     for (let f = 0; f < streamed.count; f++) {
-      const r = streamed.record(f);
-      b.add(sidecar ? annotateFlow(r, sidecar) : r);
+      streamed.parts(f, parts);
+      if (annotator) {
+        parts.clientIdentity = annotator.identity(parts.clientIp);
+        parts.serverIdentity = annotator.identity(parts.serverIp);
+        parts.alerted = annotator.alerted(f);
+        parts.capturedOn = annotator.capturedOnFlow(f);
+      }
+      b.addParts(parts);
     }
     const columns = b.finish();
     const reply: WorkerReply = { type: 'done', head, columns, ...(sidecarProblem ? { sidecarProblem } : {}) };

@@ -56,6 +56,7 @@ const IDENTITY_CACHE = 1 << 16;
  *  per address (a pod or service is in many flows; at most IDENTITY_CACHE are kept). */
 export class FlowAnnotator {
   private readonly identities = new Map<string, Uint8Array>();
+  private readonly identityObjects = new Map<string, EndpointIdentity>();
   private readonly encoder = new TextEncoder();
 
   private readonly selection: Selection | undefined;
@@ -79,6 +80,22 @@ export class FlowAnnotator {
     r.server.ip = e.ip(f, 1);
     r.server.port = e.port(f, 1);
     return flowMatches(this.selection, r);
+  }
+
+  /** identify(ip), one object per address (the flow columns key identities by object). */
+  identity(ip: string): EndpointIdentity {
+    let id = this.identityObjects.get(ip);
+    if (id === undefined) {
+      id = identify(ip, this.sidecar.snapshot);
+      if (this.identityObjects.size >= IDENTITY_CACHE) this.identityObjects.clear();
+      this.identityObjects.set(ip, id);
+    }
+    return id;
+  }
+
+  /** The pods flow f was captured on (a workload capture's), else undefined. */
+  capturedOnFlow(f: number): string[] | undefined {
+    return this.capturedOn?.(this.flows.ip(f, 0), this.flows.ip(f, 1));
   }
 
   /** JSON.stringify of identify(ip) as UTF-8 bytes. */

@@ -14,6 +14,7 @@ import { S_BYTES } from './flowTable.js';
 import { analyzeFileParallel, PARALLEL_MIN_BYTES, type ParallelOptions, type ParallelRun } from './parallelAnalyze.js';
 import type { SplitTime } from './beforeCounts.js';
 import { parseIsoTime } from './format.js';
+import type { FlowParts } from '../../shared/flowParts.js';
 
 export interface AnalyzeOptions {
   signal?: AbortSignal;
@@ -80,6 +81,8 @@ export interface StreamedSummary {
   /** Writes flow f's JSON text without its closing brace (the text of `JSON.stringify` of its
    *  record, minus the last `}`: keys may be added). */
   writeFlowOpen(f: number, w: ByteWriter): void;
+  /** Flow f's fields into `out` (reused), without making its record (the columns). */
+  parts(f: number, out: FlowParts): void;
   /** Protocol, addresses and ports of a flow, without making its record. */
   readonly endpoints: FlowEndpoints;
   /** Bytes of flow f, both ways. */
@@ -103,6 +106,7 @@ export function streamedOf(analyzer: FlowAnalyzer, head: FlowSummary): StreamedS
     head,
     count: t.count,
     record: (f) => maker.record(f),
+    parts: (f, out) => maker.parts(f, out),
     flows: () => flowRecords(analyzer),
     writeFlowOpen: (f, w) => json.open(f, w),
     endpoints: maker,
@@ -117,6 +121,7 @@ function streamedOfParallel(r: ParallelRun): StreamedSummary {
     head: summaryHead(r.main, { end: r.end, fileBytes: r.fileBytes }, m),
     count: m.count,
     record: (g) => m.record(g),
+    parts: (g, out) => m.partsOf(g, out),
     *flows() {
       for (let g = 0; g < m.count; g++) yield m.record(g);
     },

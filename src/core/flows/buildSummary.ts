@@ -9,6 +9,7 @@ import {
   type TcpFlagName,
   type FlowEndpoint,
 } from '../../shared/flowSummary.js';
+import type { FlowExtra, FlowParts } from '../../shared/flowParts.js';
 import type { ReaderEnd } from '../pcap/types.js';
 import type { FlowAnalyzer } from './flowAnalyzer.js';
 import type { FlowAccounting } from './flowAccounting.js';
@@ -154,6 +155,63 @@ export class FlowRecordMaker implements FlowEndpoints {
     if (h.http) rec.http = h.http;
     return rec;
   }
+  /** Flow f's fields as its record has them, into `out` (reused: no record, no time text). */
+  parts(f: number, out: FlowParts): void {
+    const a = this.a;
+    const t = a.table;
+    const proto = t.protocol(f);
+    const fl = t.flagsOf(f);
+    out.protocol = protocolName(proto);
+    out.clientIp = this.ipText(f, 1);
+    out.serverIp = this.ipText(f, 5);
+    const ports = hasPorts(proto) ? t.keyWord(f, 9) : -1;
+    out.clientPort = ports === -1 ? -1 : ports >>> 16;
+    out.serverPort = ports === -1 ? -1 : ports & 0xffff;
+    out.packetsFromClient = t.stat(f, S_PKTS);
+    out.packetsFromServer = t.stat(f, S_PKTS + 1);
+    out.bytesFromClient = t.stat(f, S_BYTES);
+    out.bytesFromServer = t.stat(f, S_BYTES + 1);
+    out.firstSec = t.firstSec(f);
+    out.firstNs = t.firstNs(f);
+    out.lastSec = t.lastSec(f);
+    out.lastNs = t.lastNs(f);
+    out.clientBy = fl & FLAG_CLIENT_BY_SYN ? 'syn' : fl & FLAG_CLIENT_BY_SYNACK ? 'syn-ack' : 'first-packet';
+    const lo = t.activityStart(f);
+    const hi = t.activityEnd(f);
+    out.actFirst = lo;
+    out.actCount = hi - lo;
+    for (let i = lo; i < hi; i++) {
+      out.actPackets[i - lo] = t.activityPackets(f, i);
+      out.actBytes[i - lo] = t.activityBytes(f, i);
+    }
+    const before = a.before.packets(f);
+    out.beforePackets = before > 0 ? before : 0;
+    out.beforeBytes = before > 0 ? a.before.bytes(f) : 0;
+    let n = 0;
+    if (proto === 6) {
+      if (fl & FLAG_SYN) out.flags[n++] = 'SYN';
+      if (fl & FLAG_SYNACK) out.flags[n++] = 'SYN-ACK';
+      if (fl & FLAG_FIN) out.flags[n++] = 'FIN';
+      if (fl & FLAG_RST) out.flags[n++] = 'RST';
+    }
+    out.flagCount = n;
+    out.tunnelDepth = t.depthOf(f);
+    // the record's other keys, in its order
+    let extra: FlowExtra | undefined;
+    const fragC = t.fragPkts(f, 0);
+    const fragS = t.fragPkts(f, 1);
+    if (fragC || fragS) {
+      extra = { ipFragments: { packets: { fromClient: fragC, fromServer: fragS }, bytes: { fromClient: t.fragBytes(f, 0), fromServer: t.fragBytes(f, 1) } } };
+    }
+    if (a.hints.any(f)) {
+      const h = a.hints.hintsOf(f);
+      if (h.dns) (extra ??= {}).dns = h.dns;
+      if (h.tlsSni !== undefined) (extra ??= {}).tlsSni = h.tlsSni;
+      if (h.http) (extra ??= {}).http = h.http;
+    }
+    out.extra = extra;
+  }
+
   /** Address text of the side whose key words start at `w` (1 client, 5 server); no quotes
    *  or backslashes can occur in it. */
   private ipText(f: number, w: number): string {

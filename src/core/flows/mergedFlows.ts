@@ -16,6 +16,7 @@ import type { CountMap } from './countMap.js';
 import { MAX_FRAGMENT_ENTRIES } from './fragments.js';
 import { S_BYTES } from './flowTable.js';
 import { PartFlows } from './flowWorker.js';
+import type { FlowParts } from '../../shared/flowParts.js';
 
 /** Restores the worker's share on this thread. */
 export function partFromSnapshot(s: AccountingSnapshot, maxFlows: number): PartFlows {
@@ -129,6 +130,10 @@ export class MergedFlows implements FlowList, FlowEndpoints {
 
   record(g: number): FlowRecord {
     return this.makers[this.side(g)].record(this.local(g));
+  }
+
+  partsOf(g: number, out: FlowParts): void {
+    this.makers[this.side(g)].parts(this.local(g), out);
   }
 
   writeFlowOpen(g: number, w: ByteWriter): void {

@@ -1,0 +1,63 @@
+// A flow's fields as the analyzer holds them — numbers, and texts made once per address or
+// name — filled into one reused object (FlowRecordMaker.parts), from which the extension's
+// worker makes the flow columns (ColumnsBuilder.addParts) without a record object, ISO time
+// text or parse back per flow. The columns are the same as those of the flow's record.
+import type { DnsRecordHint, FlowRecord, HttpRequestHint } from './flowSummary.js';
+import type { EndpointIdentity } from './annotatedSummary.js';
+
+/** The record's keys the columns keep as JSON text (`wire.extra`), in the record's order. */
+export interface FlowExtra {
+  ipFragments?: FlowRecord['ipFragments'];
+  dns?: DnsRecordHint[];
+  tlsSni?: string;
+  http?: HttpRequestHint;
+}
+
+export interface FlowParts {
+  protocol: string;
+  clientIp: string;
+  serverIp: string;
+  /** -1: the protocol has no ports. */
+  clientPort: number;
+  serverPort: number;
+  packetsFromClient: number;
+  packetsFromServer: number;
+  bytesFromClient: number;
+  bytesFromServer: number;
+  /** Whole seconds (epoch) and nanoseconds of the first and last packet. */
+  firstSec: number;
+  firstNs: number;
+  lastSec: number;
+  lastNs: number;
+  clientBy: FlowRecord['clientBy'];
+  tunnelDepth: number;
+  /** TCP flag names (FlowRecord.flags), `flagCount` of them; 0 for other protocols. */
+  flags: string[];
+  flagCount: number;
+  /** Activity from bucket `actFirst`: `actCount` entries of `actPackets` / `actBytes`. */
+  actFirst: number;
+  actCount: number;
+  actPackets: number[];
+  actBytes: number[];
+  /** 0: none before the alert (or no alert time). */
+  beforePackets: number;
+  beforeBytes: number;
+  /** Undefined when the flow has none of its keys. */
+  extra: FlowExtra | undefined;
+  // annotation (the worker's, from the capture's sidecar)
+  clientIdentity: EndpointIdentity | undefined;
+  serverIdentity: EndpointIdentity | undefined;
+  alerted: boolean;
+  capturedOn: string[] | undefined;
+}
+
+export function newFlowParts(): FlowParts {
+  return {
+    protocol: '', clientIp: '', serverIp: '', clientPort: -1, serverPort: -1,
+    packetsFromClient: 0, packetsFromServer: 0, bytesFromClient: 0, bytesFromServer: 0,
+    firstSec: 0, firstNs: 0, lastSec: 0, lastNs: 0, clientBy: 'first-packet', tunnelDepth: 0,
+    flags: [], flagCount: 0, actFirst: 0, actCount: 0, actPackets: [], actBytes: [],
+    beforePackets: 0, beforeBytes: 0, extra: undefined,
+    clientIdentity: undefined, serverIdentity: undefined, alerted: false, capturedOn: undefined,
+  };
+}
