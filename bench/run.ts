@@ -1,6 +1,7 @@
 // `npm run bench`: generates (does not commit) two large captures and measures, side by side in
 // one run, `falcoshark analyze` (--json and the table), `tshark -q -z conv,tcp -z conv,udp`, the
-// npm package `pcap-parser` iterating the same pcap file, and a plain read of the file (the I/O
+// npm package `pcap-parser` iterating the same pcap file, the extension's analysis of it (its worker
+// sending the flows as columns, bench/extensionAnalysis.ts), and a plain read of the file (the I/O
 // floor); then our DNS parser against the npm package dns-packet on the many-flows capture's
 // DNS messages (bench/dnsCompare.ts). Prints packets/s, MB/s, peak RSS, ratios and the load
 // average around each run (other work on the machine skews times: repeat when it was busy).
@@ -19,6 +20,7 @@
 //   BENCH_ONLY=bulk|many         one capture only
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { build } from 'esbuild';
 import { join } from 'node:path';
 import { generateCapture } from './genCapture.js';
 import { generateManyFlows } from './genManyFlows.js';
@@ -74,6 +76,8 @@ const FS_JSON = 'falcoshark analyze --json';
 const FS_TABLE = 'falcoshark analyze (table)';
 const FS_JSON2 = 'falcoshark analyze --json, 2 threads';
 const FS_TABLE2 = 'falcoshark analyze (table), 2 threads';
+const FS_EXT = 'falcoshark extension (worker → columns)';
+const EXT_SCRIPT = 'dist/bench/extensionAnalysis.cjs';
 
 async function measureCapture(c: Capture): Promise<Measure[]> {
   const node = process.execPath;
@@ -89,6 +93,7 @@ async function measureCapture(c: Capture): Promise<Measure[]> {
     out.push(await best(FS_JSON2, f, [node, 'dist/cli.js', 'analyze', '--json', f], RUNS, two));
     out.push(await best(FS_TABLE2, f, [node, 'dist/cli.js', 'analyze', f], RUNS, two));
     if (fmt === 'pcap') {
+      out.push(await best(FS_EXT, f, [node, EXT_SCRIPT, f], RUNS));
       out.push(await best('pcap-parser 0.2.1 (iterate only)', f, [node, 'bench/pcapParserIterate.cjs', f], 1));
       if (WITH_TSHARK) out.push(await measure('tshark -q -z conv,tcp -z conv,udp', f, ['tshark', '-q', '-z', 'conv,tcp', '-z', 'conv,udp', '-r', f]));
     }
@@ -134,8 +139,13 @@ function report(c: Capture, results: Measure[]): void {
   }
   if (ts) target('≥ 20× tshark', ts.seconds / json.seconds >= 20, `${(ts.seconds / json.seconds).toFixed(1)}×`);
   if (pp) target('faster than pcap-parser (while doing the whole analysis)', pp.seconds > json.seconds, `${(pp.seconds / json.seconds).toFixed(2)}×`);
-  const ours = results.filter((x) => x.tool.startsWith('falcoshark'));
+  const ours = results.filter((x) => x.tool.startsWith('falcoshark') && x.tool !== FS_EXT);
   const maxRss = Math.max(...ours.map((x) => x.peakRssMiB));
+  const ext = get(FS_EXT);
+  if (ext) {
+    target('the extension\'s analysis (worker → columns) within 3× of a plain read', ext.seconds <= 3 * read.seconds, `${(ext.seconds / read.seconds).toFixed(2)}× the plain read`);
+    target('the extension\'s analysis under 300 MB (its process: host side and worker)', ext.peakRssMiB * 1.048576 < 300, `${(ext.peakRssMiB * 1.048576).toFixed(0)} MB`);
+  }
   target('peak memory under 300 MB (one and two threads)', maxRss * 1.048576 < 300, `${(maxRss * 1.048576).toFixed(0)} MB`);
   const two = get(FS_JSON2);
   if (two) console.log(`      ${c.name}: with a second thread: ${(two.seconds / read.seconds).toFixed(2)}× the plain read, ${(two.peakRssMiB * 1.048576).toFixed(0)} MB (one thread: ${(json.seconds / read.seconds).toFixed(2)}×)`);
@@ -143,6 +153,8 @@ function report(c: Capture, results: Measure[]): void {
 
 async function main(): Promise<void> {
   if (!existsSync('dist/cli.js')) throw new Error('dist/cli.js is missing: run `npm run build` first');
+  // The extension's analysis path, bundled as the extension is (dist/analyzeWorker.js is the build's).
+  await build({ entryPoints: ['bench/extensionAnalysis.ts'], outfile: EXT_SCRIPT, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
   const dir = 'bench/data';
   mkdirSync(dir, { recursive: true });
   const captures: Capture[] = [];

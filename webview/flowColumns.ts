@@ -12,7 +12,7 @@
 import type { EndpointIdentity } from '../src/shared/annotatedSummary.js';
 import type { FlowParts } from '../src/shared/flowParts.js';
 import { clip, num, parseIsoSeconds, str } from './format.js';
-import { isoTime } from '../src/core/flows/format.js';
+import { formatIpv4, isoTime } from '../src/core/flows/format.js';
 
 export const COLUMNS_KIND = 'falcoshark-flow-columns';
 
@@ -156,6 +156,8 @@ export class ColumnsBuilder {
   private readonly identities: IdentityView[] = [];
   /** Identity objects seen, with their id and the address they were labelled for. */
   private readonly identityRefs = new Map<object, [number, string]>();
+  /** IPv4 address (uint32) → its string id (addParts). */
+  private readonly v4Ids = new Map<number, number>();
   private readonly c: FlowColumns;
   private readonly actP: Pool;
   private readonly actB: Pool;
@@ -209,6 +211,17 @@ export class ColumnsBuilder {
     return n;
   }
 
+  /** The string id of an address: an IPv4 one (`v4` ≥ 0) by its number, its text made once. */
+  private v4Sid(v4: number, text: string): number {
+    if (v4 < 0) return this.sid(clip(text, 64));
+    let id = this.v4Ids.get(v4);
+    if (id === undefined) {
+      id = this.sid(formatIpv4(v4));
+      this.v4Ids.set(v4, id);
+    }
+    return id;
+  }
+
   /** Adds the next flow from the analyzer's fields (the worker): the columns its record (with
    *  its annotation) gives to `add`, without the record. */
   addParts(p: FlowParts): void {
@@ -216,10 +229,10 @@ export class ColumnsBuilder {
     const i = this.i++;
     const c = this.c;
     c.protocol[i] = this.sid(clip(p.protocol, 16));
-    const cip = clip(p.clientIp, 64);
-    const sip = clip(p.serverIp, 64);
-    c.ip[2 * i] = this.sid(cip);
-    c.ip[2 * i + 1] = this.sid(sip);
+    c.ip[2 * i] = this.v4Sid(p.clientV4, p.clientIp);
+    c.ip[2 * i + 1] = this.v4Sid(p.serverV4, p.serverIp);
+    const cip = this.strings[c.ip[2 * i]];
+    const sip = this.strings[c.ip[2 * i + 1]];
     c.port[2 * i] = p.clientPort;
     c.port[2 * i + 1] = p.serverPort;
     c.identity[2 * i] = this.identityOf(p.clientIdentity, cip);

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     const b = new ColumnsBuilder(streamed.count, head.activity.buckets, true);
     const parts = newFlowParts();
     const annotator = sidecar ? new FlowAnnotator(sidecar, streamed.endpoints) : undefined;
+    parts.wantIpText = annotator !== undefined; // names endpoints by their text
     for (let f = 0; f < streamed.count; f++) {
       streamed.parts(f, parts);
       if (annotator) {

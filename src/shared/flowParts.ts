@@ -15,6 +15,12 @@ export interface FlowExtra {
 
 export interface FlowParts {
   protocol: string;
+  /** The client's and server's IPv4 address as a number (uint32), -1 for IPv6. */
+  clientV4: number;
+  serverV4: number;
+  /** Address texts: always for IPv6; for IPv4 only when `wantIpText` (the columns format an
+   *  IPv4 address once per address from its number). */
+  wantIpText: boolean;
   clientIp: string;
   serverIp: string;
   /** -1: the protocol has no ports. */
@@ -53,7 +59,7 @@ export interface FlowParts {
 
 export function newFlowParts(): FlowParts {
   return {
-    protocol: '', clientIp: '', serverIp: '', clientPort: -1, serverPort: -1,
+    protocol: '', clientV4: -1, serverV4: -1, wantIpText: true, clientIp: '', serverIp: '', clientPort: -1, serverPort: -1,
     packetsFromClient: 0, packetsFromServer: 0, bytesFromClient: 0, bytesFromServer: 0,
     firstSec: 0, firstNs: 0, lastSec: 0, lastNs: 0, clientBy: 'first-packet', tunnelDepth: 0,
     flags: [], flagCount: 0, actFirst: 0, actCount: 0, actPackets: [], actBytes: [],

@@ -162,8 +162,11 @@ export class FlowRecordMaker implements FlowEndpoints {
     const proto = t.protocol(f);
     const fl = t.flagsOf(f);
     out.protocol = protocolName(proto);
-    out.clientIp = this.ipText(f, 1);
-    out.serverIp = this.ipText(f, 5);
+    const v4 = t.ipVersion(f) === 4;
+    out.clientV4 = v4 ? t.keyWord(f, 1) >>> 0 : -1;
+    out.serverV4 = v4 ? t.keyWord(f, 5) >>> 0 : -1;
+    out.clientIp = v4 && !out.wantIpText ? '' : this.ipText(f, 1);
+    out.serverIp = v4 && !out.wantIpText ? '' : this.ipText(f, 5);
     const ports = hasPorts(proto) ? t.keyWord(f, 9) : -1;
     out.clientPort = ports === -1 ? -1 : ports >>> 16;
     out.serverPort = ports === -1 ? -1 : ports & 0xffff;

@@ -33,6 +33,7 @@ function byParts(s: StreamedSummary, sidecar: CaptureSidecar | undefined): FlowC
   const b = new ColumnsBuilder(s.count, 32, true);
   const p = newFlowParts();
   const ann = sidecar ? new FlowAnnotator(sidecar, s.endpoints) : undefined;
+  p.wantIpText = ann !== undefined;
   for (let f = 0; f < s.count; f++) {
     s.parts(f, p);
     if (ann) {
