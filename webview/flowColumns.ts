@@ -132,21 +132,25 @@ const MAX_PODS = 16;
 const POD_MAX = 320;
 const IDENTITY_REFS = 1 << 16;
 
-class Pool {
-  a: Float64Array;
+/** A growing array of numbers: Float64Array (counts) or Uint32Array (string ids). */
+class Pool<A extends Float64Array | Uint32Array> {
+  a: A;
   n = 0;
-  constructor(size: number) {
-    this.a = new Float64Array(Math.max(16, size));
+  constructor(private readonly make: (n: number) => A, size: number) {
+    this.a = make(Math.max(16, size));
   }
   push(v: number): void {
     if (this.n === this.a.length) {
-      const b = new Float64Array(this.a.length * 2);
+      const b = this.make(this.a.length * 2);
       b.set(this.a);
       this.a = b;
     }
     this.a[this.n++] = v;
   }
 }
+
+const f64 = (n: number): Float64Array => new Float64Array(n);
+const u32 = (n: number): Uint32Array => new Uint32Array(n);
 
 export class ColumnsBuilder {
   private i = 0;
@@ -159,11 +163,11 @@ export class ColumnsBuilder {
   /** IPv4 address (uint32) → its string id (addParts). */
   private readonly v4Ids = new Map<number, number>();
   private readonly c: FlowColumns;
-  private readonly actP: Pool;
-  private readonly actB: Pool;
-  private readonly nameP: Pool;
-  private readonly flagP: Pool;
-  private podP: Pool | undefined;
+  private readonly actP: Pool<Float64Array>;
+  private readonly actB: Pool<Float64Array>;
+  private readonly nameP: Pool<Uint32Array>;
+  private readonly flagP: Pool<Uint32Array>;
+  private podP: Pool<Uint32Array> | undefined;
   private extra = new Uint8Array(1 << 16);
   private extraLen = 0;
   private readonly encoder = new TextEncoder();
@@ -180,10 +184,10 @@ export class ColumnsBuilder {
       ...(wire ? { wire: { clientBy: new Uint8Array(n), depth: new Uint8Array(n), sec: new Float64Array(2 * n), ns: new Uint32Array(2 * n), oddTimes: {},
         extraStart: new Uint32Array(n + 1), extra: new Uint8Array(0) } } : {}),
     };
-    this.actP = new Pool(n * 2);
-    this.actB = new Pool(n * 2);
-    this.nameP = new Pool(n);
-    this.flagP = new Pool(n);
+    this.actP = new Pool(f64, n * 2);
+    this.actB = new Pool(f64, n * 2);
+    this.nameP = new Pool(u32, n);
+    this.flagP = new Pool(u32, n);
   }
 
   private sid(s: string): number {
@@ -259,7 +263,7 @@ export class ColumnsBuilder {
       this.actP.push(num(p.actPackets[k]));
     }
     c.actStart[i + 1] = this.actB.n;
-    if (p.extra !== undefined) for (const name of hintNames(p.extra as Record<string, unknown>)) this.nameP.push(this.sid(name));
+    this.partNames(p);
     c.nameStart[i + 1] = this.nameP.n;
     for (let k = 0; k < p.flagCount && k < 8; k++) this.flagP.push(this.sid(p.flags[k]));
     c.flagStart[i + 1] = this.flagP.n;
@@ -283,7 +287,7 @@ export class ColumnsBuilder {
       } else {
         w.oddTimes[i] = [str(firstText, '', 64), str(lastText, '', 64)];
       }
-      if (p.extra !== undefined) this.putExtra(JSON.stringify(p.extra));
+      if (p.extraLength > 0) this.putExtraKeys(p.extraJson, p.extraLength);
       w.extraStart[i + 1] = this.extraLen;
     }
   }
@@ -362,12 +366,41 @@ export class ColumnsBuilder {
   private addPods(i: number, v: unknown): void {
     const names = Array.isArray(v) ? [...new Set(v.filter((x): x is string => typeof x === 'string' && x !== '').map((x) => clip(x, POD_MAX)))].slice(0, MAX_PODS) : [];
     if (names.length && !this.podP) {
-      this.podP = new Pool(this.count);
+      this.podP = new Pool(u32, this.count);
       this.c.podStart = new Uint32Array(this.count + 1);
     }
     if (!this.podP) return;
     for (const name of names) this.podP.push(this.sid(name));
     (this.c.podStart as Uint32Array)[i + 1] = this.podP.n;
+  }
+
+  /** hintNames of the record, from the parts. */
+  private partNames(p: FlowParts): void {
+    for (let k = 0; k < p.dnsNameCount; k++) {
+      const n = str(p.dnsNames[k], '', 1024);
+      if (!n) continue;
+      let dup = false;
+      for (let j = 0; j < k && !dup; j++) dup = str(p.dnsNames[j], '', 1024) === n;
+      if (!dup) this.nameP.push(this.sid(`DNS ${n}`));
+    }
+    const sni = str(p.tlsSni, '', 1024);
+    if (sni) this.nameP.push(this.sid(`TLS ${sni}`));
+    if (p.httpMethod !== undefined) this.nameP.push(this.sid(`HTTP ${str(p.httpMethod, '?', 32)} ${str(p.httpHost, '', 1024)}${str(p.httpPath, '', 2048)}`));
+  }
+
+  /** `{` + the keys (`,"k":v,…` — the leading comma dropped) + `}`: JSON.stringify of the
+   *  record's extra keys, as UTF-8. */
+  private putExtraKeys(keys: Uint8Array, n: number): void {
+    const need = this.extraLen + n + 1;
+    if (need > this.extra.length) {
+      const x = new Uint8Array(Math.max(need, this.extra.length * 2));
+      x.set(this.extra.subarray(0, this.extraLen));
+      this.extra = x;
+    }
+    this.extra[this.extraLen] = 0x7b;
+    this.extra.set(keys.subarray(1, n), this.extraLen + 1);
+    this.extra[this.extraLen + n] = 0x7d;
+    this.extraLen += n + 1;
   }
 
   private putExtra(text: string): void {
@@ -385,10 +418,10 @@ export class ColumnsBuilder {
     if (this.i !== this.count) throw new RangeError(`${this.i} flows added, ${this.count} announced`);
     c.actPackets = this.actP.a.slice(0, this.actP.n);
     c.actBytes = this.actB.a.slice(0, this.actB.n);
-    c.names = Uint32Array.from(this.nameP.a.subarray(0, this.nameP.n));
-    c.flags = Uint32Array.from(this.flagP.a.subarray(0, this.flagP.n));
+    c.names = this.nameP.a.slice(0, this.nameP.n);
+    c.flags = this.flagP.a.slice(0, this.flagP.n);
     if (c.wire) c.wire.extra = this.extra.slice(0, this.extraLen);
-    if (this.podP) c.pods = Uint32Array.from(this.podP.a.subarray(0, this.podP.n));
+    if (this.podP) c.pods = this.podP.a.slice(0, this.podP.n);
     return c;
   }
 }

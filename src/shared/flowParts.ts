@@ -2,16 +2,8 @@
 // name — filled into one reused object (FlowRecordMaker.parts), from which the extension's
 // worker makes the flow columns (ColumnsBuilder.addParts) without a record object, ISO time
 // text or parse back per flow. The columns are the same as those of the flow's record.
-import type { DnsRecordHint, FlowRecord, HttpRequestHint } from './flowSummary.js';
+import type { FlowRecord } from './flowSummary.js';
 import type { EndpointIdentity } from './annotatedSummary.js';
-
-/** The record's keys the columns keep as JSON text (`wire.extra`), in the record's order. */
-export interface FlowExtra {
-  ipFragments?: FlowRecord['ipFragments'];
-  dns?: DnsRecordHint[];
-  tlsSni?: string;
-  http?: HttpRequestHint;
-}
 
 export interface FlowParts {
   protocol: string;
@@ -48,8 +40,18 @@ export interface FlowParts {
   /** 0: none before the alert (or no alert time). */
   beforePackets: number;
   beforeBytes: number;
-  /** Undefined when the flow has none of its keys. */
-  extra: FlowExtra | undefined;
+  /** The names of its first 32 DNS hints (`dnsNameCount` of them), its TLS SNI and its HTTP
+   *  request's method, host and path (undefined when it has none): the flow's names. */
+  dnsNames: string[];
+  dnsNameCount: number;
+  tlsSni: string | undefined;
+  httpMethod: string | undefined;
+  httpHost: string | undefined;
+  httpPath: string | undefined;
+  /** The record's `ipFragments`, `dns`, `tlsSni` and `http` keys as JSON text, each with its
+   *  leading comma (`extraJson[0 .. extraLength)`; 0: it has none of them). */
+  extraJson: Uint8Array;
+  extraLength: number;
   // annotation (the worker's, from the capture's sidecar)
   clientIdentity: EndpointIdentity | undefined;
   serverIdentity: EndpointIdentity | undefined;
@@ -63,7 +65,8 @@ export function newFlowParts(): FlowParts {
     packetsFromClient: 0, packetsFromServer: 0, bytesFromClient: 0, bytesFromServer: 0,
     firstSec: 0, firstNs: 0, lastSec: 0, lastNs: 0, clientBy: 'first-packet', tunnelDepth: 0,
     flags: [], flagCount: 0, actFirst: 0, actCount: 0, actPackets: [], actBytes: [],
-    beforePackets: 0, beforeBytes: 0, extra: undefined,
+    beforePackets: 0, beforeBytes: 0, dnsNames: [], dnsNameCount: 0, tlsSni: undefined, httpMethod: undefined, httpHost: undefined, httpPath: undefined,
+    extraJson: new Uint8Array(0), extraLength: 0,
     clientIdentity: undefined, serverIdentity: undefined, alerted: false, capturedOn: undefined,
   };
 }

@@ -9,7 +9,9 @@ import {
   type TcpFlagName,
   type FlowEndpoint,
 } from '../../shared/flowSummary.js';
-import type { FlowExtra, FlowParts } from '../../shared/flowParts.js';
+import type { FlowParts } from '../../shared/flowParts.js';
+import { ByteWriter } from './byteWriter.js';
+import { FlowJsonWriter } from './flowJson.js';
 import type { ReaderEnd } from '../pcap/types.js';
 import type { FlowAnalyzer } from './flowAnalyzer.js';
 import type { FlowAccounting } from './flowAccounting.js';
@@ -37,6 +39,7 @@ function small(x: number): number {
 }
 
 const V4_CACHE = 1 << 16;
+const EXTRA_CHUNK = 256 * 1024;
 
 /** The flows of a summary, in order (one table's, or a parallel analysis's merged). */
 export interface FlowList {
@@ -66,6 +69,9 @@ export interface SummaryInput {
  *  string per IPv4 address (servers recur in many flows), up to V4_CACHE of them. */
 export class FlowRecordMaker implements FlowEndpoints {
   private readonly v4 = new Map<number, string>();
+  private json: FlowJsonWriter | undefined;
+  private extraWriter: ByteWriter | undefined;
+  private readonly extraSpill: Uint8Array[] = [];
 
   constructor(private readonly a: FlowAccounting) {}
 
@@ -199,20 +205,41 @@ export class FlowRecordMaker implements FlowEndpoints {
     }
     out.flagCount = n;
     out.tunnelDepth = t.depthOf(f);
-    // the record's other keys, in its order
-    let extra: FlowExtra | undefined;
-    const fragC = t.fragPkts(f, 0);
-    const fragS = t.fragPkts(f, 1);
-    if (fragC || fragS) {
-      extra = { ipFragments: { packets: { fromClient: fragC, fromServer: fragS }, bytes: { fromClient: t.fragBytes(f, 0), fromServer: t.fragBytes(f, 1) } } };
+    // its names, and the record's other keys as JSON text
+    const hints = a.hints;
+    const any = hints.any(f);
+    out.dnsNameCount = any ? hints.dnsStore.entryNames(f, out.dnsNames, 32) : 0;
+    const sni = any ? hints.sniOf(f) : -1;
+    out.tlsSni = sni >= 0 ? hints.names.text(sni) : undefined;
+    const r = any ? hints.requestOf(f) : -1;
+    if (r >= 0) {
+      const q = hints.requestIds;
+      out.httpMethod = hints.names.text(q[r]);
+      out.httpPath = hints.names.text(q[r + 1]);
+      out.httpHost = q[r + 3] >= 0 ? hints.names.text(q[r + 3]) : undefined;
+    } else out.httpMethod = out.httpPath = out.httpHost = undefined;
+    out.extraLength = 0;
+    if (any || t.hasFrags(f)) {
+      const w = (this.extraWriter ??= new ByteWriter(EXTRA_CHUNK, (chunk) => { this.extraSpill.push(chunk.slice()); }));
+      w.pos = 0;
+      this.extraSpill.length = 0;
+      (this.json ??= new FlowJsonWriter(a)).extraKeys(f, w);
+      if (this.extraSpill.length === 0) {
+        out.extraJson = w.buf;
+        out.extraLength = w.pos;
+      } else {
+        // longer than a chunk (bounded hints make this rare): one buffer of all of it
+        this.extraSpill.push(w.buf.slice(0, w.pos));
+        const all = new Uint8Array(this.extraSpill.reduce((n, c) => n + c.length, 0));
+        let at = 0;
+        for (const c of this.extraSpill) {
+          all.set(c, at);
+          at += c.length;
+        }
+        out.extraJson = all;
+        out.extraLength = all.length;
+      }
     }
-    if (a.hints.any(f)) {
-      const h = a.hints.hintsOf(f);
-      if (h.dns) (extra ??= {}).dns = h.dns;
-      if (h.tlsSni !== undefined) (extra ??= {}).tlsSni = h.tlsSni;
-      if (h.http) (extra ??= {}).http = h.http;
-    }
-    out.extra = extra;
   }
 
   /** Address text of the side whose key words start at `w` (1 client, 5 server); no quotes

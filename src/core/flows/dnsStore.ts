@@ -212,6 +212,15 @@ export class DnsStore {
     return out;
   }
 
+  /** The names of flow f's first `max` DNS entries (its hints' `name`s, in order) into `out`;
+   *  how many. */
+  entryNames(f: number, out: string[], max: number): number {
+    const h = this.heap;
+    let n = 0;
+    for (let e = this.headOf(f); e !== 0 && n < max; e = h[e + E_NEXT]) out[n++] = this.names.text(h[e + E_NAME]);
+    return n;
+  }
+
   /** Writes `,"dns":[…]` for flow f (nothing when it has no DNS hint): the text
    *  JSON.stringify makes of `hints(f)`, written from the heap. */
   writeJson(f: number, w: ByteWriter): void {

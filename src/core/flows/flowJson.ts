@@ -119,17 +119,7 @@ export class FlowJsonWriter {
       w.num(this.a.before.bytes(f));
       w.byte(0x7d);
     }
-    if (t.hasFrags(f)) {
-      w.k(K.frag);
-      w.num(t.fragPkts(f, 0));
-      w.k(K.fromServer);
-      w.num(t.fragPkts(f, 1));
-      w.k(K.bytes);
-      w.num(t.fragBytes(f, 0));
-      w.k(K.fromServer);
-      w.num(t.fragBytes(f, 1));
-      w.k(K.fragEnd);
-    }
+    this.fragKeys(f, w);
     if (proto === 6) {
       w.k(K.flags);
       w.k(FLAG_TEXT[(fl & FLAG_SYN ? 1 : 0) | (fl & FLAG_SYNACK ? 2 : 0) | (fl & FLAG_FIN ? 4 : 0) | (fl & FLAG_RST ? 8 : 0)]);
@@ -139,6 +129,31 @@ export class FlowJsonWriter {
       w.k(K.depth);
       w.num(depth);
     }
+    this.hintKeys(f, w);
+  }
+
+  /** The record's `ipFragments`, `dns`, `tlsSni` and `http` keys of flow f (those it has), each
+   *  with its leading comma: what the flow columns keep of a record as JSON text. */
+  extraKeys(f: number, w: ByteWriter): void {
+    this.fragKeys(f, w);
+    this.hintKeys(f, w);
+  }
+
+  private fragKeys(f: number, w: ByteWriter): void {
+    const t = this.a.table;
+    if (!t.hasFrags(f)) return;
+    w.k(K.frag);
+    w.num(t.fragPkts(f, 0));
+    w.k(K.fromServer);
+    w.num(t.fragPkts(f, 1));
+    w.k(K.bytes);
+    w.num(t.fragBytes(f, 0));
+    w.k(K.fromServer);
+    w.num(t.fragBytes(f, 1));
+    w.k(K.fragEnd);
+  }
+
+  private hintKeys(f: number, w: ByteWriter): void {
     const hints = this.a.hints;
     if (!hints.any(f)) return;
     hints.dnsStore.writeJson(f, w);
