@@ -13,6 +13,7 @@ import type { EndpointIdentity } from '../src/shared/annotatedSummary.js';
 import type { FlowParts } from '../src/shared/flowParts.js';
 import { clip, num, parseIsoSeconds, str } from './format.js';
 import { formatIpv4, isoTime } from '../src/core/flows/format.js';
+import { canonical, CLIENT_BY, exactTime, hintNames, isObj } from './flowRecordText.js';
 
 export const COLUMNS_KIND = 'falcoshark-flow-columns';
 
@@ -78,55 +79,6 @@ export interface Wire {
   extra: Uint8Array;
 }
 
-const CANONICAL = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{9})Z$/;
-
-/** Whole seconds and nanoseconds of the analyzer's ISO text, or undefined when `t` is not
- *  exactly what isoTime makes of them. */
-function exactTime(t: unknown): [number, number] | undefined {
-  if (typeof t !== 'string') return undefined;
-  const m = CANONICAL.exec(t);
-  if (!m) return undefined;
-  const d = new Date(0);
-  d.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  d.setUTCHours(Number(m[4]), Number(m[5]), Number(m[6]), 0);
-  const sec = d.getTime() / 1000;
-  const ns = Number(m[7]);
-  return isoTime(sec, ns) === t ? [sec, ns] : undefined;
-}
-
-/** Whole seconds from 1970 to 9999 and nanoseconds: isoTime's canonical text, which exactTime
- *  gives back and parseIsoSeconds reads as `sec + ns / 1e9` (both correctly rounded). */
-function canonical(sec: number, ns: number): boolean {
-  return Number.isInteger(sec) && sec >= 0 && sec < 253402300800 && Number.isInteger(ns) && ns >= 0 && ns < 1e9;
-}
-
-export function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** "DNS a.example", "TLS b.example", "HTTP GET host/path": the names a flow carried. */
-export function hintNames(f: Record<string, unknown>): string[] {
-  const names: string[] = [];
-  if (Array.isArray(f.dns)) {
-    const seen = new Set<string>();
-    for (const d of f.dns.slice(0, 32)) {
-      const n = isObj(d) ? str(d.name, '', 1024) : '';
-      if (n && !seen.has(n)) {
-        seen.add(n);
-        names.push(`DNS ${n}`);
-      }
-    }
-  }
-  const sni = str(f.tlsSni, '', 1024);
-  if (sni) names.push(`TLS ${sni}`);
-  if (isObj(f.http)) {
-    const h = f.http;
-    names.push(`HTTP ${str(h.method, '?', 32)} ${str(h.host, '', 1024)}${str(h.path, '', 2048)}`);
-  }
-  return names;
-}
-
-export const CLIENT_BY = ['syn', 'syn-ack', 'first-packet'] as const;
 /** A flow's pods: one or two (more for host-network pods); "ns/pod" is 63 + 1 + 253 characters. */
 const MAX_PODS = 16;
 const POD_MAX = 320;

@@ -4,7 +4,8 @@
 // No DOM and no Node: imported by the webview and by the extension's host.
 import type { AnnotatedFlow, EndpointIdentity } from '../src/shared/annotatedSummary.js';
 import { isoTime } from '../src/core/flows/format.js';
-import { CLIENT_BY, COLUMNS_KIND, KINDS, isObj, type FlowColumns, type IdentityKind, type Wire } from './flowColumns.js';
+import { COLUMNS_KIND, KINDS, type FlowColumns, type IdentityKind, type Wire } from './flowColumns.js';
+import { CLIENT_BY, isObj } from './flowRecordText.js';
 
 /** The pods flow i was captured on (string ids; empty without). */
 export function podsOf(c: FlowColumns, i: number): Uint32Array {

@@ -1,0 +1,55 @@
+// A flow record's texts as the flow columns keep them (webview/flowColumns.ts): the analyzer's
+// canonical times and their exact numbers, the names a flow carried, how its client was chosen.
+// No DOM and no Node: imported by the webview and by the extension's worker and host.
+import { str } from './format.js';
+import { isoTime } from '../src/core/flows/format.js';
+
+const CANONICAL = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{9})Z$/;
+
+/** Whole seconds and nanoseconds of the analyzer's ISO text, or undefined when `t` is not
+ *  exactly what isoTime makes of them. */
+export function exactTime(t: unknown): [number, number] | undefined {
+  if (typeof t !== 'string') return undefined;
+  const m = CANONICAL.exec(t);
+  if (!m) return undefined;
+  const d = new Date(0);
+  d.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  d.setUTCHours(Number(m[4]), Number(m[5]), Number(m[6]), 0);
+  const sec = d.getTime() / 1000;
+  const ns = Number(m[7]);
+  return isoTime(sec, ns) === t ? [sec, ns] : undefined;
+}
+
+/** Whole seconds from 1970 to 9999 and nanoseconds: isoTime's canonical text, which exactTime
+ *  gives back and parseIsoSeconds reads as `sec + ns / 1e9` (both correctly rounded). */
+export function canonical(sec: number, ns: number): boolean {
+  return Number.isInteger(sec) && sec >= 0 && sec < 253402300800 && Number.isInteger(ns) && ns >= 0 && ns < 1e9;
+}
+
+export function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** "DNS a.example", "TLS b.example", "HTTP GET host/path": the names a flow carried. */
+export function hintNames(f: Record<string, unknown>): string[] {
+  const names: string[] = [];
+  if (Array.isArray(f.dns)) {
+    const seen = new Set<string>();
+    for (const d of f.dns.slice(0, 32)) {
+      const n = isObj(d) ? str(d.name, '', 1024) : '';
+      if (n && !seen.has(n)) {
+        seen.add(n);
+        names.push(`DNS ${n}`);
+      }
+    }
+  }
+  const sni = str(f.tlsSni, '', 1024);
+  if (sni) names.push(`TLS ${sni}`);
+  if (isObj(f.http)) {
+    const h = f.http;
+    names.push(`HTTP ${str(h.method, '?', 32)} ${str(h.host, '', 1024)}${str(h.path, '', 2048)}`);
+  }
+  return names;
+}
+
+export const CLIENT_BY = ['syn', 'syn-ack', 'first-packet'] as const;
