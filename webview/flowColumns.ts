@@ -13,7 +13,7 @@ import type { EndpointIdentity } from '../src/shared/annotatedSummary.js';
 import type { FlowParts } from '../src/shared/flowParts.js';
 import { clip, num, parseIsoSeconds, str } from './format.js';
 import { formatIpv4, isoTime } from '../src/core/flows/format.js';
-import { canonical, CLIENT_BY, exactTime, hintNames, isObj } from './flowRecordText.js';
+import { canonical, CLIENT_BY, eachName, exactTime, hintNames, isObj } from './flowRecordText.js';
 
 export const COLUMNS_KIND = 'falcoshark-flow-columns';
 
@@ -123,6 +123,7 @@ export class ColumnsBuilder {
   private extra = new Uint8Array(1 << 16);
   private extraLen = 0;
   private readonly encoder = new TextEncoder();
+  private readonly putName = (name: string): void => this.nameP.push(this.sid(name));
 
   /** Room for `count` flows; `wire`: keep what a full record needs (the worker does). */
   constructor(readonly count: number, private readonly bucketLimit: number, private readonly wire: boolean) {
@@ -215,30 +216,17 @@ export class ColumnsBuilder {
       this.actP.push(num(p.actPackets[k]));
     }
     c.actStart[i + 1] = this.actB.n;
-    this.partNames(p);
+    eachName(p.dnsNames, p.dnsNameCount, p.tlsSni, p.httpMethod === undefined ? undefined : { method: p.httpMethod, host: p.httpHost, path: p.httpPath }, this.putName);
     c.nameStart[i + 1] = this.nameP.n;
     for (let k = 0; k < p.flagCount && k < 8; k++) this.flagP.push(this.sid(p.flags[k]));
     c.flagStart[i + 1] = this.flagP.n;
-    if (p.capturedOn !== undefined || this.podP) this.addPods(i, p.capturedOn);
+    this.addPods(i, p.capturedOn);
     const w = c.wire;
     if (w) {
       w.clientBy[i] = Math.max(0, CLIENT_BY.indexOf(p.clientBy));
       w.depth[i] = Math.min(255, Math.floor(num(p.tunnelDepth)));
-      const t0 = exact ? undefined : exactTime(firstText);
-      const t1 = exact ? undefined : exactTime(lastText);
-      if (exact) {
-        w.sec[2 * i] = p.firstSec;
-        w.ns[2 * i] = p.firstNs;
-        w.sec[2 * i + 1] = p.lastSec;
-        w.ns[2 * i + 1] = p.lastNs;
-      } else if (t0 && t1) {
-        w.sec[2 * i] = t0[0];
-        w.ns[2 * i] = t0[1];
-        w.sec[2 * i + 1] = t1[0];
-        w.ns[2 * i + 1] = t1[1];
-      } else {
-        w.oddTimes[i] = [str(firstText, '', 64), str(lastText, '', 64)];
-      }
+      if (exact) setTimes(w, i, p.firstSec, p.firstNs, p.lastSec, p.lastNs);
+      else textTimes(w, i, firstText, lastText);
       if (p.extraLength > 0) this.putExtraKeys(p.extraJson, p.extraLength);
       w.extraStart[i + 1] = this.extraLen;
     }
@@ -282,7 +270,7 @@ export class ColumnsBuilder {
       this.actP.push(k < ap.length ? num(ap[k]) : 0);
     }
     c.actStart[i + 1] = this.actB.n;
-    for (const name of hintNames(f)) this.nameP.push(this.sid(name));
+    for (const name of hintNames(f)) this.putName(name);
     c.nameStart[i + 1] = this.nameP.n;
     if (Array.isArray(f.flags)) for (const x of (f.flags as unknown[]).filter((x): x is string => typeof x === 'string').slice(0, 8)) this.flagP.push(this.sid(x));
     c.flagStart[i + 1] = this.flagP.n;
@@ -291,16 +279,7 @@ export class ColumnsBuilder {
     if (w) {
       w.clientBy[i] = Math.max(0, CLIENT_BY.indexOf(f.clientBy as (typeof CLIENT_BY)[number]));
       w.depth[i] = Math.min(255, Math.floor(num(f.tunnelDepth)));
-      const t0 = exactTime(f.firstSeen);
-      const t1 = exactTime(f.lastSeen);
-      if (t0 && t1) {
-        w.sec[2 * i] = t0[0];
-        w.ns[2 * i] = t0[1];
-        w.sec[2 * i + 1] = t1[0];
-        w.ns[2 * i + 1] = t1[1];
-      } else {
-        w.oddTimes[i] = [str(f.firstSeen, '', 64), str(f.lastSeen, '', 64)];
-      }
+      textTimes(w, i, f.firstSeen, f.lastSeen);
       const rest: Record<string, unknown> = {};
       let any = false;
       for (const key of ['ipFragments', 'dns', 'tlsSni', 'http']) {
@@ -316,6 +295,7 @@ export class ColumnsBuilder {
 
   /** At most MAX_PODS pods a flow, each cut; the pool is made at the first flow with any. */
   private addPods(i: number, v: unknown): void {
+    if (v === undefined && !this.podP) return; // most flows of most captures
     const names = Array.isArray(v) ? [...new Set(v.filter((x): x is string => typeof x === 'string' && x !== '').map((x) => clip(x, POD_MAX)))].slice(0, MAX_PODS) : [];
     if (names.length && !this.podP) {
       this.podP = new Pool(u32, this.count);
@@ -326,29 +306,10 @@ export class ColumnsBuilder {
     (this.c.podStart as Uint32Array)[i + 1] = this.podP.n;
   }
 
-  /** hintNames of the record, from the parts. */
-  private partNames(p: FlowParts): void {
-    for (let k = 0; k < p.dnsNameCount; k++) {
-      const n = str(p.dnsNames[k], '', 1024);
-      if (!n) continue;
-      let dup = false;
-      for (let j = 0; j < k && !dup; j++) dup = str(p.dnsNames[j], '', 1024) === n;
-      if (!dup) this.nameP.push(this.sid(`DNS ${n}`));
-    }
-    const sni = str(p.tlsSni, '', 1024);
-    if (sni) this.nameP.push(this.sid(`TLS ${sni}`));
-    if (p.httpMethod !== undefined) this.nameP.push(this.sid(`HTTP ${str(p.httpMethod, '?', 32)} ${str(p.httpHost, '', 1024)}${str(p.httpPath, '', 2048)}`));
-  }
-
   /** `{` + the keys (`,"k":v,…` — the leading comma dropped) + `}`: JSON.stringify of the
    *  record's extra keys, as UTF-8. */
   private putExtraKeys(keys: Uint8Array, n: number): void {
-    const need = this.extraLen + n + 1;
-    if (need > this.extra.length) {
-      const x = new Uint8Array(Math.max(need, this.extra.length * 2));
-      x.set(this.extra.subarray(0, this.extraLen));
-      this.extra = x;
-    }
+    this.extraRoom(n + 1);
     this.extra[this.extraLen] = 0x7b;
     this.extra.set(keys.subarray(1, n), this.extraLen + 1);
     this.extra[this.extraLen + n] = 0x7d;
@@ -356,13 +317,17 @@ export class ColumnsBuilder {
   }
 
   private putExtra(text: string): void {
-    const need = this.extraLen + text.length * 3;
-    if (need > this.extra.length) {
-      const x = new Uint8Array(Math.max(need, this.extra.length * 2));
-      x.set(this.extra.subarray(0, this.extraLen));
-      this.extra = x;
-    }
+    this.extraRoom(text.length * 3);
     this.extraLen += this.encoder.encodeInto(text, this.extra.subarray(this.extraLen)).written;
+  }
+
+  /** Room for `n` more bytes of extra text. */
+  private extraRoom(n: number): void {
+    const need = this.extraLen + n;
+    if (need <= this.extra.length) return;
+    const x = new Uint8Array(Math.max(need, this.extra.length * 2));
+    x.set(this.extra.subarray(0, this.extraLen));
+    this.extra = x;
   }
 
   finish(): FlowColumns {
@@ -376,6 +341,22 @@ export class ColumnsBuilder {
     if (this.podP) c.pods = this.podP.a.slice(0, this.podP.n);
     return c;
   }
+}
+
+function setTimes(w: Wire, i: number, s0: number, n0: number, s1: number, n1: number): void {
+  w.sec[2 * i] = s0;
+  w.ns[2 * i] = n0;
+  w.sec[2 * i + 1] = s1;
+  w.ns[2 * i + 1] = n1;
+}
+
+/** Flow i's exact times from its time texts, or the texts themselves when either is not the
+ *  analyzer's canonical form. */
+function textTimes(w: Wire, i: number, first: unknown, last: unknown): void {
+  const t0 = exactTime(first);
+  const t1 = exactTime(last);
+  if (t0 && t1) setTimes(w, i, t0[0], t0[1], t1[0], t1[1]);
+  else w.oddTimes[i] = [str(first, '', 64), str(last, '', 64)];
 }
 
 /** Columns of a list of records. */

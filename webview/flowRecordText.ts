@@ -30,25 +30,28 @@ export function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** "DNS a.example", "TLS b.example", "HTTP GET host/path": the names a flow carried. */
+/** The names a flow carried — "DNS a.example" for each distinct name of its first 32 DNS hints
+ *  (`dns[0 .. n)`), "TLS b.example", "HTTP GET host/path" — each to `put`, every value cut as
+ *  the webview cuts it. */
+export function eachName(dns: ArrayLike<unknown>, n: number, sni: unknown, http: { method: unknown; host: unknown; path: unknown } | undefined,
+  put: (name: string) => void): void {
+  for (let k = 0; k < n && k < 32; k++) {
+    const name = str(dns[k], '', 1024);
+    if (!name) continue;
+    let dup = false;
+    for (let j = 0; j < k && !dup; j++) dup = str(dns[j], '', 1024) === name;
+    if (!dup) put(`DNS ${name}`);
+  }
+  const s = str(sni, '', 1024);
+  if (s) put(`TLS ${s}`);
+  if (http) put(`HTTP ${str(http.method, '?', 32)} ${str(http.host, '', 1024)}${str(http.path, '', 2048)}`);
+}
+
+/** eachName of a record, as a list. */
 export function hintNames(f: Record<string, unknown>): string[] {
   const names: string[] = [];
-  if (Array.isArray(f.dns)) {
-    const seen = new Set<string>();
-    for (const d of f.dns.slice(0, 32)) {
-      const n = isObj(d) ? str(d.name, '', 1024) : '';
-      if (n && !seen.has(n)) {
-        seen.add(n);
-        names.push(`DNS ${n}`);
-      }
-    }
-  }
-  const sni = str(f.tlsSni, '', 1024);
-  if (sni) names.push(`TLS ${sni}`);
-  if (isObj(f.http)) {
-    const h = f.http;
-    names.push(`HTTP ${str(h.method, '?', 32)} ${str(h.host, '', 1024)}${str(h.path, '', 2048)}`);
-  }
+  const dns = Array.isArray(f.dns) ? f.dns.slice(0, 32).map((d: unknown) => (isObj(d) ? d.name : undefined)) : [];
+  eachName(dns, dns.length, f.tlsSni, isObj(f.http) ? { method: f.http.method, host: f.http.host, path: f.http.path } : undefined, (x) => names.push(x));
   return names;
 }
 

@@ -6,38 +6,14 @@
 // The same script is the parallel analysis's second thread (core/flows/flowWorker.ts) when
 // its workerData says so: for the CLI and for the analysis started here.
 import { parentPort, workerData } from 'node:worker_threads';
-import { analyzeFileStreamed, type StreamedSummary } from '../core/flows/analyzeFile.js';
-import type { AnnotatedSummary } from '../shared/annotatedSummary.js';
+import { analyzeFileStreamed } from '../core/flows/analyzeFile.js';
 import { isFlowWorkerData } from '../core/flows/partition.js';
 import { buffersOf, runFlowWorker } from '../core/flows/flowWorker.js';
-import { alertTimeOf, annotateSummary, FlowAnnotator } from '../core/annotate/annotateSummary.js';
-import { newFlowParts } from '../shared/flowParts.js';
+import { alertTimeOf } from '../core/annotate/annotateSummary.js';
 import { parseIsoTime } from '../core/flows/format.js';
-import { ColumnsBuilder } from '../../webview/flowColumns.js';
-import { readSidecar, type CaptureSidecar } from '../core/capture/captureSidecar.js';
+import { readSidecar } from '../core/capture/captureSidecar.js';
+import { columnsOfAnalysis } from './analysisColumns.js';
 import type { WorkerReply, WorkerRequest } from './analysisMessages.js';
-
-/** The flows as columns, made from the analyzer's fields one flow at a time (no record object,
- *  no time text per flow): the summary never exists as objects. Returns the builder unfinished:
- *  the analysis is no longer reachable when `finish` makes the columns' last arrays. */
-function columnsOf(streamed: StreamedSummary, sidecar: CaptureSidecar | undefined): { head: AnnotatedSummary; b: ColumnsBuilder } {
-  const head = annotateSummary(streamed.head, sidecar);
-  const b = new ColumnsBuilder(streamed.count, head.activity.buckets, true);
-  const parts = newFlowParts();
-  const annotator = sidecar ? new FlowAnnotator(sidecar, streamed.endpoints) : undefined;
-  parts.wantIpText = annotator !== undefined; // names endpoints by their text
-  for (let f = 0; f < streamed.count; f++) {
-    streamed.parts(f, parts);
-    if (annotator) {
-      parts.clientIdentity = annotator.identity(parts.clientIp);
-      parts.serverIdentity = annotator.identity(parts.serverIp);
-      parts.alerted = annotator.alerted(f);
-      parts.capturedOn = annotator.capturedOnFlow(f);
-    }
-    b.addParts(parts);
-  }
-  return { head, b };
-}
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -51,7 +27,7 @@ async function main(): Promise<void> {
     try { sidecar = await readSidecar(req.file); } catch (e) { sidecarProblem = (e as Error).message; }
     // A time that is not one (the sidecar only checks that it is a string) splits nothing.
     const alertTime = alertTimeOf(sidecar);
-    const { head, b } = columnsOf(await analyzeFileStreamed(req.file, {
+    const { head, builder } = columnsOfAnalysis(await analyzeFileStreamed(req.file, {
       ...(alertTime !== undefined && parseIsoTime(alertTime) ? { alertTime } : {}),
       parallel: { workerScript: __filename },
       onProgress: (bytesRead, totalBytes) => {
@@ -61,7 +37,7 @@ async function main(): Promise<void> {
         post({ type: 'progress', bytesRead, totalBytes: totalBytes ?? 0 });
       },
     }), sidecar);
-    const columns = b.finish();
+    const columns = builder.finish();
     const reply: WorkerReply = { type: 'done', head, columns, ...(sidecarProblem ? { sidecarProblem } : {}) };
     port.postMessage(reply, buffersOf(columns));
   } catch (e) {

@@ -102,7 +102,7 @@ export class FlowAnnotator {
   identityJson(ip: string): Uint8Array {
     let b = this.identities.get(ip);
     if (b === undefined) {
-      b = this.encoder.encode(JSON.stringify(identify(ip, this.sidecar.snapshot)));
+      b = this.encoder.encode(JSON.stringify(this.identity(ip)));
       if (this.identities.size >= IDENTITY_CACHE) this.identities.clear();
       this.identities.set(ip, b);
     }

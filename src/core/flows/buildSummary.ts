@@ -34,6 +34,20 @@ function hasPorts(p: number): boolean {
 
 /** The same number, as a small integer when it is one (V8 then stores it unboxed: a
  *  summary holds millions of counts). */
+function clientByOf(flags: number): FlowRecord['clientBy'] {
+  return flags & FLAG_CLIENT_BY_SYN ? 'syn' : flags & FLAG_CLIENT_BY_SYNACK ? 'syn-ack' : 'first-packet';
+}
+
+/** The names of a TCP flow's FLAG_* bits (the record's `flags`) into `out`; how many. */
+function tcpFlagNames(flags: number, out: TcpFlagName[] | string[]): number {
+  let n = 0;
+  if (flags & FLAG_SYN) out[n++] = 'SYN';
+  if (flags & FLAG_SYNACK) out[n++] = 'SYN-ACK';
+  if (flags & FLAG_FIN) out[n++] = 'FIN';
+  if (flags & FLAG_RST) out[n++] = 'RST';
+  return n;
+}
+
 function small(x: number): number {
   return x >= 0 && x <= 0x3fffffff ? x | 0 : x;
 }
@@ -132,7 +146,7 @@ export class FlowRecordMaker implements FlowEndpoints {
       bytes: { fromClient: small(t.stat(f, S_BYTES)), fromServer: small(t.stat(f, S_BYTES + 1)) },
       firstSeen: isoTime(t.firstSec(f), t.firstNs(f)),
       lastSeen: isoTime(t.lastSec(f), t.lastNs(f)),
-      clientBy: fl & FLAG_CLIENT_BY_SYN ? 'syn' : fl & FLAG_CLIENT_BY_SYNACK ? 'syn-ack' : 'first-packet',
+      clientBy: clientByOf(fl),
       activity: { firstBucket: lo, packets: actPkts, bytes: actBytes },
     };
     const before = a.before.packets(f);
@@ -147,10 +161,7 @@ export class FlowRecordMaker implements FlowEndpoints {
     }
     if (proto === 6) {
       const flags: TcpFlagName[] = [];
-      if (fl & FLAG_SYN) flags.push('SYN');
-      if (fl & FLAG_SYNACK) flags.push('SYN-ACK');
-      if (fl & FLAG_FIN) flags.push('FIN');
-      if (fl & FLAG_RST) flags.push('RST');
+      tcpFlagNames(fl, flags);
       rec.flags = flags;
     }
     const depth = t.depthOf(f);
@@ -184,7 +195,7 @@ export class FlowRecordMaker implements FlowEndpoints {
     out.firstNs = t.firstNs(f);
     out.lastSec = t.lastSec(f);
     out.lastNs = t.lastNs(f);
-    out.clientBy = fl & FLAG_CLIENT_BY_SYN ? 'syn' : fl & FLAG_CLIENT_BY_SYNACK ? 'syn-ack' : 'first-packet';
+    out.clientBy = clientByOf(fl);
     const lo = t.activityStart(f);
     const hi = t.activityEnd(f);
     out.actFirst = lo;
@@ -196,14 +207,7 @@ export class FlowRecordMaker implements FlowEndpoints {
     const before = a.before.packets(f);
     out.beforePackets = before > 0 ? before : 0;
     out.beforeBytes = before > 0 ? a.before.bytes(f) : 0;
-    let n = 0;
-    if (proto === 6) {
-      if (fl & FLAG_SYN) out.flags[n++] = 'SYN';
-      if (fl & FLAG_SYNACK) out.flags[n++] = 'SYN-ACK';
-      if (fl & FLAG_FIN) out.flags[n++] = 'FIN';
-      if (fl & FLAG_RST) out.flags[n++] = 'RST';
-    }
-    out.flagCount = n;
+    out.flagCount = proto === 6 ? tcpFlagNames(fl, out.flags) : 0;
     out.tunnelDepth = t.depthOf(f);
     // its names, and the record's other keys as JSON text
     const hints = a.hints;
@@ -229,15 +233,9 @@ export class FlowRecordMaker implements FlowEndpoints {
         out.extraLength = w.pos;
       } else {
         // longer than a chunk (bounded hints make this rare): one buffer of all of it
-        this.extraSpill.push(w.buf.slice(0, w.pos));
-        const all = new Uint8Array(this.extraSpill.reduce((n, c) => n + c.length, 0));
-        let at = 0;
-        for (const c of this.extraSpill) {
-          all.set(c, at);
-          at += c.length;
-        }
-        out.extraJson = all;
-        out.extraLength = all.length;
+        this.extraSpill.push(w.buf.subarray(0, w.pos));
+        out.extraJson = Buffer.concat(this.extraSpill);
+        out.extraLength = out.extraJson.length;
       }
     }
   }

@@ -1,6 +1,6 @@
-// The extension's worker makes the flow columns from the analyzer's fields (FlowRecordMaker.parts
-// → ColumnsBuilder.addParts), not from a record per flow: the columns must be exactly those of
-// the records (ColumnsBuilder.add of annotateFlow's record), on every fixture capture, in one
+// The extension's worker makes the flow columns from the analyzer's fields (columnsOfAnalysis:
+// FlowRecordMaker.parts → ColumnsBuilder.addParts), not from a record per flow: the columns must
+// be exactly those of the records (ColumnsBuilder.add of annotateFlow's record), on every fixture capture, in one
 // thread and in two, with an alert time (counts before it) and with a sidecar that names
 // endpoints, marks the alerted flow and says which pods of a workload capture saw each flow.
 import { test } from 'node:test';
@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeFileStreamed, type AnalyzeOptions, type StreamedSummary } from '../../../src/core/flows/analyzeFile.js';
-import { annotateFlow, FlowAnnotator } from '../../../src/core/annotate/annotateSummary.js';
+import { annotateFlow } from '../../../src/core/annotate/annotateSummary.js';
+import { columnsOfAnalysis } from '../../../src/extension/analysisColumns.js';
 import type { CaptureSidecar } from '../../../src/core/capture/captureSidecar.js';
 import { newFlowParts } from '../../../src/shared/flowParts.js';
 import { ColumnsBuilder, type FlowColumns } from '../../../webview/flowColumns.js';
@@ -21,7 +22,7 @@ const CAPTURES = readdirSync(FIXTURES).filter((f) => /\.pcap(ng)?$/.test(f)).sor
 const PARALLEL = { workerScript: join(ROOT, 'src', 'extension', 'analyzeWorker.ts'), execArgv: ['--require', 'tsx/cjs'], minBytes: 0, minCpus: 1 };
 
 function byRecords(s: StreamedSummary, sidecar: CaptureSidecar | undefined): FlowColumns {
-  const b = new ColumnsBuilder(s.count, 32, true);
+  const b = new ColumnsBuilder(s.count, s.head.activity.buckets, true);
   for (let f = 0; f < s.count; f++) {
     const r = s.record(f);
     b.add(sidecar ? annotateFlow(r, sidecar) : r);
@@ -30,21 +31,7 @@ function byRecords(s: StreamedSummary, sidecar: CaptureSidecar | undefined): Flo
 }
 
 function byParts(s: StreamedSummary, sidecar: CaptureSidecar | undefined): FlowColumns {
-  const b = new ColumnsBuilder(s.count, 32, true);
-  const p = newFlowParts();
-  const ann = sidecar ? new FlowAnnotator(sidecar, s.endpoints) : undefined;
-  p.wantIpText = ann !== undefined;
-  for (let f = 0; f < s.count; f++) {
-    s.parts(f, p);
-    if (ann) {
-      p.clientIdentity = ann.identity(p.clientIp);
-      p.serverIdentity = ann.identity(p.serverIp);
-      p.alerted = ann.alerted(f);
-      p.capturedOn = ann.capturedOnFlow(f);
-    }
-    b.addParts(p);
-  }
-  return b.finish();
+  return columnsOfAnalysis(s, sidecar).builder.finish();
 }
 
 /** A sidecar naming the first flow's client as a pod of a workload capture (and its server as a
