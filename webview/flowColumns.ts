@@ -14,6 +14,7 @@ import type { FlowParts } from '../src/shared/flowParts.js';
 import { clip, num, parseIsoSeconds, str } from './format.js';
 import { formatIpv4, isoTime } from '../src/core/flows/format.js';
 import { canonical, CLIENT_BY, eachName, exactTime, hintNames, isObj } from './flowRecordText.js';
+import { ExtraBytes, IdValues, U32Ids } from './columnStores.js';
 
 export const COLUMNS_KIND = 'falcoshark-flow-columns';
 
@@ -75,8 +76,11 @@ export interface Wire {
   ns: Uint32Array;
   /** Flows whose times are not the analyzer's canonical text: index → [first, last]. */
   oddTimes: Record<number, [string, string]>;
+  /** Flow i's other keys are bytes [extraStart[i], extraStart[i + 1]) of the `extra` chunks
+   *  laid end to end, never across two (chunks, not one array: no copy of ~100 MB at the end
+   *  of a 600,000-flow capture; see extraBytesOf in flowColumnsRead.ts). */
   extraStart: Uint32Array;
-  extra: Uint8Array;
+  extra: Uint8Array[];
 }
 
 /** A flow's pods: one or two (more for host-network pods); "ns/pod" is 63 + 1 + 253 characters. */
@@ -113,16 +117,19 @@ export class ColumnsBuilder {
   /** Identity objects seen, with their id and the address they were labelled for. */
   private readonly identityRefs = new Map<object, [number, string]>();
   /** IPv4 address (uint32) → its string id (addParts). */
-  private readonly v4Ids = new Map<number, number>();
+  private readonly v4Ids = new U32Ids();
+  /** Name-table id → string id of "DNS name" / "TLS name", -1 for an empty name (addParts). */
+  private readonly dnsIds = new IdValues();
+  private readonly tlsIds = new IdValues();
+  /** Small tables of few texts (protocols, TCP flags): a lookup that stays in the cache. */
+  private readonly fewIds = new Map<string, number>();
   private readonly c: FlowColumns;
   private readonly actP: Pool<Float64Array>;
   private readonly actB: Pool<Float64Array>;
   private readonly nameP: Pool<Uint32Array>;
   private readonly flagP: Pool<Uint32Array>;
   private podP: Pool<Uint32Array> | undefined;
-  private extra = new Uint8Array(1 << 16);
-  private extraLen = 0;
-  private readonly encoder = new TextEncoder();
+  private readonly extra = new ExtraBytes();
   private readonly putName = (name: string): void => this.nameP.push(this.sid(name));
 
   /** Room for `count` flows; `wire`: keep what a full record needs (the worker does). */
@@ -135,7 +142,7 @@ export class ColumnsBuilder {
       actFirst: new Uint16Array(n), actStart: new Uint32Array(n + 1), actPackets: new Float64Array(0), actBytes: new Float64Array(0),
       nameStart: new Uint32Array(n + 1), names: new Uint32Array(0), flagStart: new Uint32Array(n + 1), flags: new Uint32Array(0),
       ...(wire ? { wire: { clientBy: new Uint8Array(n), depth: new Uint8Array(n), sec: new Float64Array(2 * n), ns: new Uint32Array(2 * n), oddTimes: {},
-        extraStart: new Uint32Array(n + 1), extra: new Uint8Array(0) } } : {}),
+        extraStart: new Uint32Array(n + 1), extra: [] } } : {}),
     };
     this.actP = new Pool(f64, n * 2);
     this.actB = new Pool(f64, n * 2);
@@ -172,11 +179,54 @@ export class ColumnsBuilder {
   private v4Sid(v4: number, text: string): number {
     if (v4 < 0) return this.sid(clip(text, 64));
     let id = this.v4Ids.get(v4);
-    if (id === undefined) {
-      id = this.sid(formatIpv4(v4));
+    if (id < 0) {
+      // not in stringIds: no other string of the columns is a dotted quad (names have a
+      // "DNS "/"TLS "/"HTTP " prefix, IPv6 texts a colon, pods a slash), so it is new
+      id = this.strings.push(formatIpv4(v4)) - 1;
       this.v4Ids.set(v4, id);
     }
     return id;
+  }
+
+  private fewSid(s: string): number {
+    let id = this.fewIds.get(s);
+    if (id === undefined) {
+      id = this.sid(s);
+      this.fewIds.set(s, id);
+    }
+    return id;
+  }
+
+  /** The names `eachName` gives for these parts, by name id (one lookup per name). */
+  private putNameIds(p: FlowParts, i: number): void {
+    const t = p.names;
+    if (t) {
+      const from = this.c.nameStart[i];
+      for (let k = 0; k < p.dnsNameCount && k < 32; k++) {
+        const id = p.dnsNameIds[k];
+        let s = this.dnsIds.get(t, id);
+        if (s === undefined) {
+          const name = str(t.text(id), '', 1024);
+          s = name ? this.sid(`DNS ${name}`) : -1;
+          this.dnsIds.set(t, id, s);
+        }
+        if (s < 0) continue;
+        // a name seen before in this flow: once (the same text is the same string id)
+        let dup = false;
+        for (let j = from; j < this.nameP.n && !dup; j++) dup = this.nameP.a[j] === s;
+        if (!dup) this.nameP.push(s);
+      }
+      if (p.tlsSniId >= 0) {
+        let s = this.tlsIds.get(t, p.tlsSniId);
+        if (s === undefined) {
+          const name = str(t.text(p.tlsSniId), '', 1024);
+          s = name ? this.sid(`TLS ${name}`) : -1;
+          this.tlsIds.set(t, p.tlsSniId, s);
+        }
+        if (s >= 0) this.nameP.push(s);
+      }
+    }
+    if (p.httpMethod !== undefined) eachName([], 0, undefined, { method: p.httpMethod, host: p.httpHost, path: p.httpPath }, this.putName);
   }
 
   /** Adds the next flow from the analyzer's fields (the worker): the columns its record (with
@@ -185,7 +235,7 @@ export class ColumnsBuilder {
     if (this.i >= this.count) throw new RangeError(`more than the ${this.count} flows announced`);
     const i = this.i++;
     const c = this.c;
-    c.protocol[i] = this.sid(clip(p.protocol, 16));
+    c.protocol[i] = this.fewSid(clip(p.protocol, 16));
     c.ip[2 * i] = this.v4Sid(p.clientV4, p.clientIp);
     c.ip[2 * i + 1] = this.v4Sid(p.serverV4, p.serverIp);
     const cip = this.strings[c.ip[2 * i]];
@@ -216,9 +266,9 @@ export class ColumnsBuilder {
       this.actP.push(num(p.actPackets[k]));
     }
     c.actStart[i + 1] = this.actB.n;
-    eachName(p.dnsNames, p.dnsNameCount, p.tlsSni, p.httpMethod === undefined ? undefined : { method: p.httpMethod, host: p.httpHost, path: p.httpPath }, this.putName);
+    this.putNameIds(p, i);
     c.nameStart[i + 1] = this.nameP.n;
-    for (let k = 0; k < p.flagCount && k < 8; k++) this.flagP.push(this.sid(p.flags[k]));
+    for (let k = 0; k < p.flagCount && k < 8; k++) this.flagP.push(this.fewSid(p.flags[k]));
     c.flagStart[i + 1] = this.flagP.n;
     this.addPods(i, p.capturedOn);
     const w = c.wire;
@@ -227,8 +277,8 @@ export class ColumnsBuilder {
       w.depth[i] = Math.min(255, Math.floor(num(p.tunnelDepth)));
       if (exact) setTimes(w, i, p.firstSec, p.firstNs, p.lastSec, p.lastNs);
       else textTimes(w, i, firstText, lastText);
-      if (p.extraLength > 0) this.putExtraKeys(p.extraJson, p.extraLength);
-      w.extraStart[i + 1] = this.extraLen;
+      if (p.extraLength > 0) this.extra.putKeys(p.extraJson, p.extraLength);
+      w.extraStart[i + 1] = this.extra.length;
     }
   }
 
@@ -288,8 +338,8 @@ export class ColumnsBuilder {
           any = true;
         }
       }
-      if (any) this.putExtra(JSON.stringify(rest));
-      w.extraStart[i + 1] = this.extraLen;
+      if (any) this.extra.put(JSON.stringify(rest));
+      w.extraStart[i + 1] = this.extra.length;
     }
   }
 
@@ -306,30 +356,6 @@ export class ColumnsBuilder {
     (this.c.podStart as Uint32Array)[i + 1] = this.podP.n;
   }
 
-  /** `{` + the keys (`,"k":v,…` — the leading comma dropped) + `}`: JSON.stringify of the
-   *  record's extra keys, as UTF-8. */
-  private putExtraKeys(keys: Uint8Array, n: number): void {
-    this.extraRoom(n + 1);
-    this.extra[this.extraLen] = 0x7b;
-    this.extra.set(keys.subarray(1, n), this.extraLen + 1);
-    this.extra[this.extraLen + n] = 0x7d;
-    this.extraLen += n + 1;
-  }
-
-  private putExtra(text: string): void {
-    this.extraRoom(text.length * 3);
-    this.extraLen += this.encoder.encodeInto(text, this.extra.subarray(this.extraLen)).written;
-  }
-
-  /** Room for `n` more bytes of extra text. */
-  private extraRoom(n: number): void {
-    const need = this.extraLen + n;
-    if (need <= this.extra.length) return;
-    const x = new Uint8Array(Math.max(need, this.extra.length * 2));
-    x.set(this.extra.subarray(0, this.extraLen));
-    this.extra = x;
-  }
-
   finish(): FlowColumns {
     const c = this.c;
     if (this.i !== this.count) throw new RangeError(`${this.i} flows added, ${this.count} announced`);
@@ -337,7 +363,7 @@ export class ColumnsBuilder {
     c.actBytes = this.actB.a.slice(0, this.actB.n);
     c.names = this.nameP.a.slice(0, this.nameP.n);
     c.flags = this.flagP.a.slice(0, this.flagP.n);
-    if (c.wire) c.wire.extra = this.extra.slice(0, this.extraLen);
+    if (c.wire) c.wire.extra = this.extra.chunks();
     if (this.podP) c.pods = this.podP.a.slice(0, this.podP.n);
     return c;
   }

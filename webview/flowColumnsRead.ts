@@ -20,6 +20,19 @@ export function seenText(c: FlowColumns, i: number, side: 0 | 1): string {
   return odd ? odd[side] : isoTime(w.sec[2 * i + side], w.ns[2 * i + side]);
 }
 
+/** Flow i's other keys as UTF-8 JSON (empty: none): its range of the chunks laid end to end. */
+export function extraBytesOf(w: Wire, i: number): Uint8Array {
+  const x0 = w.extraStart[i];
+  const x1 = w.extraStart[i + 1];
+  if (!(x1 > x0)) return new Uint8Array(0);
+  let at = 0;
+  for (const chunk of w.extra) {
+    if (x0 < at + chunk.length) return chunk.subarray(x0 - at, x1 - at);
+    at += chunk.length;
+  }
+  return new Uint8Array(0);
+}
+
 /** Flow i's record in full (columns made with `wire`): the keys and values of the record the
  *  columns were made from. */
 export function recordAt(c: FlowColumns, i: number, decoder = new TextDecoder()): AnnotatedFlow {
@@ -44,9 +57,8 @@ export function recordAt(c: FlowColumns, i: number, decoder = new TextDecoder())
     },
   };
   if (c.before && c.before[2 * i] > 0) r.beforeAlert = { packets: c.before[2 * i], bytes: c.before[2 * i + 1] };
-  const x0 = w.extraStart[i];
-  const x1 = w.extraStart[i + 1];
-  const extra = x1 > x0 ? (JSON.parse(decoder.decode(w.extra.subarray(x0, x1))) as Partial<AnnotatedFlow>) : {};
+  const bytes = extraBytesOf(w, i);
+  const extra = bytes.length > 0 ? (JSON.parse(decoder.decode(bytes)) as Partial<AnnotatedFlow>) : {};
   if (extra.ipFragments) r.ipFragments = extra.ipFragments;
   if (c.flagStart[i + 1] > c.flagStart[i] || r.protocol === 'tcp') {
     r.flags = Array.from(c.flags.subarray(c.flagStart[i], c.flagStart[i + 1]), (id) => c.strings[id] as NonNullable<AnnotatedFlow['flags']>[number]);
@@ -98,5 +110,27 @@ export function isFlowColumns(v: unknown): v is FlowColumns {
   for (let i = 0; i < c.names.length; i++) if (c.names[i] >= ns) return false;
   for (let i = 0; i < c.flags.length; i++) if (c.flags[i] >= ns) return false;
   for (let i = 0; c.pods && i < c.pods.length; i++) if (c.pods[i] >= ns) return false;
+  return c.wire === undefined || isWire(c.wire, n);
+}
+
+/** Whether `v` is a well-formed wire part for n flows: each flow's extra bytes inside one chunk. */
+function isWire(v: unknown, n: number): boolean {
+  if (!isObj(v)) return false;
+  const w = v as unknown as Wire;
+  if (!(w.clientBy instanceof Uint8Array) || w.clientBy.length !== n || !(w.depth instanceof Uint8Array) || w.depth.length !== n) return false;
+  if (!(w.sec instanceof Float64Array) || w.sec.length !== 2 * n || !(w.ns instanceof Uint32Array) || w.ns.length !== 2 * n) return false;
+  if (!isObj(w.oddTimes) || !Object.values(w.oddTimes).every((t) => Array.isArray(t) && t.length === 2 && t.every((x) => typeof x === 'string'))) return false;
+  if (!(w.extraStart instanceof Uint32Array) || w.extraStart.length !== n + 1 || w.extraStart[0] !== 0) return false;
+  if (!Array.isArray(w.extra) || !w.extra.every((x) => x instanceof Uint8Array)) return false;
+  let k = 0;
+  let end = w.extra.length > 0 ? w.extra[0].length : 0;
+  for (let i = 0; i < n; i++) {
+    const x0 = w.extraStart[i];
+    const x1 = w.extraStart[i + 1];
+    if (x1 < x0) return false;
+    if (x1 === x0) continue;
+    while (x0 >= end && k + 1 < w.extra.length) end += w.extra[++k].length;
+    if (x1 > end) return false;
+  }
   return true;
 }

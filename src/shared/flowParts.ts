@@ -40,11 +40,13 @@ export interface FlowParts {
   /** 0: none before the alert (or no alert time). */
   beforePackets: number;
   beforeBytes: number;
-  /** The names of its first 32 DNS hints (`dnsNameCount` of them), its TLS SNI and its HTTP
-   *  request's method, host and path (undefined when it has none): the flow's names. */
-  dnsNames: string[];
+  /** The flow's names: its first 32 DNS hints' (`dnsNameCount` ids in `dnsNameIds`), its TLS
+   *  SNI's (`tlsSniId`, -1: none) — ids of `names`, the analyzer's name table, where one id is
+   *  one text — and its HTTP request's method, host and path (undefined when it has none). */
+  names: NameTexts | undefined;
+  dnsNameIds: number[];
   dnsNameCount: number;
-  tlsSni: string | undefined;
+  tlsSniId: number;
   httpMethod: string | undefined;
   httpHost: string | undefined;
   httpPath: string | undefined;
@@ -59,13 +61,18 @@ export interface FlowParts {
   capturedOn: string[] | undefined;
 }
 
+/** Texts by id, one text per id, the same object for every flow of one table. */
+export interface NameTexts {
+  text(id: number): string;
+}
+
 export function newFlowParts(): FlowParts {
   return {
     protocol: '', clientV4: -1, serverV4: -1, wantIpText: true, clientIp: '', serverIp: '', clientPort: -1, serverPort: -1,
     packetsFromClient: 0, packetsFromServer: 0, bytesFromClient: 0, bytesFromServer: 0,
     firstSec: 0, firstNs: 0, lastSec: 0, lastNs: 0, clientBy: 'first-packet', tunnelDepth: 0,
     flags: [], flagCount: 0, actFirst: 0, actCount: 0, actPackets: [], actBytes: [],
-    beforePackets: 0, beforeBytes: 0, dnsNames: [], dnsNameCount: 0, tlsSni: undefined, httpMethod: undefined, httpHost: undefined, httpPath: undefined,
+    beforePackets: 0, beforeBytes: 0, names: undefined, dnsNameIds: [], dnsNameCount: 0, tlsSniId: -1, httpMethod: undefined, httpHost: undefined, httpPath: undefined,
     extraJson: new Uint8Array(0), extraLength: 0,
     clientIdentity: undefined, serverIdentity: undefined, alerted: false, capturedOn: undefined,
   };

@@ -212,9 +212,9 @@ export class FlowRecordMaker implements FlowEndpoints {
     // its names, and the record's other keys as JSON text
     const hints = a.hints;
     const any = hints.any(f);
-    out.dnsNameCount = any ? hints.dnsStore.entryNames(f, out.dnsNames, 32) : 0;
-    const sni = any ? hints.sniOf(f) : -1;
-    out.tlsSni = sni >= 0 ? hints.names.text(sni) : undefined;
+    out.names = hints.names;
+    out.dnsNameCount = any ? hints.dnsStore.entryNameIds(f, out.dnsNameIds, 32) : 0;
+    out.tlsSniId = any ? hints.sniOf(f) : -1;
     const r = any ? hints.requestOf(f) : -1;
     if (r >= 0) {
       const q = hints.requestIds;

@@ -212,12 +212,12 @@ export class DnsStore {
     return out;
   }
 
-  /** The names of flow f's first `max` DNS entries (its hints' `name`s, in order) into `out`;
-   *  how many. */
-  entryNames(f: number, out: string[], max: number): number {
+  /** The name ids of flow f's first `max` DNS entries (its hints' `name`s, in order) into
+   *  `out`; how many. */
+  entryNameIds(f: number, out: number[], max: number): number {
     const h = this.heap;
     let n = 0;
-    for (let e = this.headOf(f); e !== 0 && n < max; e = h[e + E_NEXT]) out[n++] = this.names.text(h[e + E_NAME]);
+    for (let e = this.headOf(f); e !== 0 && n < max; e = h[e + E_NEXT]) out[n++] = h[e + E_NAME];
     return n;
   }
 

@@ -91,6 +91,41 @@ test('malformed columns are refused (the webview then uses the flows list)', () 
   assert.equal(FlowModel.fromColumns({ ...good, kind: 'other' }), undefined);
 });
 
+test('malformed wire parts are refused: a flow\'s extra JSON across two chunks, short arrays', () => {
+  const good = columnsOf(annotated.flows, annotated.activity.buckets, true);
+  assert.ok(isFlowColumns(good));
+  const withExtra = Array.from({ length: good.count }, (_, i) => i).filter((i) => (good.wire?.extraStart[i + 1] ?? 0) > (good.wire?.extraStart[i] ?? 0));
+  assert.ok(withExtra.length > 0, 'the fixture has flows with DNS or SNI');
+  const f = withExtra[0];
+  const bad: [string, (c: FlowColumns) => void][] = [
+    ['one flow\'s bytes split over two chunks', (c) => {
+      const w = c.wire as NonNullable<FlowColumns['wire']>;
+      const all = w.extra[0];
+      const cut = w.extraStart[f] + 1;
+      w.extra = [all.subarray(0, cut), all.subarray(cut)];
+    }],
+    ['bytes past the last chunk', (c) => { const w = c.wire as NonNullable<FlowColumns['wire']>; w.extra = [w.extra[0].subarray(0, w.extraStart[f])]; }],
+    ['a short extraStart', (c) => { const w = c.wire as NonNullable<FlowColumns['wire']>; w.extraStart = w.extraStart.subarray(1); }],
+    ['a chunk that is not bytes', (c) => { (c.wire as unknown as { extra: unknown[] }).extra = ['{}']; }],
+    ['short times', (c) => { const w = c.wire as NonNullable<FlowColumns['wire']>; w.sec = w.sec.subarray(1); }],
+    ['an odd time that is not text', (c) => { (c.wire as unknown as { oddTimes: unknown }).oddTimes = { 0: [1, 2] }; }],
+  ];
+  for (const [what, spoil] of bad) {
+    const c = columnsOf(annotated.flows, annotated.activity.buckets, true);
+    assert.equal(c.wire?.extra.length, 1, 'a small summary\'s extra JSON is one chunk');
+    spoil(c);
+    assert.equal(isFlowColumns(c), false, what);
+  }
+  // the same bytes cut between two flows are fine
+  const c = columnsOf(annotated.flows, annotated.activity.buckets, true);
+  const w = c.wire as NonNullable<FlowColumns['wire']>;
+  const all = w.extra[0];
+  const cut = w.extraStart[f + 1];
+  w.extra = [all.subarray(0, cut), all.subarray(cut)];
+  assert.ok(isFlowColumns(c));
+  assert.deepEqual(recordAt(c, f), recordAt(good, f));
+});
+
 test('odd records become columns without throwing, with the webview\'s defaults', () => {
   const c = columnsOf([null, 'x', 42, { client: { ip: 7, port: -1 }, protocol: 'x'.repeat(100), activity: { bytes: 'no' }, dns: [{ name: 3 }] }], 8, true);
   const m = new FlowModel(c);
