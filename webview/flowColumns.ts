@@ -13,7 +13,7 @@ import type { EndpointIdentity } from '../src/shared/annotatedSummary.js';
 import type { FlowParts } from '../src/shared/flowParts.js';
 import { clip, num, parseIsoSeconds, str } from './format.js';
 import { formatIpv4, isoTime } from '../src/core/flows/format.js';
-import { canonical, CLIENT_BY, eachName, exactTime, hintNames, isObj } from './flowRecordText.js';
+import { canonical, CLIENT_BY, eachName, exactTime, hintNames, isObj, sameNamesAsZero } from './flowRecordText.js';
 import { ExtraBytes, IdValues, U32Ids } from './columnStores.js';
 
 export const COLUMNS_KIND = 'falcoshark-flow-columns';
@@ -78,7 +78,8 @@ export interface Wire {
   oddTimes: Record<number, [string, string]>;
   /** Flow i's other keys are bytes [extraStart[i], extraStart[i + 1]) of the `extra` chunks
    *  laid end to end, never across two (chunks, not one array: no copy of ~100 MB at the end
-   *  of a 600,000-flow capture; see extraBytesOf in flowColumnsRead.ts). */
+   *  of a 600,000-flow capture; see extraBytesOf in flowColumnsRead.ts). A DNS answer for its
+   *  question's own name has `"name":0` there (a tunnel's names are long: each kept once). */
   extraStart: Uint32Array;
   extra: Uint8Array[];
 }
@@ -334,7 +335,7 @@ export class ColumnsBuilder {
       let any = false;
       for (const key of ['ipFragments', 'dns', 'tlsSni', 'http']) {
         if (f[key] !== undefined) {
-          rest[key] = f[key];
+          rest[key] = key === 'dns' ? sameNamesAsZero(f[key]) : f[key];
           any = true;
         }
       }

@@ -33,6 +33,16 @@ export function extraBytesOf(w: Wire, i: number): Uint8Array {
   return new Uint8Array(0);
 }
 
+/** The columns' `dns` with each answer's name back (0: its question's name). */
+function withAnswerNames(dns: NonNullable<AnnotatedFlow['dns']>): NonNullable<AnnotatedFlow['dns']> {
+  if (!Array.isArray(dns)) return dns;
+  for (const d of dns as unknown[]) {
+    if (!isObj(d) || !Array.isArray(d.answers)) continue;
+    for (const a of d.answers as unknown[]) if (isObj(a) && a.name === 0) a.name = d.name;
+  }
+  return dns;
+}
+
 /** Flow i's record in full (columns made with `wire`): the keys and values of the record the
  *  columns were made from. */
 export function recordAt(c: FlowColumns, i: number, decoder = new TextDecoder()): AnnotatedFlow {
@@ -64,7 +74,7 @@ export function recordAt(c: FlowColumns, i: number, decoder = new TextDecoder())
     r.flags = Array.from(c.flags.subarray(c.flagStart[i], c.flagStart[i + 1]), (id) => c.strings[id] as NonNullable<AnnotatedFlow['flags']>[number]);
   }
   if (w.depth[i] > 0) r.tunnelDepth = w.depth[i];
-  if (extra.dns) r.dns = extra.dns;
+  if (extra.dns) r.dns = withAnswerNames(extra.dns);
   if (extra.tlsSni !== undefined) r.tlsSni = extra.tlsSni;
   if (extra.http) r.http = extra.http;
   const ci = c.identity[2 * i];

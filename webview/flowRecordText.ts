@@ -56,3 +56,14 @@ export function hintNames(f: Record<string, unknown>): string[] {
 }
 
 export const CLIENT_BY = ['syn', 'syn-ack', 'first-packet'] as const;
+
+/** A record's `dns` as the columns keep it: an answer for its question's own name has name 0
+ *  (each long name once; recordAt puts it back). */
+export function sameNamesAsZero(dns: unknown): unknown {
+  if (!Array.isArray(dns)) return dns;
+  return dns.map((d: unknown) => {
+    if (!isObj(d) || typeof d.name !== 'string' || !Array.isArray(d.answers)) return d;
+    const q = d.name;
+    return { ...d, answers: d.answers.map((a: unknown) => (isObj(a) && a.name === q ? { ...a, name: 0 } : a)) };
+  });
+}

@@ -45,6 +45,9 @@ const J = {
   NAME0: new Konst('{"name":"'),
   NAME: new Konst(',{"name":"'),
   TYPE: new Konst('","type":"'),
+  /** An answer for the question's own name, written as 0 (see writeJson's `sameAsZero`). */
+  SAME0: new Konst('{"name":0,"type":"'),
+  SAME: new Konst(',{"name":0,"type":"'),
   ANSWERS: new Konst('","answers":['),
   TTL: new Konst('","ttl":'),
   VALUE: new Konst(',"value":"'),
@@ -222,8 +225,10 @@ export class DnsStore {
   }
 
   /** Writes `,"dns":[…]` for flow f (nothing when it has no DNS hint): the text
-   *  JSON.stringify makes of `hints(f)`, written from the heap. */
-  writeJson(f: number, w: ByteWriter): void {
+   *  JSON.stringify makes of `hints(f)`, written from the heap. `sameAsZero`: an answer whose
+   *  name is its question's has `"name":0` instead (the flow columns' form, which keeps each
+   *  long name once: the extension's reader puts the name back). */
+  writeJson(f: number, w: ByteWriter, sameAsZero = false): void {
     if (!this.has(f)) return;
     const h = this.heap;
     w.k(J.DNS);
@@ -236,10 +241,13 @@ export class DnsStore {
       const n = h[e + E_COUNT];
       for (let k = 0; k < n; k++) {
         const a = this.answerAt(e, k);
-        w.k(k === 0 ? J.NAME0 : J.NAME);
-        this.name(w, h[a]);
+        if (sameAsZero && h[a] === h[e + E_NAME]) w.k(k === 0 ? J.SAME0 : J.SAME);
+        else {
+          w.k(k === 0 ? J.NAME0 : J.NAME);
+          this.name(w, h[a]);
+          w.k(J.TYPE);
+        }
         const t = h[a + 1];
-        w.k(J.TYPE);
         w.ascii(dnsTypeName(t & 0xffff));
         w.k(J.TTL);
         w.num(h[a + 2] >>> 0);

@@ -133,10 +133,11 @@ export class FlowJsonWriter {
   }
 
   /** The record's `ipFragments`, `dns`, `tlsSni` and `http` keys of flow f (those it has), each
-   *  with its leading comma: what the flow columns keep of a record as JSON text. */
+   *  with its leading comma: what the flow columns keep of a record as JSON text (a DNS answer
+   *  for its question's own name with `"name":0`: see DnsStore.writeJson). */
   extraKeys(f: number, w: ByteWriter): void {
     this.fragKeys(f, w);
-    this.hintKeys(f, w);
+    this.hintKeys(f, w, true);
   }
 
   private fragKeys(f: number, w: ByteWriter): void {
@@ -153,10 +154,10 @@ export class FlowJsonWriter {
     w.k(K.fragEnd);
   }
 
-  private hintKeys(f: number, w: ByteWriter): void {
+  private hintKeys(f: number, w: ByteWriter, sameAsZero = false): void {
     const hints = this.a.hints;
     if (!hints.any(f)) return;
-    hints.dnsStore.writeJson(f, w);
+    hints.dnsStore.writeJson(f, w, sameAsZero);
     const sni = hints.sniOf(f);
     if (sni >= 0) {
       w.k(K.sni);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { IdValues, U32Ids } from '../../../webview/columnStores.js';
 import { ColumnsBuilder } from '../../../webview/flowColumns.js';
 import { recordAt } from '../../../webview/flowColumnsRead.js';
+import { sameNamesAsZero } from '../../../webview/flowRecordText.js';
 import { newFlowParts, type NameTexts } from '../../../src/shared/flowParts.js';
 import { formatIpv4, isoTime } from '../../../src/core/flows/format.js';
 
@@ -97,7 +98,8 @@ test('names by id and extra JSON in chunks: the columns of the records, and ever
     if (i % 7 === 0) ids.push(ids[0] ?? 0, ids[0] ?? 0); // the same name again in one flow
     const sni = i % 3 === 0 ? rnd() % texts.length : -1;
     const http = i % 11 === 0 ? { method: 'GET', host: 'h.example', path: `/p${i}` } : undefined;
-    const dns = ids.map((id) => ({ name: table.text(id), type: 'TXT', answers: [{ name: table.text(id), type: 'TXT', ttl: 0, data: 'v'.repeat(rnd() % 900) }], rcode: 'NOERROR' }));
+    // answers for the question's name (kept once in the columns) and, now and then, for another
+    const dns = ids.map((id) => ({ name: table.text(id), type: 'TXT', answers: [{ name: i % 4 === 0 ? 'cname.example' : table.text(id), type: 'TXT', ttl: 0, data: 'v'.repeat(rnd() % 900) }], rcode: 'NOERROR' }));
     const extra: Record<string, unknown> = {};
     if (dns.length) extra.dns = dns;
     if (sni >= 0) extra.tlsSni = table.text(sni);
@@ -119,7 +121,7 @@ test('names by id and extra JSON in chunks: the columns of the records, and ever
       actFirst: 0, actCount: 1, actPackets: [2], actBytes: [300], names: table, dnsNameIds: ids, dnsNameCount: ids.length, tlsSniId: sni,
       httpMethod: http?.method, httpHost: http?.host, httpPath: http?.path,
     });
-    const json = JSON.stringify(extra);
+    const json = JSON.stringify({ ...extra, ...(extra.dns ? { dns: sameNamesAsZero(extra.dns) } : {}) });
     const bytes = new TextEncoder().encode(json.length > 2 ? `,${json.slice(1, -1)}` : '');
     p.extraJson = bytes;
     p.extraLength = bytes.length;
@@ -136,6 +138,8 @@ test('names by id and extra JSON in chunks: the columns of the records, and ever
       if (JSON.stringify(r[k]) !== JSON.stringify(records[i][k])) assert.fail(`flow ${i} ${k}: ${JSON.stringify(r[k])?.slice(0, 200)}`);
     }
   }
+  const text = new TextDecoder().decode(a.wire?.extra[0]);
+  assert.ok(text.includes('"answers":[{"name":0,') && text.includes('"answers":[{"name":"cname.example"'), 'an answer for its question\'s name is kept as 0, another by its name');
   // a flow's names: DNS once each (in order), empty ones left out, then TLS and HTTP
   const names = (i: number): string[] => Array.from(a.names.subarray(a.nameStart[i], a.nameStart[i + 1]), (id) => a.strings[id]);
   const seven = names(7);
