@@ -10,10 +10,10 @@
 // No DOM and no Node: imported by the webview and by the extension's worker and host. Reading
 // columns back (a flow's record, the check of columns received) is flowColumnsRead.ts.
 import type { EndpointIdentity } from '../src/shared/annotatedSummary.js';
-import type { FlowParts } from '../src/shared/flowParts.js';
+import type { FlowParts, NameTexts } from '../src/shared/flowParts.js';
 import { clip, num, parseIsoSeconds, str } from './format.js';
 import { formatIpv4, isoTime } from '../src/core/flows/format.js';
-import { canonical, CLIENT_BY, eachName, exactTime, hintNames, isObj, sameNamesAsZero } from './flowRecordText.js';
+import { canonical, CLIENT_BY, exactTime, hintName, hintNames, httpName, isObj, sameNamesAsZero } from './flowRecordText.js';
 import { ExtraBytes, IdValues, U32Ids } from './columnStores.js';
 
 export const COLUMNS_KIND = 'falcoshark-flow-columns';
@@ -204,13 +204,7 @@ export class ColumnsBuilder {
     if (t) {
       const from = this.c.nameStart[i];
       for (let k = 0; k < p.dnsNameCount && k < 32; k++) {
-        const id = p.dnsNameIds[k];
-        let s = this.dnsIds.get(t, id);
-        if (s === undefined) {
-          const name = str(t.text(id), '', 1024);
-          s = name ? this.sid(`DNS ${name}`) : -1;
-          this.dnsIds.set(t, id, s);
-        }
+        const s = this.nameSid(this.dnsIds, t, p.dnsNameIds[k], 'DNS');
         if (s < 0) continue;
         // a name seen before in this flow: once (the same text is the same string id)
         let dup = false;
@@ -218,16 +212,23 @@ export class ColumnsBuilder {
         if (!dup) this.nameP.push(s);
       }
       if (p.tlsSniId >= 0) {
-        let s = this.tlsIds.get(t, p.tlsSniId);
-        if (s === undefined) {
-          const name = str(t.text(p.tlsSniId), '', 1024);
-          s = name ? this.sid(`TLS ${name}`) : -1;
-          this.tlsIds.set(t, p.tlsSniId, s);
-        }
+        const s = this.nameSid(this.tlsIds, t, p.tlsSniId, 'TLS');
         if (s >= 0) this.nameP.push(s);
       }
     }
-    if (p.httpMethod !== undefined) eachName([], 0, undefined, { method: p.httpMethod, host: p.httpHost, path: p.httpPath }, this.putName);
+    if (p.httpMethod !== undefined) this.putName(httpName(p.httpMethod, p.httpHost, p.httpPath));
+  }
+
+  /** The string id of hintName(kind, the text of name `id` of table `t`), -1 for an empty
+   *  name: made at the id's first flow, then looked up by the id. */
+  private nameSid(ids: IdValues, t: NameTexts, id: number, kind: 'DNS' | 'TLS'): number {
+    let s = ids.get(t, id);
+    if (s === undefined) {
+      const name = hintName(kind, t.text(id));
+      s = name ? this.sid(name) : -1;
+      ids.set(t, id, s);
+    }
+    return s;
   }
 
   /** Adds the next flow from the analyzer's fields (the worker): the columns its record (with

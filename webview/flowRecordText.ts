@@ -40,11 +40,23 @@ export function eachName(dns: ArrayLike<unknown>, n: number, sni: unknown, http:
     if (!name) continue;
     let dup = false;
     for (let j = 0; j < k && !dup; j++) dup = str(dns[j], '', 1024) === name;
-    if (!dup) put(`DNS ${name}`);
+    if (!dup) put(hintName('DNS', name));
   }
-  const s = str(sni, '', 1024);
-  if (s) put(`TLS ${s}`);
-  if (http) put(`HTTP ${str(http.method, '?', 32)} ${str(http.host, '', 1024)}${str(http.path, '', 2048)}`);
+  const s = hintName('TLS', sni);
+  if (s) put(s);
+  if (http) put(httpName(http.method, http.host, http.path));
+}
+
+/** "DNS a.example" / "TLS b.example" for a DNS or TLS name, cut as the webview cuts it; '' for
+ *  no name. */
+export function hintName(kind: 'DNS' | 'TLS', v: unknown): string {
+  const name = str(v, '', 1024);
+  return name ? `${kind} ${name}` : '';
+}
+
+/** "HTTP GET host/path" for a flow's HTTP request. */
+export function httpName(method: unknown, host: unknown, path: unknown): string {
+  return `HTTP ${str(method, '?', 32)} ${str(host, '', 1024)}${str(path, '', 2048)}`;
 }
 
 /** eachName of a record, as a list. */

@@ -32,8 +32,7 @@ function hasPorts(p: number): boolean {
   return p === 6 || p === 17;
 }
 
-/** The same number, as a small integer when it is one (V8 then stores it unboxed: a
- *  summary holds millions of counts). */
+/** How the flow's client was chosen (the record's `clientBy`), from its FLAG_* bits. */
 function clientByOf(flags: number): FlowRecord['clientBy'] {
   return flags & FLAG_CLIENT_BY_SYN ? 'syn' : flags & FLAG_CLIENT_BY_SYNACK ? 'syn-ack' : 'first-packet';
 }
@@ -48,6 +47,8 @@ function tcpFlagNames(flags: number, out: TcpFlagName[] | string[]): number {
   return n;
 }
 
+/** The same number, as a small integer when it is one (V8 then stores it unboxed: a
+ *  summary holds millions of counts). */
 function small(x: number): number {
   return x >= 0 && x <= 0x3fffffff ? x | 0 : x;
 }
